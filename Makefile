@@ -1,0 +1,119 @@
+# ptscope: top-level Makefile.
+#
+#   make             module for every installed kernel, CLI, tests
+#   make KDIR=...    module for that kernel tree only
+#   make check       host unit tests, checkpatch, guest tests on 6.1/6.12
+#   make demo        boot a guest and show what ptscope does
+#   make setup       install what the project needs (tools/setup)
+#
+# Module objects go to build/<kernel-release>/, never into the sources.
+
+SRC    := $(CURDIR)
+BUILD  := $(SRC)/build
+SHELL  := /bin/bash
+
+# Kernels to build for: KDIR if given, else every installed kernel with
+# a build tree (headers package).
+ifdef KDIR
+KDIRS  := $(KDIR)
+else
+KDIRS  := $(wildcard /lib/modules/*/build)
+endif
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+UCFLAGS := -Wall -Wextra -Werror -std=gnu11 -I$(SRC)/include -I$(SRC)/tools/lib \
+	   -D_GNU_SOURCE $(CFLAGS)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+
+SETUP_STAMP := $(BUILD)/.setup-done
+
+.PHONY: all setup module cli tests check demo clean checkpatch unit install
+
+all: module cli tests
+
+# tools/setup is idempotent; the stamp only saves re-checking dpkg on
+# every make.  A missing package is installed on first use.
+setup: $(SETUP_STAMP)
+$(SETUP_STAMP): tools/setup
+	@tools/setup --check >/dev/null 2>&1 || tools/setup
+	@mkdir -p $(BUILD) && touch $@
+
+module: $(SETUP_STAMP)
+	@set -e; for kdir in $(KDIRS); do \
+		krel=$$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $$kdir/include/generated/utsrelease.h); \
+		out=$(BUILD)/$$krel; \
+		mkdir -p $$out/module; \
+		ln -sf $(SRC)/Kbuild $$out/Kbuild; \
+		for f in $(SRC)/module/*.c; do ln -sf $$f $$out/module/; done; \
+		module/probes/run $$kdir $$out; \
+		echo "  MODULE  $$out/ptscope.ko"; \
+		$(MAKE) -s -C $$kdir M=$$out PTSCOPE_SRC=$(SRC) W=1 modules; \
+	done
+
+# ---- userspace ---------------------------------------------------------
+
+LIB_SRCS := $(wildcard tools/lib/*.c)
+LIB_HDRS := $(wildcard tools/lib/*.h) include/uapi/linux/ptscope.h
+CLI_SRCS := $(wildcard tools/ptscope/*.c)
+JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
+JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
+
+cli: tools/ptscope/ptscope
+
+tools/ptscope/ptscope: $(SETUP_STAMP) $(CLI_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard tools/ptscope/*.h)
+	$(CC) $(UCFLAGS) $(JSON_CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(JSON_LIBS)
+
+# ---- tests -------------------------------------------------------------
+
+KSFT_DIR := $(BUILD)/kselftest
+KSFT_STAMP := $(KSFT_DIR)/.extracted
+TEST_SRCS := $(wildcard tests/*.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(filter-out tests/%_lib.c,$(TEST_SRCS)))
+TEST_LIB  := $(wildcard tests/*_lib.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+# kselftest headers come from the linux-source-6.12 package, extracted at
+# build time (never copied into the repository).
+$(KSFT_STAMP): $(SETUP_STAMP)
+	@mkdir -p $(KSFT_DIR)
+	@echo "  EXTRACT kselftest headers and checkpatch from linux-source-6.12"
+	@tar -xf $$(ls /usr/src/linux-source-6.12*.tar.xz | head -1) -C $(KSFT_DIR) \
+		--strip-components=1 --wildcards \
+		'*/tools/testing/selftests/kselftest.h' \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	@touch $@
+
+tests: $(TEST_BINS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -I$(KSFT_DIR)/tools/testing/selftests -Itests -o $@ $< $(TEST_LIB) $(LIB_SRCS) -lpthread
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) $(SANFLAGS) -I$(KSFT_DIR)/tools/testing/selftests -o $@ $< $(LIB_SRCS)
+
+unit: $(UNIT_BINS)
+
+checkpatch: $(KSFT_STAMP)
+	@$(KSFT_DIR)/scripts/checkpatch.pl --strict --no-tree --quiet \
+		--ignore SPDX_LICENSE_TAG -f $(wildcard module/*.c module/*.h module/probes/*.c)
+
+# make check: every result line is "<where>: ok|not ok ...", the last
+# line "N passed, N failed, N skipped".
+check: all unit
+	@tools/check
+
+demo: all
+	@tools/vm/run -- tools/demo
+
+install: cli
+	install -D -m 0755 tools/ptscope/ptscope $(DESTDIR)/usr/local/sbin/ptscope
+	install -D -m 0644 Documentation/ptscope.8 $(DESTDIR)/usr/local/share/man/man8/ptscope.8
+
+clean:
+	rm -rf $(BUILD) tools/ptscope/ptscope

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ptscope: the one ABI shared by the kernel module, the CLI, the BPF
+ * tools and the tests.
+ *
+ * The module lives in debugfs under /sys/kernel/debug/ptscope/.  A tool
+ * opens one of the session files, writes one request line and reads the
+ * answer.  Each open file is its own session: two readers never share a
+ * target.  See Documentation/interface.rst for the whole story.
+ *
+ * Request line (ASCII, at most PTSCOPE_REQ_MAX bytes, one write()):
+ *
+ *	pid=<N> [range=<START>-<END>] [va=<ADDR>] [coalesce] [op=<walk|translate|ptcost>]
+ *
+ * Numbers are decimal or 0x-prefixed hex.  Unknown keys are rejected.
+ *
+ * Binary stream (the "records" file): a sequence of records, each
+ * starting with struct ptscope_rec_hdr.  Every record type has a fixed
+ * size given here; readers skip types they do not know by hdr.size.
+ * The stream starts with one PTSCOPE_REC_HEADER and ends with one
+ * PTSCOPE_REC_END (whose status field is 0 or a negative errno if the
+ * walk was cut short).  Records never straddle a read() boundary
+ * requirement: any read size works, the stream is a plain byte stream.
+ */
+#ifndef _UAPI_LINUX_PTSCOPE_H
+#define _UAPI_LINUX_PTSCOPE_H
+
+#include <linux/types.h>
+
+#define PTSCOPE_ABI_VERSION	1
+#define PTSCOPE_MAGIC		0x50545343U	/* "PTSC" */
+#define PTSCOPE_REQ_MAX		256
+#define PTSCOPE_DEBUGFS_DIR	"/sys/kernel/debug/ptscope"
+
+/* Page-table levels, from the leaf up. */
+enum ptscope_level {
+	PTSCOPE_LVL_PTE = 0,
+	PTSCOPE_LVL_PMD = 1,
+	PTSCOPE_LVL_PUD = 2,
+	PTSCOPE_LVL_P4D = 3,
+	PTSCOPE_LVL_PGD = 4,
+	PTSCOPE_NR_LEVELS = 5,
+};
+
+/* Record types. */
+enum ptscope_rec_type {
+	PTSCOPE_REC_HEADER = 1,		/* struct ptscope_header */
+	PTSCOPE_REC_VMA = 2,		/* struct ptscope_vma */
+	PTSCOPE_REC_LEAF = 3,		/* struct ptscope_leaf */
+	PTSCOPE_REC_LEVEL = 4,		/* struct ptscope_xlate_level */
+	PTSCOPE_REC_XLATE = 5,		/* struct ptscope_xlate */
+	PTSCOPE_REC_COST = 6,		/* struct ptscope_cost */
+	PTSCOPE_REC_END = 7,		/* struct ptscope_end */
+};
+
+struct ptscope_rec_hdr {
+	__u16 type;			/* enum ptscope_rec_type */
+	__u16 size;			/* whole record, bytes */
+	__u32 reserved;
+};
+
+/* PTSCOPE_REC_HEADER: first record of every stream. */
+#define PTSCOPE_OP_WALK		1
+#define PTSCOPE_OP_TRANSLATE	2
+#define PTSCOPE_OP_PTCOST	3
+
+struct ptscope_header {
+	struct ptscope_rec_hdr hdr;
+	__u32 magic;			/* PTSCOPE_MAGIC */
+	__u32 abi_version;		/* PTSCOPE_ABI_VERSION */
+	__u32 op;			/* PTSCOPE_OP_* */
+	__u32 pid;
+	__u32 paging_levels;		/* 4 or 5 */
+	__u32 page_shift;		/* 12 */
+	__u64 start;			/* requested range [start, end) */
+	__u64 end;
+	__u64 pgd_pa;			/* physical address of mm->pgd (CR3) */
+	__u64 user_pgd_pa;		/* PTI user top level, or 0 if none */
+	__u64 task_size;		/* end of the user address space */
+	__u32 flags;			/* PTSCOPE_REQ_* */
+	__u32 reserved;
+	char comm[16];
+};
+
+#define PTSCOPE_REQ_COALESCE	(1U << 0)
+
+/* PTSCOPE_REC_VMA: precedes the leaves that lie inside it. */
+enum ptscope_backing {
+	PTSCOPE_BACK_ANON = 1,		/* private anonymous */
+	PTSCOPE_BACK_FILE = 2,		/* regular file */
+	PTSCOPE_BACK_SHMEM = 3,		/* shmem/tmpfs, MAP_SHARED|MAP_ANONYMOUS */
+	PTSCOPE_BACK_STACK = 4,		/* the main thread's stack */
+	PTSCOPE_BACK_HEAP = 5,		/* brk heap */
+	PTSCOPE_BACK_VDSO = 6,		/* [vdso] */
+	PTSCOPE_BACK_VVAR = 7,		/* [vvar], [vvar_vclock] */
+	PTSCOPE_BACK_HUGETLB = 8,	/* hugetlbfs or MAP_HUGETLB */
+	PTSCOPE_BACK_SPECIAL = 9,	/* other special mapping (named) */
+	PTSCOPE_BACK_PFNMAP = 10,	/* VM_PFNMAP / VM_IO device memory */
+};
+
+#define PTSCOPE_VMA_READ	(1U << 0)
+#define PTSCOPE_VMA_WRITE	(1U << 1)
+#define PTSCOPE_VMA_EXEC	(1U << 2)
+#define PTSCOPE_VMA_SHARED	(1U << 3)
+#define PTSCOPE_VMA_SOFTDIRTY	(1U << 4)	/* VM_SOFTDIRTY: pagemap reports all soft-dirty */
+#define PTSCOPE_VMA_HUGEPAGE	(1U << 5)	/* MADV_HUGEPAGE */
+#define PTSCOPE_VMA_NOHUGEPAGE	(1U << 6)	/* MADV_NOHUGEPAGE */
+#define PTSCOPE_VMA_LOCKED	(1U << 7)	/* mlock */
+#define PTSCOPE_VMA_UFFD	(1U << 8)	/* registered with userfaultfd */
+#define PTSCOPE_VMA_NAME_TRUNC	(1U << 9)	/* name did not fit */
+
+#define PTSCOPE_NAME_MAX	256
+
+struct ptscope_vma {
+	struct ptscope_rec_hdr hdr;
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;			/* file offset in pages */
+	__u64 ino;			/* inode number of the backing file, 0 if none */
+	__u32 flags;			/* PTSCOPE_VMA_* */
+	__u32 backing;			/* enum ptscope_backing */
+	__u32 pagesize;			/* kernel page size of the VMA (hugetlb: 2M/1G) */
+	__u32 reserved;
+	char name[PTSCOPE_NAME_MAX];	/* path, or [stack] etc.; NUL-terminated */
+};
+
+/* PTSCOPE_REC_LEAF: one leaf entry (or a coalesced run of them). */
+
+/* Hardware bits, as the MMU reads them (valid only when present). */
+#define PTSCOPE_F_PRESENT	(1ULL << 0)
+#define PTSCOPE_F_RW		(1ULL << 1)
+#define PTSCOPE_F_USER		(1ULL << 2)
+#define PTSCOPE_F_PWT		(1ULL << 3)
+#define PTSCOPE_F_PCD		(1ULL << 4)
+#define PTSCOPE_F_ACCESSED	(1ULL << 5)
+#define PTSCOPE_F_DIRTY		(1ULL << 6)
+#define PTSCOPE_F_PSE		(1ULL << 7)	/* PS: leaf at PMD/PUD level */
+#define PTSCOPE_F_GLOBAL	(1ULL << 8)
+#define PTSCOPE_F_PAT		(1ULL << 9)	/* bit 7 on PTEs, bit 12 on large */
+#define PTSCOPE_F_NX		(1ULL << 10)
+/* Kernel software bits and kernel views. */
+#define PTSCOPE_F_SOFT_DIRTY	(1ULL << 16)
+#define PTSCOPE_F_UFFD_WP	(1ULL << 17)
+#define PTSCOPE_F_SPECIAL	(1ULL << 18)
+#define PTSCOPE_F_DEVMAP	(1ULL << 19)
+#define PTSCOPE_F_PROTNONE	(1ULL << 20)	/* PROT_NONE or NUMA hint */
+#define PTSCOPE_F_NUMA_HINT	(1ULL << 21)	/* protnone in an accessible VMA */
+#define PTSCOPE_F_WRITE		(1ULL << 22)	/* pte_write(): kernel's view */
+#define PTSCOPE_F_ZERO_PAGE	(1ULL << 23)	/* maps the shared zero page */
+#define PTSCOPE_F_ANON_PAGE	(1ULL << 24)	/* frame is an anonymous page */
+#define PTSCOPE_F_FILE_PAGE	(1ULL << 25)	/* frame is a page-cache page */
+#define PTSCOPE_F_EXCLUSIVE	(1ULL << 26)	/* frame mapped exactly once */
+/* Non-present but non-empty entries. */
+#define PTSCOPE_F_SWAP		(1ULL << 32)	/* swap entry: swap_type/swap_offset */
+#define PTSCOPE_F_MIGRATION	(1ULL << 33)	/* migration entry (pfn valid) */
+#define PTSCOPE_F_DEVICE_PRIVATE (1ULL << 34)	/* device-private entry (pfn valid) */
+#define PTSCOPE_F_DEVICE_EXCL	(1ULL << 35)	/* device-exclusive entry (pfn valid) */
+#define PTSCOPE_F_HWPOISON	(1ULL << 36)	/* hwpoison entry (pfn valid) */
+#define PTSCOPE_F_MARKER	(1ULL << 37)	/* PTE marker (marker bits in swap_offset) */
+#define PTSCOPE_F_SWP_EXCLUSIVE	(1ULL << 38)	/* swap entry marked exclusive */
+#define PTSCOPE_F_PFN_VALID	(1ULL << 39)	/* pfn field holds a frame number */
+
+struct ptscope_leaf {
+	struct ptscope_rec_hdr hdr;
+	__u64 va;			/* first virtual address */
+	__u64 entry;			/* raw entry value of the first entry */
+	__u64 pfn;			/* frame number (PTSCOPE_F_PFN_VALID) */
+	__u64 flags;			/* PTSCOPE_F_* */
+	__u64 swap_offset;		/* swap offset or marker bits */
+	__u64 count;			/* entries in this run (1 unless coalesced) */
+	__u32 mapcount;			/* map count of the first frame (kpagecount) */
+	__u8 level;			/* enum ptscope_level */
+	__u8 pkey;			/* protection key */
+	__u8 swap_type;
+	__u8 reserved;
+};
+
+/* Size in bytes of one entry at a leaf level. */
+#define PTSCOPE_LEVEL_SHIFT(lvl)	(12 + 9 * (lvl))
+
+/* PTSCOPE_REC_LEVEL: one step of a translation, top level first. */
+struct ptscope_xlate_level {
+	struct ptscope_rec_hdr hdr;
+	__u32 level;			/* enum ptscope_level */
+	__u32 index;			/* index into the table */
+	__u64 table_pa;			/* physical address of the table */
+	__u64 entry_pa;			/* physical address of the entry */
+	__u64 entry;			/* raw entry value */
+	__u64 flags;			/* PTSCOPE_F_* decoded from the entry */
+	__u32 folded;			/* level folded into the one above (4-level P4D) */
+	__u32 reserved;
+};
+
+/* PTSCOPE_REC_XLATE: the outcome of a translation. */
+enum ptscope_stop {
+	PTSCOPE_STOP_OK = 0,		/* reached a present leaf: pa valid */
+	PTSCOPE_STOP_NO_VMA = 1,	/* no VMA covers the address */
+	PTSCOPE_STOP_EMPTY = 2,		/* entry at stop_level is empty */
+	PTSCOPE_STOP_NOT_PRESENT = 3,	/* non-present, non-swap entry */
+	PTSCOPE_STOP_SWAP = 4,		/* swap entry at stop_level */
+	PTSCOPE_STOP_MIGRATION = 5,	/* migration entry */
+	PTSCOPE_STOP_MARKER = 6,	/* PTE marker */
+	PTSCOPE_STOP_BAD = 7,		/* corrupt table entry */
+	PTSCOPE_STOP_DEVICE = 8,	/* device-private/exclusive entry */
+	PTSCOPE_STOP_HWPOISON = 9,	/* hardware-poisoned page */
+};
+
+struct ptscope_xlate {
+	struct ptscope_rec_hdr hdr;
+	__u64 va;
+	__u64 pa;			/* valid when stop == PTSCOPE_STOP_OK */
+	__u32 stop;			/* enum ptscope_stop */
+	__u32 stop_level;		/* level of the last entry read */
+	__u64 vma_start;		/* covering VMA, or 0/0 */
+	__u64 vma_end;
+	struct ptscope_leaf leaf;	/* the leaf (or last entry) decoded */
+};
+
+/* PTSCOPE_REC_COST: page-table pages reachable from the VMAs. */
+struct ptscope_cost {
+	struct ptscope_rec_hdr hdr;
+	__u64 tables[PTSCOPE_NR_LEVELS];	/* table pages holding entries of each level */
+	__u64 entries[PTSCOPE_NR_LEVELS];	/* non-empty entries at each level */
+	__u64 leaves[PTSCOPE_NR_LEVELS];	/* leaf entries at each level */
+	__u64 pgtables_bytes;		/* the kernel's own count (VmPTE) */
+	__u64 vm_bytes;			/* total size of the VMAs walked */
+	__u64 pgd_pages;		/* pages in the top-level allocation (2 with PTI) */
+};
+
+/* PTSCOPE_REC_END: last record. */
+struct ptscope_end {
+	struct ptscope_rec_hdr hdr;
+	__s32 status;			/* 0, or -errno if the walk stopped early */
+	__u32 reserved;
+	__u64 vmas;			/* VMA records emitted */
+	__u64 leaves;			/* leaf records emitted */
+	__u64 entries;			/* leaf entries covered */
+};
+
+/*
+ * Names used in every text form (debugfs text views, CLI text and JSON).
+ * X(bit, "name") lists; expand with a macro of your own.
+ */
+#define PTSCOPE_FLAG_NAMES(X)					\
+	X(PTSCOPE_F_PRESENT, "present")				\
+	X(PTSCOPE_F_RW, "rw")					\
+	X(PTSCOPE_F_USER, "user")				\
+	X(PTSCOPE_F_PWT, "pwt")					\
+	X(PTSCOPE_F_PCD, "pcd")					\
+	X(PTSCOPE_F_ACCESSED, "accessed")			\
+	X(PTSCOPE_F_DIRTY, "dirty")				\
+	X(PTSCOPE_F_PSE, "pse")					\
+	X(PTSCOPE_F_GLOBAL, "global")				\
+	X(PTSCOPE_F_PAT, "pat")					\
+	X(PTSCOPE_F_NX, "nx")					\
+	X(PTSCOPE_F_SOFT_DIRTY, "soft-dirty")			\
+	X(PTSCOPE_F_UFFD_WP, "uffd-wp")				\
+	X(PTSCOPE_F_SPECIAL, "special")				\
+	X(PTSCOPE_F_DEVMAP, "devmap")				\
+	X(PTSCOPE_F_PROTNONE, "protnone")			\
+	X(PTSCOPE_F_NUMA_HINT, "numa-hint")			\
+	X(PTSCOPE_F_WRITE, "write")				\
+	X(PTSCOPE_F_ZERO_PAGE, "zero-page")			\
+	X(PTSCOPE_F_ANON_PAGE, "anon")				\
+	X(PTSCOPE_F_FILE_PAGE, "file")				\
+	X(PTSCOPE_F_EXCLUSIVE, "exclusive")			\
+	X(PTSCOPE_F_SWAP, "swap")				\
+	X(PTSCOPE_F_MIGRATION, "migration")			\
+	X(PTSCOPE_F_DEVICE_PRIVATE, "device-private")		\
+	X(PTSCOPE_F_DEVICE_EXCL, "device-exclusive")		\
+	X(PTSCOPE_F_HWPOISON, "hwpoison")			\
+	X(PTSCOPE_F_MARKER, "marker")				\
+	X(PTSCOPE_F_SWP_EXCLUSIVE, "swp-exclusive")
+
+#define PTSCOPE_LEVEL_NAMES { "pte", "pmd", "pud", "p4d", "pgd" }
+
+#define PTSCOPE_BACKING_NAMES(X)				\
+	X(PTSCOPE_BACK_ANON, "anon")				\
+	X(PTSCOPE_BACK_FILE, "file")				\
+	X(PTSCOPE_BACK_SHMEM, "shmem")				\
+	X(PTSCOPE_BACK_STACK, "stack")				\
+	X(PTSCOPE_BACK_HEAP, "heap")				\
+	X(PTSCOPE_BACK_VDSO, "vdso")				\
+	X(PTSCOPE_BACK_VVAR, "vvar")				\
+	X(PTSCOPE_BACK_HUGETLB, "hugetlb")			\
+	X(PTSCOPE_BACK_SPECIAL, "special")			\
+	X(PTSCOPE_BACK_PFNMAP, "pfnmap")
+
+#define PTSCOPE_STOP_NAMES(X)					\
+	X(PTSCOPE_STOP_OK, "ok")				\
+	X(PTSCOPE_STOP_NO_VMA, "no-vma")			\
+	X(PTSCOPE_STOP_EMPTY, "empty")				\
+	X(PTSCOPE_STOP_NOT_PRESENT, "not-present")		\
+	X(PTSCOPE_STOP_SWAP, "swap")				\
+	X(PTSCOPE_STOP_MIGRATION, "migration")			\
+	X(PTSCOPE_STOP_MARKER, "marker")			\
+	X(PTSCOPE_STOP_BAD, "bad")				\
+	X(PTSCOPE_STOP_DEVICE, "device")			\
+	X(PTSCOPE_STOP_HWPOISON, "hwpoison")
+
+#endif /* _UAPI_LINUX_PTSCOPE_H */

@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope debugfs front end: per-open-file sessions.
+ *
+ * Each open file is one session.  The caller writes one request line
+ * (see include/uapi/linux/ptscope.h) and reads the answer; writing a new
+ * request starts over.  Nothing is shared between sessions, so readers
+ * of different processes never interfere.
+ *
+ * Output is produced into a per-session buffer one walk chunk at a time,
+ * under the target's mmap lock, and copied to user space after the lock
+ * is dropped.  The buffer keeps what a short read() did not take, so any
+ * read size works and memory use does not grow with the walk.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <linux/capability.h>
+#include <linux/ctype.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/mutex.h>
+
+#include "internal.h"
+#include "walk.h"
+#include "target.h"
+
+#define SESSION_BUF	(64 * 1024)
+#define LINE_MAX_LEN	512	/* longest text line or record we emit */
+
+enum stage { ST_IDLE, ST_HEADER, ST_BODY, ST_TRAILER, ST_EOF };
+
+struct session {
+	struct mutex lock;		/* serializes read() and write() */
+	const struct ptscope_file *file;
+	enum stage stage;
+	int error;			/* returned once the buffer drains */
+
+	/* the request */
+	struct ptscope_target target;
+	u32 op;
+	u32 reqflags;
+	unsigned long start, end, va;
+
+	/* output not yet read */
+	char *buf;
+	size_t len, off;
+
+	struct ptscope_walk walk;
+	struct ptscope_leaf run;	/* pending coalesced run */
+	bool have_run;
+	struct ptscope_cost cost;
+	struct ptscope_end totals;
+	struct ptscope_vma vma;		/* scratch for on_vma() */
+};
+
+static const char *const level_names[] = PTSCOPE_LEVEL_NAMES;
+
+static size_t room(struct session *s)
+{
+	return SESSION_BUF - s->len;
+}
+
+static __printf(2, 3) void out(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->buf + s->len, room(s), fmt, ap);
+	va_end(ap);
+	s->len += min_t(size_t, n, room(s) ? room(s) - 1 : 0);
+}
+
+static void out_rec(struct session *s, const void *rec, size_t size)
+{
+	memcpy(s->buf + s->len, rec, size);
+	s->len += size;
+}
+
+static void out_flags(struct session *s, u64 flags)
+{
+	const char *sep = "";
+
+#define X(bit, name)					\
+	do {						\
+		if (flags & (bit)) {			\
+			out(s, "%s%s", sep, name);	\
+			sep = ",";			\
+		}					\
+	} while (0);
+	PTSCOPE_FLAG_NAMES(X)
+#undef X
+	if (!*sep)
+		out(s, "-");
+}
+
+static const char *backing_name(u32 backing)
+{
+#define X(val, name) case val: return name;
+	switch (backing) {
+	PTSCOPE_BACKING_NAMES(X)
+	}
+#undef X
+	return "?";
+}
+
+static const char *stop_name(u32 stop)
+{
+#define X(val, name) case val: return name;
+	switch (stop) {
+	PTSCOPE_STOP_NAMES(X)
+	}
+#undef X
+	return "?";
+}
+
+static void out_size(struct session *s, unsigned long bytes)
+{
+	if (bytes >= SZ_1G)
+		out(s, "%luG", bytes >> 30);
+	else if (bytes >= SZ_1M)
+		out(s, "%luM", bytes >> 20);
+	else
+		out(s, "%luK", bytes >> 10);
+}
+
+/*
+ * Text form of one leaf, or of a run of leaves:
+ *
+ *   <va>[-<end>] <count>x<size> <level> <entry> pfn=<pfn>[-<last>] <flags>
+ *       [swap=<type>:<offset>] [marker=<bits>] [mapcount=<n>] [pkey=<k>]
+ */
+static void text_leaf(struct session *s, const struct ptscope_leaf *l)
+{
+	unsigned long size = 1UL << PTSCOPE_LEVEL_SHIFT(l->level);
+
+	out(s, "  0x%016llx", l->va);
+	if (l->count > 1)
+		out(s, "-0x%016llx %llux", l->va + l->count * size, l->count);
+	else
+		out(s, " ");
+	out_size(s, size);
+	out(s, " %s 0x%016llx", level_names[l->level], l->entry);
+	if (l->flags & PTSCOPE_F_PFN_VALID) {
+		out(s, " pfn=0x%llx", l->pfn);
+		if (l->count > 1)
+			out(s, "-0x%llx", l->pfn + (l->count - 1) * (size >> PAGE_SHIFT));
+	}
+	out(s, " ");
+	out_flags(s, l->flags);
+	if (l->flags & PTSCOPE_F_SWAP)
+		out(s, " swap=%u:0x%llx", l->swap_type, l->swap_offset);
+	if (l->flags & PTSCOPE_F_MARKER)
+		out(s, " marker=0x%llx", l->swap_offset);
+	if (l->mapcount)
+		out(s, " mapcount=%u", l->mapcount);
+	if (l->pkey)
+		out(s, " pkey=%u", l->pkey);
+	out(s, "\n");
+}
+
+static void text_vma(struct session *s, const struct ptscope_vma *v)
+{
+	out(s, "vma 0x%016llx-0x%016llx %c%c%c%c %s%s%s\n", v->start, v->end,
+	    v->flags & PTSCOPE_VMA_READ ? 'r' : '-',
+	    v->flags & PTSCOPE_VMA_WRITE ? 'w' : '-',
+	    v->flags & PTSCOPE_VMA_EXEC ? 'x' : '-',
+	    v->flags & PTSCOPE_VMA_SHARED ? 's' : 'p',
+	    backing_name(v->backing), v->name[0] ? " " : "", v->name);
+}
+
+/* Emit a leaf or a run; PTSCOPE_WALK_FULL if it does not fit. */
+static int put_leaf(struct session *s, const struct ptscope_leaf *l)
+{
+	if (room(s) < LINE_MAX_LEN)
+		return PTSCOPE_WALK_FULL;
+	if (s->file->binary)
+		out_rec(s, l, sizeof(*l));
+	else
+		text_leaf(s, l);
+	s->totals.leaves++;
+	s->totals.entries += l->count;
+	return 0;
+}
+
+static int flush_run(struct session *s)
+{
+	int ret;
+
+	if (!s->have_run)
+		return 0;
+	ret = put_leaf(s, &s->run);
+	if (!ret)
+		s->have_run = false;
+	return ret;
+}
+
+/* Does @l continue the pending run, as mm/ptdump.c merges equal entries? */
+static bool extends_run(const struct ptscope_leaf *r, const struct ptscope_leaf *l)
+{
+	unsigned long size = 1UL << PTSCOPE_LEVEL_SHIFT(r->level);
+
+	if (l->level != r->level || l->flags != r->flags ||
+	    l->va != r->va + r->count * size || l->pkey != r->pkey)
+		return false;
+	if (r->flags & PTSCOPE_F_PFN_VALID)
+		return l->pfn == r->pfn + r->count * (size >> PAGE_SHIFT);
+	if (r->flags & PTSCOPE_F_SWAP)
+		return l->swap_type == r->swap_type &&
+		       l->swap_offset == r->swap_offset + r->count;
+	return l->swap_offset == r->swap_offset;
+}
+
+static int on_leaf(struct ptscope_walk *w, const struct ptscope_leaf *l)
+{
+	struct session *s = w->priv;
+	int ret;
+
+	if (s->op == PTSCOPE_OP_PTCOST) {
+		s->cost.leaves[l->level]++;
+		return 0;
+	}
+	if (!(s->reqflags & PTSCOPE_REQ_COALESCE))
+		return put_leaf(s, l);
+	if (s->have_run && extends_run(&s->run, l)) {
+		s->run.count++;
+		return 0;
+	}
+	ret = flush_run(s);
+	if (ret)
+		return ret;
+	s->run = *l;
+	s->have_run = true;
+	return 0;
+}
+
+static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
+{
+	struct session *s = w->priv;
+	struct ptscope_vma *v = &s->vma;
+	int ret;
+
+	if (s->op == PTSCOPE_OP_PTCOST) {
+		s->cost.vm_bytes += vma->vm_end - vma->vm_start;
+		return 0;
+	}
+	ret = flush_run(s);
+	if (ret)
+		return ret;
+	if (room(s) < sizeof(*v) + LINE_MAX_LEN)
+		return PTSCOPE_WALK_FULL;
+	ptscope_vma_describe(vma, v);
+	if (s->file->binary)
+		out_rec(s, v, sizeof(*v));
+	else
+		text_vma(s, v);
+	s->totals.vmas++;
+	return 0;
+}
+
+static void on_table(struct ptscope_walk *w, int level, unsigned long pa)
+{
+	struct session *s = w->priv;
+
+	s->cost.tables[level]++;
+}
+
+static const struct ptscope_walk_ops session_walk_ops = {
+	.vma	= on_vma,
+	.leaf	= on_leaf,
+	.table	= on_table,
+};
+
+static void emit_header(struct session *s)
+{
+	struct mm_struct *mm = s->target.mm;
+	struct ptscope_header h = {
+		.hdr = { .type = PTSCOPE_REC_HEADER, .size = sizeof(h) },
+		.magic = PTSCOPE_MAGIC,
+		.abi_version = PTSCOPE_ABI_VERSION,
+		.op = s->op,
+		.pid = s->target.pid,
+		.paging_levels = ptscope_paging_levels(),
+		.page_shift = PAGE_SHIFT,
+		.start = s->start,
+		.end = s->end,
+		.pgd_pa = ptscope_pgd_pa(mm),
+		.user_pgd_pa = ptscope_user_pgd_pa(mm),
+		.task_size = ptscope_user_end(),
+		.flags = s->reqflags,
+	};
+	static const char *const ops[] = { "", "walk", "translate", "ptcost" };
+
+	memcpy(h.comm, s->target.comm, sizeof(h.comm));
+	if (s->file->binary) {
+		out_rec(s, &h, sizeof(h));
+		return;
+	}
+	out(s, "# ptscope %s: pid %d (%s), %u-level paging, pgd at pa 0x%llx",
+	    ops[s->op], h.pid, s->target.comm, h.paging_levels, h.pgd_pa);
+	if (h.user_pgd_pa)
+		out(s, " (PTI user pgd 0x%llx)", h.user_pgd_pa);
+	out(s, "\n");
+	if (s->op == PTSCOPE_OP_WALK)
+		out(s, "# va [-end count x] size level entry pfn flags [swap=type:offset] [mapcount=n]\n");
+}
+
+static void text_xlate(struct session *s, struct ptscope_xlate_level *lv,
+		       int n, struct ptscope_xlate *x)
+{
+	int i;
+
+	out(s, "va 0x%016llx\n", x->va);
+	for (i = 0; i < n; i++) {
+		out(s, "%-3s index %3u table_pa 0x%012llx entry_pa 0x%012llx entry 0x%016llx%s ",
+		    level_names[lv[i].level], lv[i].index, lv[i].table_pa,
+		    lv[i].entry_pa, lv[i].entry, lv[i].folded ? " (folded)" : "");
+		out_flags(s, lv[i].flags);
+		out(s, "\n");
+	}
+	if (x->vma_end)
+		out(s, "vma 0x%016llx-0x%016llx\n", x->vma_start, x->vma_end);
+	if (x->stop == PTSCOPE_STOP_OK)
+		out(s, "pa 0x%llx (%s leaf, pfn 0x%llx)\n", x->pa,
+		    level_names[x->stop_level], x->leaf.pfn);
+	else
+		out(s, "stop %s at %s\n", stop_name(x->stop),
+		    level_names[x->stop_level]);
+	if (x->stop != PTSCOPE_STOP_NO_VMA && x->stop != PTSCOPE_STOP_EMPTY &&
+	    x->stop != PTSCOPE_STOP_BAD) {
+		out(s, "leaf");
+		text_leaf(s, &x->leaf);
+	}
+}
+
+static int do_translate(struct session *s)
+{
+	struct ptscope_xlate_level lv[PTSCOPE_NR_LEVELS];
+	struct ptscope_xlate x;
+	int n, i, ret;
+
+	ret = ptscope_translate(s->target.mm, s->va, lv, &n, &x);
+	if (ret)
+		return ret;
+	if (!s->file->binary) {
+		text_xlate(s, lv, n, &x);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		out_rec(s, &lv[i], sizeof(lv[i]));
+	out_rec(s, &x, sizeof(x));
+	return 0;
+}
+
+static void emit_trailer(struct session *s)
+{
+	struct ptscope_cost *c = &s->cost;
+	int i;
+
+	if (s->op == PTSCOPE_OP_PTCOST) {
+		c->hdr.type = PTSCOPE_REC_COST;
+		c->hdr.size = sizeof(*c);
+		c->tables[PTSCOPE_LVL_PGD] = 1;
+		c->pgd_pages = ptscope_user_pgd_pa(s->target.mm) ? 2 : 1;
+		c->pgtables_bytes = mm_pgtables_bytes(s->target.mm);
+		for (i = 0; i < PTSCOPE_NR_LEVELS; i++)
+			c->entries[i] = c->leaves[i] +
+					(i ? c->tables[i - 1] : 0);
+		if (s->file->binary) {
+			out_rec(s, c, sizeof(*c));
+		} else {
+			out(s, "level tables entries leaves\n");
+			for (i = PTSCOPE_NR_LEVELS - 1; i >= 0; i--)
+				out(s, "%-5s %6llu %7llu %6llu\n", level_names[i],
+				    c->tables[i], c->entries[i], c->leaves[i]);
+			out(s, "table_bytes_pte_pmd_pud %llu\n",
+			    (c->tables[0] + c->tables[1] + c->tables[2]) * PAGE_SIZE);
+			out(s, "pgtables_bytes %llu\n", c->pgtables_bytes);
+			out(s, "pgd_pages %llu\n", c->pgd_pages);
+			out(s, "vm_bytes %llu\n", c->vm_bytes);
+		}
+	}
+	if (s->file->binary) {
+		s->totals.hdr.type = PTSCOPE_REC_END;
+		s->totals.hdr.size = sizeof(s->totals);
+		out_rec(s, &s->totals, sizeof(s->totals));
+	} else if (s->op == PTSCOPE_OP_WALK) {
+		out(s, "# %llu vmas, %llu lines, %llu entries\n",
+		    s->totals.vmas, s->totals.leaves, s->totals.entries);
+	}
+}
+
+/* Produce the next piece of output into the empty buffer. */
+static int produce(struct session *s)
+{
+	int ret;
+
+	switch (s->stage) {
+	case ST_HEADER:
+		emit_header(s);
+		s->stage = ST_BODY;
+		if (s->op == PTSCOPE_OP_TRANSLATE) {
+			ret = do_translate(s);
+			if (ret)
+				return ret;
+			s->stage = ST_TRAILER;
+		}
+		return 0;
+	case ST_BODY:
+		while (!s->walk.done && room(s) >= LINE_MAX_LEN + sizeof(struct ptscope_vma)) {
+			ret = ptscope_walk_chunk(&s->walk);
+			if (ret)
+				return ret;
+		}
+		if (s->walk.done && !flush_run(s))
+			s->stage = ST_TRAILER;
+		return 0;
+	case ST_TRAILER:
+		if (s->op != PTSCOPE_OP_TRANSLATE)
+			emit_trailer(s);
+		s->stage = ST_EOF;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static const char usage[] =
+	"ptscope: write a request to this file first, then read it, e.g.\n"
+	"  exec 3<>/sys/kernel/debug/ptscope/walk; echo pid=$PID >&3; cat <&3\n"
+	"Requests: pid=N [range=START-END] [coalesce] (walk), pid=N va=ADDR\n"
+	"(translate), pid=N (ptcost).  See Documentation/interface.rst.\n";
+
+static ssize_t session_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct session *s = file->private_data;
+	ssize_t done = 0;
+	int ret = 0;
+
+	if (mutex_lock_interruptible(&s->lock))
+		return -EINTR;
+	if (s->stage == ST_IDLE) {
+		if (s->file->binary) {
+			ret = -ENODATA;
+			goto out;
+		}
+		ret = simple_read_from_buffer(ubuf, count, ppos, usage,
+					      sizeof(usage) - 1);
+		goto out;
+	}
+	while (count) {
+		size_t n;
+
+		if (s->off == s->len) {
+			s->off = 0;
+			s->len = 0;
+			if (s->error || s->stage == ST_EOF)
+				break;
+			ret = produce(s);
+			if (ret) {
+				/* Deliver what was produced, then the error. */
+				s->error = ret;
+				ret = 0;
+			}
+			continue;
+		}
+		n = min(count, s->len - s->off);
+		if (copy_to_user(ubuf + done, s->buf + s->off, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		s->off += n;
+		done += n;
+		count -= n;
+	}
+	if (!done && !ret && s->error)
+		ret = s->error;
+out:
+	mutex_unlock(&s->lock);
+	return done ? done : ret;
+}
+
+/* Numbers: decimal, or hex with 0x.  No sign, no octal. */
+static int parse_ulong(const char *str, unsigned long *val)
+{
+	unsigned long long v;
+	int ret;
+
+	if (str[0] == '0' && (str[1] == 'x' || str[1] == 'X'))
+		ret = kstrtoull(str + 2, 16, &v);
+	else
+		ret = kstrtoull(str, 10, &v);
+	if (ret)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+struct request {
+	long pid;
+	u32 op;
+	u32 flags;
+	unsigned long start, end, va;
+	bool have_range, have_va;
+};
+
+static int parse_token(struct request *r, char *tok)
+{
+	char *val = strchr(tok, '=');
+	unsigned long v;
+
+	if (val)
+		*val++ = '\0';
+	if (!strcmp(tok, "coalesce") && !val) {
+		r->flags |= PTSCOPE_REQ_COALESCE;
+		return 0;
+	}
+	if (!val || !*val)
+		return -EINVAL;
+	if (!strcmp(tok, "pid")) {
+		if (parse_ulong(val, &v) || v < 1 || v > PID_MAX_LIMIT)
+			return -EINVAL;
+		r->pid = v;
+	} else if (!strcmp(tok, "va")) {
+		if (parse_ulong(val, &r->va))
+			return -EINVAL;
+		r->have_va = true;
+	} else if (!strcmp(tok, "range")) {
+		char *dash = strchr(val, '-');
+
+		if (!dash)
+			return -EINVAL;
+		*dash++ = '\0';
+		if (parse_ulong(val, &r->start) || parse_ulong(dash, &r->end))
+			return -EINVAL;
+		r->have_range = true;
+	} else if (!strcmp(tok, "op")) {
+		if (!strcmp(val, "walk"))
+			r->op = PTSCOPE_OP_WALK;
+		else if (!strcmp(val, "translate"))
+			r->op = PTSCOPE_OP_TRANSLATE;
+		else if (!strcmp(val, "ptcost"))
+			r->op = PTSCOPE_OP_PTCOST;
+		else
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Parse and check a request.  -EINVAL: malformed, unknown key, missing
+ * pid, a key the operation does not take; -ERANGE: an address beyond user
+ * space, or an empty or reversed range.
+ */
+static int parse_request(const struct ptscope_file *pf, char *line,
+			 struct request *r)
+{
+	unsigned long user_end = ptscope_user_end();
+	char *tok;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	while ((tok = strsep(&line, " \t\n")) != NULL) {
+		if (!*tok)
+			continue;
+		ret = parse_token(r, tok);
+		if (ret)
+			return ret;
+	}
+	if (!r->pid)
+		return -EINVAL;
+	if (!r->op)
+		r->op = pf->op ? pf->op :
+			(r->have_va ? PTSCOPE_OP_TRANSLATE : PTSCOPE_OP_WALK);
+	if (pf->op && r->op != pf->op)
+		return -EINVAL;
+	if ((r->op == PTSCOPE_OP_TRANSLATE) != r->have_va)
+		return -EINVAL;
+	if (r->op != PTSCOPE_OP_WALK && (r->have_range || r->flags))
+		return -EINVAL;
+	if (r->have_va && r->va >= user_end)
+		return -ERANGE;
+	if (!r->have_range) {
+		r->start = 0;
+		r->end = user_end;
+	}
+	r->start = round_down(r->start, PAGE_SIZE);
+	r->end = r->end > user_end ? r->end : round_up(r->end, PAGE_SIZE);
+	if (r->start >= r->end || r->end > user_end)
+		return -ERANGE;
+	return 0;
+}
+
+static void session_reset(struct session *s)
+{
+	ptscope_target_put(&s->target);
+	s->stage = ST_IDLE;
+	s->error = 0;
+	s->len = 0;
+	s->off = 0;
+	s->have_run = false;
+	memset(&s->cost, 0, sizeof(s->cost));
+	memset(&s->totals, 0, sizeof(s->totals));
+}
+
+static ssize_t session_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct session *s = file->private_data;
+	char line[PTSCOPE_REQ_MAX];
+	struct ptscope_target t = {};
+	struct request r;
+	int ret;
+
+	if (!count || count >= sizeof(line))
+		return -EINVAL;
+	if (copy_from_user(line, ubuf, count))
+		return -EFAULT;
+	line[count] = '\0';
+	if (strlen(line) != count)
+		return -EINVAL;
+	ret = parse_request(s->file, line, &r);
+	if (ret)
+		return ret;
+	ret = ptscope_target_get(r.pid, &t);
+	if (ret)
+		return ret;
+
+	if (mutex_lock_interruptible(&s->lock)) {
+		ptscope_target_put(&t);
+		return -EINTR;
+	}
+	session_reset(s);
+	s->target = t;
+	s->op = r.op;
+	s->reqflags = r.flags;
+	s->start = r.start;
+	s->end = r.end;
+	s->va = r.va;
+	ptscope_walk_init(&s->walk, t.mm, r.start, r.end, &session_walk_ops, s);
+	s->stage = ST_HEADER;
+	mutex_unlock(&s->lock);
+	return count;
+}
+
+static int session_open(struct inode *inode, struct file *file)
+{
+	struct session *s;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	s->buf = kvmalloc(SESSION_BUF, GFP_KERNEL);
+	if (!s->buf) {
+		kfree(s);
+		return -ENOMEM;
+	}
+	mutex_init(&s->lock);
+	s->file = inode->i_private;
+	file->private_data = s;
+	return nonseekable_open(inode, file);
+}
+
+static int session_release(struct inode *inode, struct file *file)
+{
+	struct session *s = file->private_data;
+
+	ptscope_target_put(&s->target);
+	mutex_destroy(&s->lock);
+	kvfree(s->buf);
+	kfree(s);
+	return 0;
+}
+
+const struct file_operations ptscope_session_fops = {
+	.owner		= THIS_MODULE,
+	.open		= session_open,
+	.read		= session_read,
+	.write		= session_write,
+	.release	= session_release,
+};

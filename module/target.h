@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef PTSCOPE_TARGET_H
+#define PTSCOPE_TARGET_H
+
+#include <linux/sched.h>
+
+/**
+ * struct ptscope_target - a process whose page tables a session reads
+ * @mm:   its address space, pinned with mmgrab() (not mmget())
+ * @pid:  PID as the caller named it
+ * @comm: command name at the time of the request
+ */
+struct ptscope_target {
+	struct mm_struct *mm;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+};
+
+int ptscope_target_get(pid_t nr, struct ptscope_target *t);
+void ptscope_target_put(struct ptscope_target *t);
+
+#endif /* PTSCOPE_TARGET_H */

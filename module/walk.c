@@ -1,0 +1,755 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope walker core: read-only walk of another process's page tables.
+ *
+ * Locking, as fs/proc/task_mmu.c does for pagemap:
+ *  - the caller pins the mm_struct (mmgrab) for the life of a session;
+ *  - every chunk takes mmget_not_zero() (the target may have exited),
+ *    then mmap_read_lock_killable(), and walks only inside VMAs found
+ *    under that lock, so no upper-level table can be freed under us;
+ *  - PTE tables are dereferenced under rcu_read_lock(): since 6.6
+ *    khugepaged frees them by RCU without the mmap lock;
+ *  - every entry is read once (READ_ONCE) into a local copy, and the
+ *    next level is found from that copy, as lockless GUP does;
+ *  - a chunk visits at most WALK_BUDGET tables, then drops both locks,
+ *    reschedules and checks for a fatal signal.
+ *
+ * Nothing here writes to a page table, a page or a VMA.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
+#include <linux/hugetlb.h>
+#include <linux/shmem_fs.h>
+#include <linux/userfaultfd_k.h>
+#include <linux/dcache.h>
+#include <linux/file.h>
+#include <linux/rcupdate.h>
+#include <linux/minmax.h>
+#include <asm/pgtable.h>
+
+#include "walk.h"
+#include "ptscope_features.h"
+
+/* Tables (or large leaves) visited per chunk before the locks are dropped. */
+#define WALK_BUDGET	64
+#define WALK_YIELD	2
+
+/**
+ * ptscope_paging_levels() - paging levels the MMU uses now
+ *
+ * Return: 5 with LA57 enabled, else 4.
+ */
+int ptscope_paging_levels(void)
+{
+	return pgtable_l5_enabled() ? 5 : 4;
+}
+
+/**
+ * ptscope_user_end() - end of the user address space
+ *
+ * Return: the first address above user space for the paging mode in use.
+ */
+unsigned long ptscope_user_end(void)
+{
+	return TASK_SIZE_MAX;
+}
+
+/**
+ * ptscope_pgd_pa() - physical address of an mm's top-level table
+ * @mm: the address space
+ *
+ * Return: what CR3 holds (without PCID bits) while @mm runs in the kernel.
+ */
+unsigned long ptscope_pgd_pa(struct mm_struct *mm)
+{
+	return __pa(mm->pgd);
+}
+
+/**
+ * ptscope_user_pgd_pa() - physical address of the PTI user top level
+ * @mm: the address space
+ *
+ * Return: the user-mode copy of the PGD with page-table isolation, or 0.
+ */
+unsigned long ptscope_user_pgd_pa(struct mm_struct *mm)
+{
+	if (!boot_cpu_has(X86_FEATURE_PTI))
+		return 0;
+	return __pa(mm->pgd) + PAGE_SIZE;
+}
+
+/* Hardware bits of any entry; bit 7 is PAT on a PTE and PS above. */
+static u64 decode_hw(pteval_t v, int level)
+{
+	u64 f = 0;
+
+	if (v & _PAGE_PRESENT)
+		f |= PTSCOPE_F_PRESENT;
+	if (v & _PAGE_RW)
+		f |= PTSCOPE_F_RW;
+	if (v & _PAGE_USER)
+		f |= PTSCOPE_F_USER;
+	if (v & _PAGE_PWT)
+		f |= PTSCOPE_F_PWT;
+	if (v & _PAGE_PCD)
+		f |= PTSCOPE_F_PCD;
+	if (v & _PAGE_ACCESSED)
+		f |= PTSCOPE_F_ACCESSED;
+	if (v & _PAGE_DIRTY)
+		f |= PTSCOPE_F_DIRTY;
+	if (level == PTSCOPE_LVL_PTE) {
+		if (v & _PAGE_PAT)
+			f |= PTSCOPE_F_PAT;
+	} else {
+		if (v & _PAGE_PSE)
+			f |= PTSCOPE_F_PSE;
+		if ((v & _PAGE_PSE) && (v & _PAGE_PAT_LARGE))
+			f |= PTSCOPE_F_PAT;
+	}
+	/* With PRESENT clear, the GLOBAL bit means PROT_NONE. */
+	if ((v & _PAGE_GLOBAL) && (v & _PAGE_PRESENT))
+		f |= PTSCOPE_F_GLOBAL;
+	if (v & _PAGE_NX)
+		f |= PTSCOPE_F_NX;
+	return f;
+}
+
+/* Map count of one frame, as /proc/kpagecount reports it. */
+static u32 frame_mapcount(struct page *page)
+{
+#ifdef PTSCOPE_HAVE_PAGE_MAPCOUNT
+	return max(page_mapcount(page), 0);
+#else
+	struct folio *folio = page_folio(page);
+	int mc = atomic_read(&page->_mapcount) + 1;
+
+	if (page_mapcount_is_type(mc))
+		mc = 0;
+	if (folio_test_large(folio))
+		mc += folio_entire_mapcount(folio);
+	return max(mc, 0);
+#endif
+}
+
+/*
+ * What the frame behind a present entry is.  The page is not pinned: the
+ * memmap entry of an online frame always exists, and the values read are
+ * a snapshot, exactly as pagemap's are.
+ */
+static void decode_frame(struct ptscope_leaf *leaf)
+{
+	struct page *page;
+
+	if (is_zero_pfn(leaf->pfn)) {
+		leaf->flags |= PTSCOPE_F_ZERO_PAGE;
+		return;
+	}
+	if (leaf->flags & (PTSCOPE_F_SPECIAL | PTSCOPE_F_DEVMAP))
+		return;
+	page = pfn_to_online_page(leaf->pfn);
+	if (!page)
+		return;
+	leaf->flags |= folio_test_anon(page_folio(page)) ?
+		       PTSCOPE_F_ANON_PAGE : PTSCOPE_F_FILE_PAGE;
+	leaf->mapcount = frame_mapcount(page);
+	if (leaf->mapcount == 1)
+		leaf->flags |= PTSCOPE_F_EXCLUSIVE;
+}
+
+/* A non-present, non-empty entry: swap, migration, marker... */
+static void decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
+{
+	swp_entry_t e = pte_to_swp_entry(pte);
+
+	if (pte_swp_soft_dirty(pte))
+		leaf->flags |= PTSCOPE_F_SOFT_DIRTY;
+	if (pte_swp_uffd_wp(pte))
+		leaf->flags |= PTSCOPE_F_UFFD_WP;
+	if (pte_swp_exclusive(pte))
+		leaf->flags |= PTSCOPE_F_SWP_EXCLUSIVE;
+
+	if (is_pte_marker_entry(e)) {
+		leaf->flags |= PTSCOPE_F_MARKER;
+		leaf->swap_offset = pte_marker_get(e);
+		return;
+	}
+	if (is_migration_entry(e))
+		leaf->flags |= PTSCOPE_F_MIGRATION;
+	else if (is_device_private_entry(e))
+		leaf->flags |= PTSCOPE_F_DEVICE_PRIVATE;
+	else if (is_device_exclusive_entry(e))
+		leaf->flags |= PTSCOPE_F_DEVICE_EXCL;
+	else if (is_hwpoison_entry(e))
+		leaf->flags |= PTSCOPE_F_HWPOISON;
+
+	if (is_pfn_swap_entry(e)) {
+		leaf->pfn = swp_offset_pfn(e);
+		leaf->flags |= PTSCOPE_F_PFN_VALID;
+	} else if (!non_swap_entry(e)) {
+		leaf->flags |= PTSCOPE_F_SWAP;
+		leaf->swap_type = swp_type(e);
+		leaf->swap_offset = swp_offset(e);
+	}
+}
+
+/*
+ * Decode one leaf.  On x86 an entry has the same layout at every level
+ * (hugetlb relies on this too), so the software bits are read with the
+ * PTE helpers; only the frame number needs the level's own helper.
+ */
+static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
+			unsigned long va, struct ptscope_leaf *leaf)
+{
+	pte_t pte = __pte(raw);
+
+	memset(leaf, 0, sizeof(*leaf));
+	leaf->hdr.type = PTSCOPE_REC_LEAF;
+	leaf->hdr.size = sizeof(*leaf);
+	leaf->va = va;
+	leaf->entry = raw;
+	leaf->level = level;
+	leaf->count = 1;
+
+	if (!pte_present(pte)) {
+		decode_nonpresent(pte, leaf);
+		return;
+	}
+
+	leaf->flags = decode_hw(raw, level) | PTSCOPE_F_PFN_VALID;
+	switch (level) {
+	case PTSCOPE_LVL_PUD:
+		leaf->pfn = pud_pfn(__pud(raw));
+		break;
+	case PTSCOPE_LVL_PMD:
+		leaf->pfn = pmd_pfn(__pmd(raw));
+		break;
+	default:
+		leaf->pfn = pte_pfn(pte);
+		break;
+	}
+	if (pte_write(pte))
+		leaf->flags |= PTSCOPE_F_WRITE;
+	if (pte_soft_dirty(pte))
+		leaf->flags |= PTSCOPE_F_SOFT_DIRTY;
+	if (pte_uffd_wp(pte))
+		leaf->flags |= PTSCOPE_F_UFFD_WP;
+	if (pte_special(pte))
+		leaf->flags |= PTSCOPE_F_SPECIAL;
+	if (pte_devmap(pte))
+		leaf->flags |= PTSCOPE_F_DEVMAP;
+	if (pte_protnone(pte)) {
+		leaf->flags |= PTSCOPE_F_PROTNONE;
+		if (vma && vma_is_accessible(vma))
+			leaf->flags |= PTSCOPE_F_NUMA_HINT;
+	}
+#ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
+	leaf->pkey = pte_flags_pkey(pte_flags(pte));
+#endif
+	decode_frame(leaf);
+}
+
+static int emit_leaf(struct ptscope_walk *w, struct vm_area_struct *vma,
+		     u64 raw, int level, unsigned long va)
+{
+	struct ptscope_leaf leaf;
+
+	if (!w->ops->leaf)
+		return 0;
+	decode_leaf(vma, raw, level, va, &leaf);
+	return w->ops->leaf(w, &leaf);
+}
+
+static void note_table(struct ptscope_walk *w, int level, unsigned long pa)
+{
+	if (w->last_table[level] == pa)
+		return;
+	w->last_table[level] = pa;
+	if (w->ops->table)
+		w->ops->table(w, level, pa);
+}
+
+static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
+			  pmd_t pmd, unsigned long addr, unsigned long end)
+{
+	pte_t *ptep = pte_offset_kernel(&pmd, addr);
+	int ret;
+
+	for (; addr != end; addr += PAGE_SIZE, ptep++) {
+		pte_t pte = ptep_get(ptep);
+
+		if (pte_none(pte))
+			continue;
+		ret = emit_leaf(w, vma, pte_val(pte), PTSCOPE_LVL_PTE, addr);
+		if (ret) {
+			w->addr = addr;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int walk_pmd_range(struct ptscope_walk *w, struct vm_area_struct *vma,
+			  pud_t pud, unsigned long addr, unsigned long end,
+			  int *budget)
+{
+	pmd_t *pmdp = pmd_offset(&pud, addr);
+	unsigned long next;
+	int ret;
+
+	do {
+		pmd_t pmd = READ_ONCE(*pmdp);
+
+		next = pmd_addr_end(addr, end);
+		if (pmd_none(pmd))
+			continue;
+		if (!pmd_present(pmd) || pmd_leaf(pmd)) {
+			ret = emit_leaf(w, vma, pmd_val(pmd), PTSCOPE_LVL_PMD,
+					addr & PMD_MASK);
+		} else if (pmd_bad(pmd)) {
+			continue;
+		} else {
+			note_table(w, PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT);
+			ret = walk_pte_table(w, vma, pmd, addr, next);
+			if (ret)
+				return ret;
+		}
+		if (ret) {
+			w->addr = addr;
+			return ret;
+		}
+		if (--(*budget) <= 0 && next != end) {
+			w->addr = next;
+			return WALK_YIELD;
+		}
+	} while (pmdp++, addr = next, addr != end);
+	return 0;
+}
+
+static int walk_pud_range(struct ptscope_walk *w, struct vm_area_struct *vma,
+			  p4d_t p4d, unsigned long addr, unsigned long end,
+			  int *budget)
+{
+	pud_t *pudp = pud_offset(&p4d, addr);
+	unsigned long next;
+	int ret;
+
+	do {
+		pud_t pud = READ_ONCE(*pudp);
+
+		next = pud_addr_end(addr, end);
+		if (pud_none(pud))
+			continue;
+		if (!pud_present(pud) || pud_leaf(pud)) {
+			ret = emit_leaf(w, vma, pud_val(pud), PTSCOPE_LVL_PUD,
+					addr & PUD_MASK);
+			if (ret) {
+				w->addr = addr;
+				return ret;
+			}
+			if (--(*budget) <= 0 && next != end) {
+				w->addr = next;
+				return WALK_YIELD;
+			}
+			continue;
+		}
+		if (pud_bad(pud))
+			continue;
+		note_table(w, PTSCOPE_LVL_PMD, pud_pfn(pud) << PAGE_SHIFT);
+		ret = walk_pmd_range(w, vma, pud, addr, next, budget);
+		if (ret)
+			return ret;
+		if (*budget <= 0 && next != end) {
+			w->addr = next;
+			return WALK_YIELD;
+		}
+	} while (pudp++, addr = next, addr != end);
+	return 0;
+}
+
+static int walk_range(struct ptscope_walk *w, struct vm_area_struct *vma,
+		      unsigned long addr, unsigned long end, int *budget)
+{
+	pgd_t *pgdp = pgd_offset(w->mm, addr);
+	unsigned long next;
+	int ret;
+
+	do {
+		pgd_t pgd = READ_ONCE(*pgdp);
+		p4d_t *p4dp;
+		unsigned long p4d_next, a;
+
+		next = pgd_addr_end(addr, end);
+		if (pgd_none(pgd) || pgd_bad(pgd))
+			continue;
+		if (pgtable_l5_enabled())
+			note_table(w, PTSCOPE_LVL_P4D, pgd_pfn(pgd) << PAGE_SHIFT);
+		/* With 4 levels, p4d_offset() folds onto our copy of the PGD. */
+		p4dp = p4d_offset(&pgd, addr);
+		a = addr;
+		do {
+			p4d_t p4d = READ_ONCE(*p4dp);
+
+			p4d_next = p4d_addr_end(a, next);
+			if (p4d_none(p4d) || p4d_bad(p4d))
+				continue;
+			note_table(w, PTSCOPE_LVL_PUD, p4d_pfn(p4d) << PAGE_SHIFT);
+			ret = walk_pud_range(w, vma, p4d, a, p4d_next, budget);
+			if (ret)
+				return ret;
+		} while (p4dp++, a = p4d_next, a != next);
+	} while (pgdp++, addr = next, addr != end);
+	return 0;
+}
+
+/**
+ * ptscope_walk_init() - prepare a resumable walk
+ * @w:     walk state to fill
+ * @mm:    target address space, pinned with mmgrab() by the caller
+ * @start: first address
+ * @end:   end of the range (exclusive)
+ * @ops:   callbacks
+ * @priv:  callbacks' private data
+ */
+void ptscope_walk_init(struct ptscope_walk *w, struct mm_struct *mm,
+		       unsigned long start, unsigned long end,
+		       const struct ptscope_walk_ops *ops, void *priv)
+{
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->mm = mm;
+	w->ops = ops;
+	w->priv = priv;
+	w->addr = start;
+	w->end = end;
+	w->vma_start = ULONG_MAX;
+	for (i = 0; i < PTSCOPE_NR_LEVELS; i++)
+		w->last_table[i] = ULONG_MAX;
+}
+
+static int walk_vmas(struct ptscope_walk *w)
+{
+	int budget = WALK_BUDGET;
+	int ret;
+
+	while (w->addr < w->end) {
+		struct vm_area_struct *vma = find_vma(w->mm, w->addr);
+		unsigned long end;
+
+		if (!vma || vma->vm_start >= w->end)
+			break;
+		if (w->addr < vma->vm_start)
+			w->addr = vma->vm_start;
+		if (vma->vm_start != w->vma_start) {
+			if (w->ops->vma) {
+				ret = w->ops->vma(w, vma);
+				if (ret)
+					return ret;
+			}
+			w->vma_start = vma->vm_start;
+		}
+		end = min(vma->vm_end, w->end);
+		ret = walk_range(w, vma, w->addr, end, &budget);
+		if (ret)
+			return ret;
+		w->addr = end;
+		if (budget <= 0)
+			return WALK_YIELD;
+	}
+	w->addr = w->end;
+	w->done = true;
+	return 0;
+}
+
+/**
+ * ptscope_walk_chunk() - walk one bounded chunk under the mmap lock
+ * @w: walk state from ptscope_walk_init()
+ *
+ * Takes a reference on the address space and its mmap lock, reports
+ * entries from @w->addr on until a callback says it is full, the budget
+ * of one chunk is used, or the range ends (then @w->done is set).  The
+ * locks are dropped before returning.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -ESRCH if the target has exited, -EINTR on a fatal signal.
+ */
+int ptscope_walk_chunk(struct ptscope_walk *w)
+{
+	struct mm_struct *mm = w->mm;
+	int ret;
+
+	if (w->done)
+		return 0;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		goto out_put;
+	rcu_read_lock();
+	ret = walk_vmas(w);
+	rcu_read_unlock();
+	mmap_read_unlock(mm);
+out_put:
+	mmput(mm);
+	cond_resched();
+	return ret < 0 ? ret : 0;
+}
+
+static int xlate_step(struct ptscope_xlate_level *lv, int level,
+		      unsigned long table_pa, unsigned int index, u64 entry,
+		      bool folded)
+{
+	memset(lv, 0, sizeof(*lv));
+	lv->hdr.type = PTSCOPE_REC_LEVEL;
+	lv->hdr.size = sizeof(*lv);
+	lv->level = level;
+	lv->index = index;
+	lv->table_pa = table_pa;
+	lv->entry_pa = table_pa + index * sizeof(u64);
+	lv->entry = entry;
+	lv->flags = decode_hw(entry, level);
+	lv->folded = folded;
+	return 1;
+}
+
+static void xlate_stop(struct ptscope_xlate *out, int level, u32 why)
+{
+	out->stop = why;
+	out->stop_level = level;
+}
+
+/* The outcome of a walk that ended at a leaf (present or not). */
+static void xlate_leaf(struct vm_area_struct *vma, struct ptscope_xlate *out,
+		       u64 raw, int level, unsigned long va)
+{
+	unsigned long size = 1UL << PTSCOPE_LEVEL_SHIFT(level);
+	struct ptscope_leaf *leaf = &out->leaf;
+	u64 f;
+
+	decode_leaf(vma, raw, level, va & ~(size - 1), leaf);
+	f = leaf->flags;
+	out->stop_level = level;
+	if (pte_present(__pte(raw))) {
+		out->stop = PTSCOPE_STOP_OK;
+		out->pa = ((u64)leaf->pfn << PAGE_SHIFT) | (va & (size - 1));
+	} else if (f & PTSCOPE_F_SWAP) {
+		out->stop = PTSCOPE_STOP_SWAP;
+	} else if (f & PTSCOPE_F_MIGRATION) {
+		out->stop = PTSCOPE_STOP_MIGRATION;
+	} else if (f & PTSCOPE_F_MARKER) {
+		out->stop = PTSCOPE_STOP_MARKER;
+	} else if (f & (PTSCOPE_F_DEVICE_PRIVATE | PTSCOPE_F_DEVICE_EXCL)) {
+		out->stop = PTSCOPE_STOP_DEVICE;
+	} else if (f & PTSCOPE_F_HWPOISON) {
+		out->stop = PTSCOPE_STOP_HWPOISON;
+	} else {
+		out->stop = PTSCOPE_STOP_NOT_PRESENT;
+	}
+}
+
+static void xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
+		       unsigned long va, struct ptscope_xlate_level *lv,
+		       int *n, struct ptscope_xlate *out)
+{
+	bool l5 = pgtable_l5_enabled();
+	pgd_t *pgdp = pgd_offset(mm, va);
+	pgd_t pgd = READ_ONCE(*pgdp);
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+	pte_t pte;
+
+	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PGD, __pa(mm->pgd),
+			 pgd_index(va), pgd_val(pgd), false);
+	if (l5) {
+		if (pgd_none(pgd))
+			return xlate_stop(out, PTSCOPE_LVL_PGD, PTSCOPE_STOP_EMPTY);
+		if (pgd_bad(pgd))
+			return xlate_stop(out, PTSCOPE_LVL_PGD, PTSCOPE_STOP_BAD);
+		p4d = READ_ONCE(*p4d_offset(&pgd, va));
+		*n += xlate_step(&lv[*n], PTSCOPE_LVL_P4D,
+				 pgd_pfn(pgd) << PAGE_SHIFT, p4d_index(va),
+				 p4d_val(p4d), false);
+	} else {
+		/* Folded: the PGD entry is the P4D entry. */
+		p4d = READ_ONCE(*p4d_offset(&pgd, va));
+		*n += xlate_step(&lv[*n], PTSCOPE_LVL_P4D, __pa(mm->pgd),
+				 pgd_index(va), p4d_val(p4d), true);
+	}
+	if (p4d_none(p4d))
+		return xlate_stop(out, l5 ? PTSCOPE_LVL_P4D : PTSCOPE_LVL_PGD,
+				  PTSCOPE_STOP_EMPTY);
+	if (p4d_bad(p4d))
+		return xlate_stop(out, PTSCOPE_LVL_P4D, PTSCOPE_STOP_BAD);
+
+	pud = READ_ONCE(*pud_offset(&p4d, va));
+	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PUD, p4d_pfn(p4d) << PAGE_SHIFT,
+			 pud_index(va), pud_val(pud), false);
+	if (pud_none(pud))
+		return xlate_stop(out, PTSCOPE_LVL_PUD, PTSCOPE_STOP_EMPTY);
+	if (!pud_present(pud) || pud_leaf(pud))
+		return xlate_leaf(vma, out, pud_val(pud), PTSCOPE_LVL_PUD, va);
+	if (pud_bad(pud))
+		return xlate_stop(out, PTSCOPE_LVL_PUD, PTSCOPE_STOP_BAD);
+
+	pmd = READ_ONCE(*pmd_offset(&pud, va));
+	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PMD, pud_pfn(pud) << PAGE_SHIFT,
+			 pmd_index(va), pmd_val(pmd), false);
+	if (pmd_none(pmd))
+		return xlate_stop(out, PTSCOPE_LVL_PMD, PTSCOPE_STOP_EMPTY);
+	if (!pmd_present(pmd) || pmd_leaf(pmd))
+		return xlate_leaf(vma, out, pmd_val(pmd), PTSCOPE_LVL_PMD, va);
+	if (pmd_bad(pmd))
+		return xlate_stop(out, PTSCOPE_LVL_PMD, PTSCOPE_STOP_BAD);
+
+	pte = ptep_get(pte_offset_kernel(&pmd, va));
+	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT,
+			 pte_index(va), pte_val(pte), false);
+	if (pte_none(pte))
+		return xlate_stop(out, PTSCOPE_LVL_PTE, PTSCOPE_STOP_EMPTY);
+	xlate_leaf(vma, out, pte_val(pte), PTSCOPE_LVL_PTE, va);
+}
+
+/**
+ * ptscope_translate() - walk one address from the top-level table down
+ * @mm:        target address space, pinned by the caller
+ * @va:        user virtual address
+ * @levels:    PTSCOPE_NR_LEVELS slots for the steps, top level first
+ * @nr_levels: number of steps filled in
+ * @out:       outcome: physical address, or where and why the walk stopped
+ *
+ * Context: process context; takes and drops the mmap lock.
+ * Return: 0 (the outcome is in @out), -ESRCH if the target has exited,
+ * -EINTR on a fatal signal.
+ */
+int ptscope_translate(struct mm_struct *mm, unsigned long va,
+		      struct ptscope_xlate_level *levels, int *nr_levels,
+		      struct ptscope_xlate *out)
+{
+	struct vm_area_struct *vma;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->hdr.type = PTSCOPE_REC_XLATE;
+	out->hdr.size = sizeof(*out);
+	out->va = va;
+	*nr_levels = 0;
+
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		goto out_put;
+	vma = find_vma(mm, va);
+	if (!vma || va < vma->vm_start) {
+		/* Tables outside VMAs may be freed under a read lock. */
+		xlate_stop(out, PTSCOPE_LVL_PGD, PTSCOPE_STOP_NO_VMA);
+	} else {
+		out->vma_start = vma->vm_start;
+		out->vma_end = vma->vm_end;
+		rcu_read_lock();
+		xlate_walk(mm, vma, va, levels, nr_levels, out);
+		rcu_read_unlock();
+	}
+	mmap_read_unlock(mm);
+out_put:
+	mmput(mm);
+	return ret;
+}
+
+static void vma_name(struct vm_area_struct *vma, struct ptscope_vma *rec)
+{
+	char *p;
+
+	p = d_path(&vma->vm_file->f_path, rec->name, sizeof(rec->name));
+	if (IS_ERR(p)) {
+		strscpy(rec->name, vma->vm_file->f_path.dentry->d_name.name,
+			sizeof(rec->name));
+		rec->flags |= PTSCOPE_VMA_NAME_TRUNC;
+		return;
+	}
+	memmove(rec->name, p, strlen(p) + 1);
+}
+
+/**
+ * ptscope_vma_describe() - fill a VMA record
+ * @vma: the VMA, with the mmap lock held
+ * @rec: record to fill
+ *
+ * Context: mmap lock held; does not sleep.
+ */
+void ptscope_vma_describe(struct vm_area_struct *vma, struct ptscope_vma *rec)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long fl = vma->vm_flags;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->hdr.type = PTSCOPE_REC_VMA;
+	rec->hdr.size = sizeof(*rec);
+	rec->start = vma->vm_start;
+	rec->end = vma->vm_end;
+	rec->pgoff = vma->vm_pgoff;
+	rec->pagesize = vma_kernel_pagesize(vma);
+	if (fl & VM_READ)
+		rec->flags |= PTSCOPE_VMA_READ;
+	if (fl & VM_WRITE)
+		rec->flags |= PTSCOPE_VMA_WRITE;
+	if (fl & VM_EXEC)
+		rec->flags |= PTSCOPE_VMA_EXEC;
+	if (fl & VM_MAYSHARE)
+		rec->flags |= PTSCOPE_VMA_SHARED;
+	if (VM_SOFTDIRTY && (fl & VM_SOFTDIRTY))
+		rec->flags |= PTSCOPE_VMA_SOFTDIRTY;
+	if (fl & VM_HUGEPAGE)
+		rec->flags |= PTSCOPE_VMA_HUGEPAGE;
+	if (fl & VM_NOHUGEPAGE)
+		rec->flags |= PTSCOPE_VMA_NOHUGEPAGE;
+	if (fl & VM_LOCKED)
+		rec->flags |= PTSCOPE_VMA_LOCKED;
+	if (userfaultfd_armed(vma))
+		rec->flags |= PTSCOPE_VMA_UFFD;
+
+	if (vma->vm_file)
+		rec->ino = file_inode(vma->vm_file)->i_ino;
+
+	if (is_vm_hugetlb_page(vma)) {
+		rec->backing = PTSCOPE_BACK_HUGETLB;
+		if (vma->vm_file)
+			vma_name(vma, rec);
+	} else if (fl & (VM_PFNMAP | VM_IO)) {
+		rec->backing = PTSCOPE_BACK_PFNMAP;
+		if (vma->vm_file)
+			vma_name(vma, rec);
+	} else if (vma->vm_file) {
+		rec->backing = shmem_mapping(vma->vm_file->f_mapping) ?
+			       PTSCOPE_BACK_SHMEM : PTSCOPE_BACK_FILE;
+		vma_name(vma, rec);
+	} else if (vma->vm_ops && vma->vm_ops->name) {
+		const char *name = vma->vm_ops->name(vma);
+
+		rec->backing = PTSCOPE_BACK_SPECIAL;
+		if (name) {
+			strscpy(rec->name, name, sizeof(rec->name));
+			if (!strcmp(name, "[vdso]"))
+				rec->backing = PTSCOPE_BACK_VDSO;
+			else if (!strncmp(name, "[vvar", 5))
+				rec->backing = PTSCOPE_BACK_VVAR;
+		}
+	} else if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk) {
+		rec->backing = PTSCOPE_BACK_HEAP;
+		strscpy(rec->name, "[heap]", sizeof(rec->name));
+	} else if (vma->vm_start <= mm->start_stack &&
+		   vma->vm_end >= mm->start_stack) {
+		rec->backing = PTSCOPE_BACK_STACK;
+		strscpy(rec->name, "[stack]", sizeof(rec->name));
+	} else {
+		rec->backing = PTSCOPE_BACK_ANON;
+	}
+}

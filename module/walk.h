@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ptscope walker core: a read-only walk over another process's page
+ * tables.  No I/O here: the walker hands decoded entries to callbacks.
+ */
+#ifndef PTSCOPE_WALK_H
+#define PTSCOPE_WALK_H
+
+#include <linux/types.h>
+#include <linux/mm_types.h>
+#include <uapi/linux/ptscope.h>
+
+struct ptscope_walk;
+
+/**
+ * struct ptscope_walk_ops - what a walk reports, in address order
+ * @vma:   called once when the walk enters a VMA (again after a resume
+ *         only if the VMA changed).  Return 0 to go on, PTSCOPE_WALK_FULL
+ *         to stop before this VMA.
+ * @leaf:  called for each non-empty leaf entry.  Same return values; on
+ *         PTSCOPE_WALK_FULL the walk resumes at this leaf next time.
+ * @table: called once for each page-table page the walk steps into;
+ *         @level is the level of the entries the table holds.
+ *
+ * All callbacks run under mmap_read_lock and rcu_read_lock: they must
+ * not sleep.  Any callback may be NULL.
+ */
+struct ptscope_walk_ops {
+	int (*vma)(struct ptscope_walk *w, struct vm_area_struct *vma);
+	int (*leaf)(struct ptscope_walk *w, const struct ptscope_leaf *leaf);
+	void (*table)(struct ptscope_walk *w, int level, unsigned long pa);
+};
+
+#define PTSCOPE_WALK_FULL	1
+
+/**
+ * struct ptscope_walk - state of a resumable walk over [addr, end)
+ * @mm:       target mm, pinned by the caller with mmgrab()
+ * @ops:      callbacks
+ * @priv:     callbacks' private data
+ * @addr:     next address to visit; advanced by every chunk
+ * @end:      end of the range (exclusive)
+ * @vma_start: start of the last VMA announced through @ops->vma
+ * @last_table: last table page reported per level, so that a table
+ *            shared by two VMAs is reported once
+ * @done:     the range is exhausted
+ */
+struct ptscope_walk {
+	struct mm_struct *mm;
+	const struct ptscope_walk_ops *ops;
+	void *priv;
+	unsigned long addr;
+	unsigned long end;
+	unsigned long vma_start;
+	unsigned long last_table[PTSCOPE_NR_LEVELS];
+	bool done;
+};
+
+void ptscope_walk_init(struct ptscope_walk *w, struct mm_struct *mm,
+		       unsigned long start, unsigned long end,
+		       const struct ptscope_walk_ops *ops, void *priv);
+int ptscope_walk_chunk(struct ptscope_walk *w);
+int ptscope_translate(struct mm_struct *mm, unsigned long va,
+		      struct ptscope_xlate_level *levels, int *nr_levels,
+		      struct ptscope_xlate *out);
+int ptscope_paging_levels(void);
+unsigned long ptscope_pgd_pa(struct mm_struct *mm);
+unsigned long ptscope_user_pgd_pa(struct mm_struct *mm);
+unsigned long ptscope_user_end(void);
+void ptscope_vma_describe(struct vm_area_struct *vma, struct ptscope_vma *rec);
+
+#endif /* PTSCOPE_WALK_H */
