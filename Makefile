@@ -22,7 +22,7 @@ endif
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-UCFLAGS := -Wall -Wextra -Werror -std=gnu11 -I$(SRC)/include -I$(SRC)/tools/lib \
+UCFLAGS := -Wall -Wextra -Werror -std=gnu11 -I$(SRC)/include/uapi -I$(SRC)/tools/lib \
 	   -D_GNU_SOURCE $(CFLAGS)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
@@ -91,11 +91,11 @@ tests: $(TEST_BINS)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -I$(KSFT_DIR)/tools/testing/selftests -Itests -o $@ $< $(TEST_LIB) $(LIB_SRCS) -lpthread
+	$(CC) $(UCFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests -Itests -o $@ $< $(TEST_LIB) $(LIB_SRCS) -lpthread
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) $(SANFLAGS) -I$(KSFT_DIR)/tools/testing/selftests -o $@ $< $(LIB_SRCS)
+	$(CC) $(UCFLAGS) $(SANFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests -o $@ $< $(LIB_SRCS)
 
 unit: $(UNIT_BINS)
 

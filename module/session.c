@@ -81,41 +81,50 @@ static void out_rec(struct session *s, const void *rec, size_t size)
 	s->len += size;
 }
 
+struct name_entry {
+	u64 val;
+	const char *name;
+};
+
+#define NAME_ENTRY(v, n) { .val = (v), .name = (n) },
+static const struct name_entry flag_names[] = { PTSCOPE_FLAG_NAMES(NAME_ENTRY) };
+static const struct name_entry backing_names[] = { PTSCOPE_BACKING_NAMES(NAME_ENTRY) };
+static const struct name_entry stop_names[] = { PTSCOPE_STOP_NAMES(NAME_ENTRY) };
+#undef NAME_ENTRY
+
+static const char *lookup(const struct name_entry *t, size_t n, u64 val)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].val == val)
+			return t[i].name;
+	return "?";
+}
+
 static void out_flags(struct session *s, u64 flags)
 {
 	const char *sep = "";
+	size_t i;
 
-#define X(bit, name)					\
-	do {						\
-		if (flags & (bit)) {			\
-			out(s, "%s%s", sep, name);	\
-			sep = ",";			\
-		}					\
-	} while (0);
-	PTSCOPE_FLAG_NAMES(X)
-#undef X
+	for (i = 0; i < ARRAY_SIZE(flag_names); i++) {
+		if (flags & flag_names[i].val) {
+			out(s, "%s%s", sep, flag_names[i].name);
+			sep = ",";
+		}
+	}
 	if (!*sep)
 		out(s, "-");
 }
 
 static const char *backing_name(u32 backing)
 {
-#define X(val, name) case val: return name;
-	switch (backing) {
-	PTSCOPE_BACKING_NAMES(X)
-	}
-#undef X
-	return "?";
+	return lookup(backing_names, ARRAY_SIZE(backing_names), backing);
 }
 
 static const char *stop_name(u32 stop)
 {
-#define X(val, name) case val: return name;
-	switch (stop) {
-	PTSCOPE_STOP_NAMES(X)
-	}
-#undef X
-	return "?";
+	return lookup(stop_names, ARRAY_SIZE(stop_names), stop);
 }
 
 static void out_size(struct session *s, unsigned long bytes)
@@ -306,7 +315,8 @@ static void emit_header(struct session *s)
 		out(s, " (PTI user pgd 0x%llx)", h.user_pgd_pa);
 	out(s, "\n");
 	if (s->op == PTSCOPE_OP_WALK)
-		out(s, "# va [-end count x] size level entry pfn flags [swap=type:offset] [mapcount=n]\n");
+		out(s, "# va [-end count x] size level entry pfn flags %s\n",
+		    "[swap=type:offset] [mapcount=n]");
 }
 
 static void text_xlate(struct session *s, struct ptscope_xlate_level *lv,
@@ -581,7 +591,9 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 			(r->have_va ? PTSCOPE_OP_TRANSLATE : PTSCOPE_OP_WALK);
 	if (pf->op && r->op != pf->op)
 		return -EINVAL;
-	if ((r->op == PTSCOPE_OP_TRANSLATE) != r->have_va)
+	if (r->op == PTSCOPE_OP_TRANSLATE && !r->have_va)
+		return -EINVAL;
+	if (r->op != PTSCOPE_OP_TRANSLATE && r->have_va)
 		return -EINVAL;
 	if (r->op != PTSCOPE_OP_WALK && (r->have_range || r->flags))
 		return -EINVAL;

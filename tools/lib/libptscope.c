@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libptscope: see libptscope.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libptscope.h"
+
+#define PTS_BUF_SIZE	(256 * 1024)
+#define PTS_REC_MAX	4096
+
+const char *pts_dir(void)
+{
+	const char *d = getenv("PTSCOPE_DEBUGFS");
+
+	return d && *d ? d : PTSCOPE_DEBUGFS_DIR;
+}
+
+static void copy_field(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int pts_read_version(struct pts_version *v)
+{
+	char path[512], key[64], val[160];
+	FILE *f;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(path, sizeof(path), "%s/version", pts_dir());
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%63s %159s", key, val) == 2) {
+		if (!strcmp(key, "module_version"))
+			copy_field(v->module_version, sizeof(v->module_version), val);
+		else if (!strcmp(key, "abi_version"))
+			v->abi_version = strtoul(val, NULL, 10);
+		else if (!strcmp(key, "kernel_release"))
+			copy_field(v->kernel_release, sizeof(v->kernel_release), val);
+		else if (!strcmp(key, "paging_levels"))
+			v->paging_levels = atoi(val);
+		else if (!strcmp(key, "page_size"))
+			v->page_size = atol(val);
+		else if (!strcmp(key, "pti"))
+			v->pti = atoi(val);
+	}
+	fclose(f);
+	return v->abi_version ? 0 : -EPROTO;
+}
+
+int pts_open(struct pts_session *s, const char *file)
+{
+	char path[512];
+
+	memset(s, 0, sizeof(*s));
+	snprintf(path, sizeof(path), "%s/%s", pts_dir(), file);
+	s->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (s->fd < 0)
+		return -errno;
+	s->cap = PTS_BUF_SIZE;
+	s->buf = malloc(s->cap);
+	if (!s->buf) {
+		close(s->fd);
+		s->fd = -1;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int pts_request(struct pts_session *s, const char *fmt, ...)
+{
+	char line[PTSCOPE_REQ_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -EINVAL;
+	if (write(s->fd, line, n) != n)
+		return -errno;
+	s->len = s->off = 0;
+	s->eof = 0;
+	return 0;
+}
+
+void pts_close(struct pts_session *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->buf);
+	s->buf = NULL;
+	s->fd = -1;
+}
+
+/* Make at least NEED unread bytes available; 0 if they are, 1 at EOF. */
+static int fill(struct pts_session *s, size_t need)
+{
+	while (s->len - s->off < need) {
+		ssize_t n;
+
+		if (s->eof)
+			return 1;
+		if (s->off) {
+			memmove(s->buf, s->buf + s->off, s->len - s->off);
+			s->len -= s->off;
+			s->off = 0;
+		}
+		n = read(s->fd, s->buf + s->len, s->cap - s->len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			s->eof = 1;
+		s->len += n;
+	}
+	return 0;
+}
+
+int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec)
+{
+	const struct ptscope_rec_hdr *h;
+	int ret;
+
+	ret = fill(s, sizeof(*h));
+	if (ret < 0)
+		return ret;
+	if (ret)
+		return s->len == s->off ? 0 : -EPROTO;
+	h = (const void *)(s->buf + s->off);
+	if (h->size < sizeof(*h) || h->size > PTS_REC_MAX)
+		return -EPROTO;
+	ret = fill(s, h->size);
+	if (ret < 0)
+		return ret;
+	if (ret)
+		return -EPROTO;
+	*rec = (const void *)(s->buf + s->off);
+	s->off += (*rec)->size;
+	return 1;
+}
+
+int pts_copy_text(struct pts_session *s, int fd)
+{
+	for (;;) {
+		ssize_t n = read(s->fd, s->buf, s->cap);
+		char *p = s->buf;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		while (n > 0) {
+			ssize_t w = write(fd, p, n);
+
+			if (w < 0)
+				return -errno;
+			p += w;
+			n -= w;
+		}
+	}
+}
+
+const char *pts_level_name(unsigned int level)
+{
+	static const char *const names[] = PTSCOPE_LEVEL_NAMES;
+
+	return level < PTSCOPE_NR_LEVELS ? names[level] : "?";
+}
+
+const char *pts_backing_name(unsigned int backing)
+{
+#define X(val, name) case val: return name;
+	switch (backing) {
+	PTSCOPE_BACKING_NAMES(X)
+	}
+#undef X
+	return "?";
+}
+
+const char *pts_stop_name(unsigned int stop)
+{
+#define X(val, name) case val: return name;
+	switch (stop) {
+	PTSCOPE_STOP_NAMES(X)
+	}
+#undef X
+	return "?";
+}
+
+const char *pts_flag_name(uint64_t bit)
+{
+#define X(val, name) if (bit == (val)) return name;
+	PTSCOPE_FLAG_NAMES(X)
+#undef X
+	return NULL;
+}
+
+uint64_t pts_flag_by_name(const char *name)
+{
+#define X(val, n) if (!strcmp(name, n)) return val;
+	PTSCOPE_FLAG_NAMES(X)
+#undef X
+	return 0;
+}
+
+char *pts_flags_str(uint64_t flags, char *buf, size_t len)
+{
+	size_t used = 0;
+	int i;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; i < 64; i++) {
+		const char *name;
+		int n;
+
+		if (!(flags & (1ULL << i)))
+			continue;
+		name = pts_flag_name(1ULL << i);
+		if (!name)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", name);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0';
+			break;
+		}
+		used += n;
+	}
+	if (!used)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+char *pts_vma_perm(const struct ptscope_vma *v, char buf[5])
+{
+	buf[0] = v->flags & PTSCOPE_VMA_READ ? 'r' : '-';
+	buf[1] = v->flags & PTSCOPE_VMA_WRITE ? 'w' : '-';
+	buf[2] = v->flags & PTSCOPE_VMA_EXEC ? 'x' : '-';
+	buf[3] = v->flags & PTSCOPE_VMA_SHARED ? 's' : 'p';
+	buf[4] = '\0';
+	return buf;
+}
+
+int pts_parse_u64(const char *str, uint64_t *val, int suffix)
+{
+	unsigned long long v;
+	int base = 10, shift = 0;
+	char *end;
+
+	if (!str || !*str || *str == '-' || *str == '+' || *str == ' ')
+		return -EINVAL;
+	if (str[0] == '0' && (str[1] == 'x' || str[1] == 'X')) {
+		base = 16;
+		str += 2;
+		if (!*str)
+			return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(str, &end, base);
+	if (errno)
+		return -errno;
+	if (suffix && *end) {
+		switch (*end) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		case 't': case 'T': shift = 40; break;
+		default: return -EINVAL;
+		}
+		end++;
+	}
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (~0ULL >> shift))
+		return -ERANGE;
+	*val = v << shift;
+	return 0;
+}
+
+const char *pts_strerror(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case ENOENT:
+		return "ptscope module not loaded (load it with: insmod ptscope.ko; is debugfs mounted?)";
+	case ESRCH:
+		return "no such process (or it has exited)";
+	case ENXIO:
+		return "kernel thread: it has no user address space";
+	case EACCES:
+		return "permission denied: ptrace read access to the target is required";
+	case EPERM:
+		return "permission denied: CAP_SYS_ADMIN (root) is required";
+	case ERANGE:
+		return "address or range outside user space, empty or reversed";
+	case EINVAL:
+		return "invalid request";
+	case EINTR:
+		return "interrupted";
+	case EPROTO:
+		return "malformed record stream (module and tool versions differ?)";
+	default:
+		return strerror(err < 0 ? -err : err);
+	}
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libptscope: talk to the ptscope module and decode its records.
+ * Used by the CLI, the BPF tool's user side, the labs and the tests.
+ */
+#ifndef LIBPTSCOPE_H
+#define LIBPTSCOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/ptscope.h>
+
+/* A session on one of the module's files (see Documentation/interface.rst). */
+struct pts_session {
+	int fd;
+	char *buf;
+	size_t len;		/* bytes in buf */
+	size_t off;		/* first unread byte */
+	size_t cap;
+	int eof;
+};
+
+/* Module information from the version file. */
+struct pts_version {
+	char module_version[32];
+	unsigned int abi_version;
+	char kernel_release[128];
+	int paging_levels;
+	long page_size;
+	int pti;
+};
+
+/* Directory of the module's files; $PTSCOPE_DEBUGFS overrides it. */
+const char *pts_dir(void);
+
+/* 0 if the module is loaded, else -errno (ENOENT: not loaded). */
+int pts_read_version(struct pts_version *v);
+
+/*
+ * Open FILE ("records", "walk", "translate", "ptcost") and send a
+ * request line built from FMT.  Returns 0 or -errno (the module's).
+ */
+int pts_open(struct pts_session *s, const char *file);
+int pts_request(struct pts_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void pts_close(struct pts_session *s);
+
+/*
+ * Next record of a binary session: 1 and *rec set (valid until the next
+ * call), 0 at the end of the stream, -errno on error (-EPROTO: malformed).
+ */
+int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec);
+
+/* Read a text session to the end, writing it to FD.  0 or -errno. */
+int pts_copy_text(struct pts_session *s, int fd);
+
+/* Names, as in every text form of ptscope. */
+const char *pts_level_name(unsigned int level);
+const char *pts_backing_name(unsigned int backing);
+const char *pts_stop_name(unsigned int stop);
+/* Comma-separated flag names into BUF; returns BUF ("-" if none). */
+char *pts_flags_str(uint64_t flags, char *buf, size_t len);
+/* Iterate flag names: returns the name of bit I (0..63) or NULL. */
+const char *pts_flag_name(uint64_t bit);
+/* Look a flag up by name; 0 if unknown. */
+uint64_t pts_flag_by_name(const char *name);
+
+/* "rwxp" permissions of a VMA record into BUF[5]. */
+char *pts_vma_perm(const struct ptscope_vma *v, char buf[5]);
+
+/* Bytes covered by one entry at LEVEL. */
+static inline uint64_t pts_level_size(unsigned int level)
+{
+	return 1ULL << PTSCOPE_LEVEL_SHIFT(level);
+}
+
+/* Parse "123", "0x7f00", with optional K/M/G suffix when SUFFIX is set. */
+int pts_parse_u64(const char *str, uint64_t *val, int suffix);
+
+/* A human-readable message for a module error, for a given operation. */
+const char *pts_strerror(int err);
+
+#endif /* LIBPTSCOPE_H */
