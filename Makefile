@@ -91,7 +91,7 @@ tests: $(TEST_BINS)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests -Itests -o $@ $< $(TEST_LIB) $(LIB_SRCS) -lpthread
+	$(CC) $(UCFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests -Itests $(JSON_CFLAGS) -o $@ $< $(TEST_LIB) $(LIB_SRCS) $(JSON_LIBS) -lpthread
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)
