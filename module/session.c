@@ -55,6 +55,7 @@ struct session {
 	struct ptscope_cost cost;
 	struct ptscope_end totals;
 	struct ptscope_vma vma;		/* scratch for on_vma() */
+	bool vma_deposits;		/* huge PMDs here have a deposited table */
 };
 
 static const char *const level_names[] = PTSCOPE_LEVEL_NAMES;
@@ -231,6 +232,9 @@ static int on_leaf(struct ptscope_walk *w, const struct ptscope_leaf *l)
 
 	if (s->op == PTSCOPE_OP_PTCOST) {
 		s->cost.leaves[l->level]++;
+		if (l->level == PTSCOPE_LVL_PMD && s->vma_deposits &&
+		    (l->flags & PTSCOPE_F_PFN_VALID))
+			s->cost.deposited++;
 		return 0;
 	}
 	if (!(s->reqflags & PTSCOPE_REQ_COALESCE))
@@ -255,6 +259,11 @@ static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
 
 	if (s->op == PTSCOPE_OP_PTCOST) {
 		s->cost.vm_bytes += vma->vm_end - vma->vm_start;
+		/*
+		 * An anonymous THP (or the huge zero page) keeps a PTE table
+		 * deposited for a later split; the kernel counts it in VmPTE.
+		 */
+		s->vma_deposits = vma_is_anonymous(vma);
 		return 0;
 	}
 	ret = flush_run(s);
@@ -387,8 +396,10 @@ static void emit_trailer(struct session *s)
 			for (i = PTSCOPE_NR_LEVELS - 1; i >= 0; i--)
 				out(s, "%-5s %6llu %7llu %6llu\n", level_names[i],
 				    c->tables[i], c->entries[i], c->leaves[i]);
+			out(s, "deposited_pte_tables %llu\n", c->deposited);
 			out(s, "table_bytes_pte_pmd_pud %llu\n",
-			    (c->tables[0] + c->tables[1] + c->tables[2]) * PAGE_SIZE);
+			    (c->tables[0] + c->tables[1] + c->tables[2] +
+			     c->deposited) * PAGE_SIZE);
 			out(s, "pgtables_bytes %llu\n", c->pgtables_bytes);
 			out(s, "pgd_pages %llu\n", c->pgd_pages);
 			out(s, "vm_bytes %llu\n", c->vm_bytes);

@@ -225,6 +225,8 @@ struct ptscope_cost {
 	__u64 pgtables_bytes;		/* the kernel's own count (VmPTE) */
 	__u64 vm_bytes;			/* total size of the VMAs walked */
 	__u64 pgd_pages;		/* pages in the top-level allocation (2 with PTI) */
+	__u64 deposited;		/* PTE tables deposited for anonymous THPs,
+					 * one per huge PMD; counted in VmPTE */
 };
 
 /* PTSCOPE_REC_END: last record. */
