@@ -22,4 +22,7 @@ struct ptscope_file {
 
 extern const struct file_operations ptscope_session_fops;
 
+void ptscope_faults_init(struct dentry *dir);
+void ptscope_faults_exit(void);
+
 #endif /* PTSCOPE_INTERNAL_H */

@@ -76,6 +76,7 @@ static int __init ptscope_init(void)
 		debugfs_create_file(session_files[i].name, 0600, ptscope_dir,
 				    (void *)&session_files[i],
 				    &ptscope_session_fops);
+	ptscope_faults_init(ptscope_dir);
 	pr_info("loaded: abi %u, %d-level paging\n", PTSCOPE_ABI_VERSION,
 		ptscope_paging_levels());
 	return 0;
@@ -84,6 +85,7 @@ static int __init ptscope_init(void)
 static void __exit ptscope_exit(void)
 {
 	debugfs_remove(ptscope_dir);
+	ptscope_faults_exit();
 }
 
 module_init(ptscope_init);

@@ -35,6 +35,44 @@ static int check_ptrace_read(pid_t nr)
 	return 0;
 }
 
+/* Look @nr up and run the checks every request needs; returns the task. */
+static struct task_struct *target_task(pid_t nr, struct pid **pidp)
+{
+	struct task_struct *task;
+	struct pid *pid;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return ERR_PTR(-EPERM);
+	pid = find_get_pid(nr);
+	if (!pid)
+		return ERR_PTR(-ESRCH);
+	task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task) {
+		ret = -ESRCH;
+		goto out_pid;
+	}
+	if (task->flags & PF_KTHREAD) {
+		ret = -ENXIO;
+		goto out_task;
+	}
+	ret = check_ptrace_read(nr);
+	if (ret)
+		goto out_task;
+	/* The PID number cannot have been reused while @pid had a task. */
+	if (!pid_has_task(pid, PIDTYPE_PID)) {
+		ret = -ESRCH;
+		goto out_task;
+	}
+	*pidp = pid;
+	return task;
+out_task:
+	put_task_struct(task);
+out_pid:
+	put_pid(pid);
+	return ERR_PTR(ret);
+}
+
 /**
  * ptscope_target_get() - look up a process and pin its address space
  * @nr: PID in the caller's PID namespace
@@ -54,46 +92,53 @@ int ptscope_target_get(pid_t nr, struct ptscope_target *t)
 	struct task_struct *task;
 	struct mm_struct *mm;
 	struct pid *pid;
-	int ret;
+	int ret = 0;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	pid = find_get_pid(nr);
-	if (!pid)
-		return -ESRCH;
-	task = get_pid_task(pid, PIDTYPE_PID);
-	if (!task) {
-		ret = -ESRCH;
-		goto out_pid;
-	}
-	if (task->flags & PF_KTHREAD) {
-		ret = -ENXIO;
-		goto out_task;
-	}
-	ret = check_ptrace_read(nr);
-	if (ret)
-		goto out_task;
-	/* The PID number cannot have been reused while @pid had a task. */
-	if (!pid_has_task(pid, PIDTYPE_PID)) {
-		ret = -ESRCH;
-		goto out_task;
-	}
+	task = target_task(nr, &pid);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
 	mm = get_task_mm(task);
 	if (!mm) {
 		ret = -ESRCH;
-		goto out_task;
+		goto out;
 	}
 	mmgrab(mm);
 	mmput(mm);
 	t->mm = mm;
 	t->pid = nr;
 	get_task_comm(t->comm, task);
-	ret = 0;
-out_task:
+out:
 	put_task_struct(task);
-out_pid:
 	put_pid(pid);
 	return ret;
+}
+
+/**
+ * ptscope_tgid_get() - look up a process for fault tracking
+ * @nr:   PID (or thread ID) in the caller's PID namespace
+ * @comm: receives the command name
+ *
+ * Same checks and errors as ptscope_target_get(), and -ESRCH for a
+ * process that is exiting.
+ *
+ * Context: process context; may sleep.
+ * Return: a reference to the thread group's struct pid, or an ERR_PTR.
+ */
+struct pid *ptscope_tgid_get(pid_t nr, char *comm)
+{
+	struct task_struct *task;
+	struct pid *pid, *tgid = ERR_PTR(-ESRCH);
+
+	task = target_task(nr, &pid);
+	if (IS_ERR(task))
+		return ERR_CAST(task);
+	if (!(task->flags & PF_EXITING) && task->mm) {
+		tgid = get_pid(task_tgid(task));
+		strscpy(comm, task->comm, TASK_COMM_LEN);
+	}
+	put_task_struct(task);
+	put_pid(pid);
+	return tgid;
 }
 
 /**

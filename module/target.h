@@ -18,5 +18,6 @@ struct ptscope_target {
 
 int ptscope_target_get(pid_t nr, struct ptscope_target *t);
 void ptscope_target_put(struct ptscope_target *t);
+struct pid *ptscope_tgid_get(pid_t nr, char *comm);
 
 #endif /* PTSCOPE_TARGET_H */

@@ -300,4 +300,53 @@ struct ptscope_end {
 	X(PTSCOPE_STOP_DEVICE, "device")			\
 	X(PTSCOPE_STOP_HWPOISON, "hwpoison")
 
+/*
+ * Fault counters (the "faults" file).  Write "track pid=N" or
+ * "untrack pid=N"; read one line per tracked process:
+ *
+ *	pid=N comm=NAME state=alive|exited <counter>=<value>...
+ *
+ * in the order below.  "faults" counts every handle_mm_fault() call that
+ * did not ask for a retry; minor + major + error == faults, and minor and
+ * major follow the kernel's own rules for minflt/majflt.  The access,
+ * cause, mode and vma counters each split "faults".  "exceptions" counts
+ * hardware page-fault exceptions on user addresses (the x86
+ * page_fault_user/page_fault_kernel tracepoints); "missed" counts
+ * handle_mm_fault() calls the return probe could not follow.
+ */
+#define PTSCOPE_FAULT_COUNTERS(X)				\
+	X(FAULTS, "faults")					\
+	X(MINOR, "minor")					\
+	X(MAJOR, "major")					\
+	X(RETRY, "retry")					\
+	X(ERROR, "error")					\
+	X(READ, "read")						\
+	X(WRITE, "write")					\
+	X(EXEC, "exec")						\
+	X(NOT_PRESENT, "not_present")				\
+	X(PROTECTION, "protection")				\
+	X(NO_CAUSE, "no_cause")					\
+	X(USER, "user")						\
+	X(KERNEL, "kernel")					\
+	X(GUP, "gup")						\
+	X(VMA_ANON, "anon")					\
+	X(VMA_FILE, "file")					\
+	X(VMA_SHMEM, "shmem")					\
+	X(VMA_STACK, "stack")					\
+	X(VMA_HUGETLB, "hugetlb")				\
+	X(VMA_OTHER, "other")					\
+	X(EXCEPTIONS, "exceptions")				\
+	X(EXC_USER, "exceptions_user")				\
+	X(EXC_KERNEL, "exceptions_kernel")			\
+	X(MISSED, "missed")
+
+#define PTSCOPE_FC_ENUM(name, str) PTSCOPE_FC_##name,
+enum ptscope_fault_counter {
+	PTSCOPE_FAULT_COUNTERS(PTSCOPE_FC_ENUM)
+	PTSCOPE_NR_FAULT_COUNTERS
+};
+#undef PTSCOPE_FC_ENUM
+
+#define PTSCOPE_TRACK_MAX	64	/* processes tracked at once */
+
 #endif /* _UAPI_LINUX_PTSCOPE_H */

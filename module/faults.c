@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope fault counters: per-process page-fault counts.
+ *
+ * Two hooks, registered only while at least one process is tracked:
+ *
+ *  - the x86 exceptions:page_fault_user and :page_fault_kernel
+ *    tracepoints, found with for_each_kernel_tracepoint(), see each
+ *    hardware fault on a user address with its error code;
+ *  - a kretprobe on handle_mm_fault() sees each fault the MM handles and
+ *    its outcome.  The outcome is classified with the kernel's own rules
+ *    for minflt/majflt (mm_account_fault()): a VM_FAULT_RETRY is counted
+ *    when the retried fault completes, an error is not a minor fault, and
+ *    a fault that completes after a retry (FAULT_FLAG_TRIED) is major.
+ *
+ * The kernel charges a fault to the task that handles it (current), so a
+ * fault is charged to the tracked process whose thread group current
+ * belongs to.  The tracepoint leaves the error code in a small per-process
+ * table of slots keyed by task, where the return probe's entry handler
+ * finds it to tell a not-present fault from a protection fault.
+ *
+ * Processes are identified by their thread group's struct pid, so a PID
+ * reused after an exit is never counted as the old process.  A process
+ * that exited is reported once more (state=exited) and then dropped.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/kprobes.h>
+#include <linux/tracepoint.h>
+#include <linux/mm.h>
+#include <linux/hugetlb.h>
+#include <linux/shmem_fs.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <linux/capability.h>
+#include <linux/refcount.h>
+#include <linux/hash.h>
+#include <asm/trap_pf.h>
+
+#include "internal.h"
+#include "target.h"
+
+#define PF_SLOTS_BITS	4
+
+/* The error code of a hardware fault, waiting for handle_mm_fault(). */
+struct pf_slot {
+	struct task_struct *task;
+	unsigned long address;
+	unsigned long error_code;
+};
+
+struct tracked {
+	struct list_head node;		/* on tracked_list, RCU */
+	struct list_head retired;	/* on retired_list once untracked */
+	struct rcu_head rcu;
+	refcount_t ref;
+	struct pid *tgid;
+	pid_t nr;
+	char comm[TASK_COMM_LEN];
+	atomic64_t count[PTSCOPE_NR_FAULT_COUNTERS];
+	struct pf_slot slots[1 << PF_SLOTS_BITS];
+};
+
+/* What the return probe's entry handler saves for the return handler. */
+struct fault_ctx {
+	struct tracked *t;
+	unsigned int flags;
+	u8 cause;
+	u8 kind;
+};
+
+static LIST_HEAD(tracked_list);
+static DEFINE_MUTEX(tracked_lock);	/* list changes, hook (un)registration */
+/*
+ * Untracked processes still referenced by a fault in flight.  A fault in
+ * flight when the return probe is unregistered never returns through it,
+ * so hooks_off() frees whatever is left here.
+ */
+static LIST_HEAD(retired_list);
+static DEFINE_SPINLOCK(retired_lock);
+static unsigned int nr_tracked;
+static bool hooks_on;
+static struct tracepoint *tp_user, *tp_kernel;
+
+static const struct {
+	int id;
+	const char *name;
+} counters[] = {
+#define COUNTER(c, str) { .id = PTSCOPE_FC_##c, .name = (str) },
+	PTSCOPE_FAULT_COUNTERS(COUNTER)
+#undef COUNTER
+};
+
+static void count(struct tracked *t, int c)
+{
+	atomic64_inc(&t->count[c]);
+}
+
+static void tracked_free_rcu(struct rcu_head *rcu)
+{
+	struct tracked *t = container_of(rcu, struct tracked, rcu);
+
+	put_pid(t->tgid);
+	kfree(t);
+}
+
+/* Drop a reference; the last one is always held by a retired entry. */
+static void tracked_put(struct tracked *t)
+{
+	if (!refcount_dec_and_test(&t->ref))
+		return;
+	spin_lock(&retired_lock);
+	list_del(&t->retired);
+	spin_unlock(&retired_lock);
+	call_rcu(&t->rcu, tracked_free_rcu);
+}
+
+/* The tracked process current belongs to.  Caller holds RCU. */
+static struct tracked *tracked_current(void)
+{
+	struct pid *tgid = task_tgid(current);
+	struct tracked *t;
+
+	list_for_each_entry_rcu(t, &tracked_list, node)
+		if (t->tgid == tgid)
+			return t;
+	return NULL;
+}
+
+static struct pf_slot *slot_of(struct tracked *t, struct task_struct *task)
+{
+	return &t->slots[hash_ptr(task, PF_SLOTS_BITS)];
+}
+
+static void probe_fault(unsigned long address, unsigned long error_code,
+			int which)
+{
+	struct tracked *t;
+	struct pf_slot *slot;
+
+	if (address >= TASK_SIZE_MAX)
+		return;
+	rcu_read_lock();
+	t = tracked_current();
+	if (t) {
+		count(t, PTSCOPE_FC_EXCEPTIONS);
+		count(t, which);
+		slot = slot_of(t, current);
+		WRITE_ONCE(slot->address, address);
+		WRITE_ONCE(slot->error_code, error_code);
+		WRITE_ONCE(slot->task, current);
+	}
+	rcu_read_unlock();
+}
+
+static void probe_fault_user(void *data, unsigned long address,
+			     struct pt_regs *regs, unsigned long error_code)
+{
+	probe_fault(address, error_code, PTSCOPE_FC_EXC_USER);
+}
+
+static void probe_fault_kernel(void *data, unsigned long address,
+			       struct pt_regs *regs, unsigned long error_code)
+{
+	probe_fault(address, error_code, PTSCOPE_FC_EXC_KERNEL);
+}
+
+static int vma_kind(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+
+	if (is_vm_hugetlb_page(vma))
+		return PTSCOPE_FC_VMA_HUGETLB;
+	if (vma->vm_file)
+		return shmem_mapping(vma->vm_file->f_mapping) ?
+		       PTSCOPE_FC_VMA_SHMEM : PTSCOPE_FC_VMA_FILE;
+	if (vma_is_anonymous(vma)) {
+		if ((vma->vm_flags & VM_GROWSDOWN) ||
+		    (vma->vm_start <= mm->start_stack &&
+		     vma->vm_end >= mm->start_stack))
+			return PTSCOPE_FC_VMA_STACK;
+		return PTSCOPE_FC_VMA_ANON;
+	}
+	return PTSCOPE_FC_VMA_OTHER;
+}
+
+/* handle_mm_fault(vma, address, flags, regs) entry. */
+static int hmf_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 0);
+	unsigned long address = regs_get_kernel_argument(regs, 1);
+	struct fault_ctx *ctx = (void *)ri->data;
+	struct tracked *t;
+	struct pf_slot *slot;
+
+	rcu_read_lock();
+	t = tracked_current();
+	if (!t || !refcount_inc_not_zero(&t->ref)) {
+		rcu_read_unlock();
+		return 1;	/* not ours: no return handler */
+	}
+	rcu_read_unlock();
+
+	ctx->t = t;
+	ctx->flags = regs_get_kernel_argument(regs, 2);
+	ctx->kind = vma_kind(vma);
+	ctx->cause = PTSCOPE_FC_NO_CAUSE;
+	slot = slot_of(t, current);
+	if (READ_ONCE(slot->task) == current &&
+	    READ_ONCE(slot->address) == address)
+		ctx->cause = READ_ONCE(slot->error_code) & X86_PF_PROT ?
+			     PTSCOPE_FC_PROTECTION : PTSCOPE_FC_NOT_PRESENT;
+	if (!regs_get_kernel_argument(regs, 3))
+		ctx->cause = PTSCOPE_FC_NO_CAUSE;
+	return 0;
+}
+
+static int hmf_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct fault_ctx *ctx = (void *)ri->data;
+	vm_fault_t ret = regs_return_value(regs);
+	struct tracked *t = ctx->t;
+	unsigned int flags = ctx->flags;
+
+	if (ret & VM_FAULT_RETRY) {
+		count(t, PTSCOPE_FC_RETRY);
+		goto out;
+	}
+	count(t, PTSCOPE_FC_FAULTS);
+	if (ret & VM_FAULT_ERROR)
+		count(t, PTSCOPE_FC_ERROR);
+	else if ((ret & VM_FAULT_MAJOR) || (flags & FAULT_FLAG_TRIED))
+		count(t, PTSCOPE_FC_MAJOR);
+	else
+		count(t, PTSCOPE_FC_MINOR);
+
+	if (flags & FAULT_FLAG_INSTRUCTION)
+		count(t, PTSCOPE_FC_EXEC);
+	else if (flags & FAULT_FLAG_WRITE)
+		count(t, PTSCOPE_FC_WRITE);
+	else
+		count(t, PTSCOPE_FC_READ);
+
+	count(t, ctx->cause);
+	if (ctx->cause == PTSCOPE_FC_NO_CAUSE)
+		count(t, PTSCOPE_FC_GUP);
+	else if (flags & FAULT_FLAG_USER)
+		count(t, PTSCOPE_FC_USER);
+	else
+		count(t, PTSCOPE_FC_KERNEL);
+	count(t, ctx->kind);
+out:
+	tracked_put(t);
+	return 0;
+}
+
+static struct kretprobe hmf_probe;
+
+static void find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "page_fault_user"))
+		tp_user = tp;
+	else if (!strcmp(tp->name, "page_fault_kernel"))
+		tp_kernel = tp;
+}
+
+static void hooks_off(void)
+{
+	struct tracked *t, *tmp;
+
+	if (!hooks_on)
+		return;
+	tracepoint_probe_unregister(tp_user, probe_fault_user, NULL);
+	tracepoint_probe_unregister(tp_kernel, probe_fault_kernel, NULL);
+	unregister_kretprobe(&hmf_probe);
+	tracepoint_synchronize_unregister();
+	hooks_on = false;
+
+	/* No handler runs now: references still held were lost in flight. */
+	spin_lock(&retired_lock);
+	list_for_each_entry_safe(t, tmp, &retired_list, retired) {
+		list_del(&t->retired);
+		call_rcu(&t->rcu, tracked_free_rcu);
+	}
+	spin_unlock(&retired_lock);
+}
+
+static int hooks_start(void)
+{
+	int ret;
+
+	if (hooks_on)
+		return 0;
+	if (!tp_user || !tp_kernel)
+		return -EOPNOTSUPP;
+	/* A kretprobe cannot be registered twice as it is: start afresh. */
+	memset(&hmf_probe, 0, sizeof(hmf_probe));
+	hmf_probe.kp.symbol_name = "handle_mm_fault";
+	hmf_probe.entry_handler = hmf_entry;
+	hmf_probe.handler = hmf_return;
+	hmf_probe.data_size = sizeof(struct fault_ctx);
+	/* A handle_mm_fault() may sleep for long: allow many in flight. */
+	hmf_probe.maxactive = max_t(int, 256, 64 * num_possible_cpus());
+	ret = register_kretprobe(&hmf_probe);
+	if (ret) {
+		pr_warn("cannot probe handle_mm_fault: %d\n", ret);
+		return ret;
+	}
+	ret = tracepoint_probe_register(tp_user, probe_fault_user, NULL);
+	if (ret)
+		goto err_kretprobe;
+	ret = tracepoint_probe_register(tp_kernel, probe_fault_kernel, NULL);
+	if (ret)
+		goto err_user;
+	hooks_on = true;
+	return 0;
+
+err_user:
+	tracepoint_probe_unregister(tp_user, probe_fault_user, NULL);
+err_kretprobe:
+	unregister_kretprobe(&hmf_probe);
+	tracepoint_synchronize_unregister();
+	return ret;
+}
+
+static struct tracked *tracked_find_pid(struct pid *tgid)
+{
+	struct tracked *t;
+
+	list_for_each_entry(t, &tracked_list, node)
+		if (t->tgid == tgid)
+			return t;
+	return NULL;
+}
+
+/* Caller holds tracked_lock. */
+static void tracked_remove(struct tracked *t)
+{
+	list_del_rcu(&t->node);
+	spin_lock(&retired_lock);
+	list_add(&t->retired, &retired_list);
+	spin_unlock(&retired_lock);
+	nr_tracked--;
+	tracked_put(t);
+	if (!nr_tracked)
+		hooks_off();
+}
+
+static bool tracked_exited(struct tracked *t)
+{
+	struct task_struct *task = get_pid_task(t->tgid, PIDTYPE_TGID);
+	bool exited;
+
+	if (!task)
+		return true;
+	exited = !atomic_read(&task->signal->live);
+	put_task_struct(task);
+	return exited;
+}
+
+static int do_track(pid_t nr)
+{
+	struct tracked *t;
+	struct pid *tgid;
+	int ret;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	tgid = ptscope_tgid_get(nr, t->comm);
+	if (IS_ERR(tgid)) {
+		kfree(t);
+		return PTR_ERR(tgid);
+	}
+	t->tgid = tgid;
+	t->nr = pid_vnr(tgid);
+	refcount_set(&t->ref, 1);
+
+	mutex_lock(&tracked_lock);
+	if (tracked_find_pid(tgid)) {
+		ret = -EEXIST;
+		goto err;
+	}
+	if (nr_tracked >= PTSCOPE_TRACK_MAX) {
+		ret = -ENOSPC;
+		goto err;
+	}
+	ret = hooks_start();
+	if (ret)
+		goto err;
+	list_add_tail_rcu(&t->node, &tracked_list);
+	nr_tracked++;
+	mutex_unlock(&tracked_lock);
+	return 0;
+err:
+	mutex_unlock(&tracked_lock);
+	put_pid(tgid);
+	kfree(t);
+	return ret;
+}
+
+static int do_untrack(pid_t nr)
+{
+	struct tracked *t;
+	struct pid *pid;
+	int ret = -ENOENT;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	pid = find_get_pid(nr);
+	if (!pid)
+		return -ESRCH;
+	mutex_lock(&tracked_lock);
+	list_for_each_entry(t, &tracked_list, node) {
+		if (t->nr == nr || t->tgid == pid) {
+			tracked_remove(t);
+			ret = 0;
+			break;
+		}
+	}
+	mutex_unlock(&tracked_lock);
+	put_pid(pid);
+	return ret;
+}
+
+/*
+ * Read: one line per tracked process,
+ *
+ *   pid=<tgid> comm=<name> state=alive|exited faults=<n> minor=<n> ...
+ *
+ * with every counter of PTSCOPE_FAULT_COUNTERS in order.  A process that
+ * has exited is shown once with state=exited and then dropped.
+ */
+static int faults_show(struct seq_file *m, void *v)
+{
+	struct tracked *t, *tmp;
+	int i;
+
+	mutex_lock(&tracked_lock);
+	list_for_each_entry_safe(t, tmp, &tracked_list, node) {
+		bool exited = tracked_exited(t);
+
+		atomic64_set(&t->count[PTSCOPE_FC_MISSED], hmf_probe.nmissed);
+		seq_printf(m, "pid=%d comm=%s state=%s", t->nr, t->comm,
+			   exited ? "exited" : "alive");
+		for (i = 0; i < ARRAY_SIZE(counters); i++)
+			seq_printf(m, " %s=%lld", counters[i].name,
+				   (long long)atomic64_read(&t->count[counters[i].id]));
+		seq_putc(m, '\n');
+		if (exited)
+			tracked_remove(t);
+	}
+	mutex_unlock(&tracked_lock);
+	return 0;
+}
+
+static int faults_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return single_open(file, faults_show, NULL);
+}
+
+/*
+ * Write "track pid=N" or "untrack pid=N".  Errors: EINVAL (malformed),
+ * ESRCH, ENXIO, EACCES, EPERM (as for walks), EEXIST (already tracked),
+ * ENOENT (untrack of a process not tracked), ENOSPC (PTSCOPE_TRACK_MAX
+ * processes tracked), EOPNOTSUPP (the fault tracepoints are missing).
+ */
+static ssize_t faults_write(struct file *file, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	char buf[64], cmd[16];
+	unsigned int nr;
+	char extra;
+	int ret;
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return -EINVAL;
+	if (sscanf(buf, "%15s pid=%u %c", cmd, &nr, &extra) != 2)
+		return -EINVAL;
+	if (!nr || nr > PID_MAX_LIMIT)
+		return -EINVAL;
+	if (!strcmp(cmd, "track"))
+		ret = do_track(nr);
+	else if (!strcmp(cmd, "untrack"))
+		ret = do_untrack(nr);
+	else
+		ret = -EINVAL;
+	return ret ? ret : len;
+}
+
+static const struct file_operations faults_fops = {
+	.owner		= THIS_MODULE,
+	.open		= faults_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.write		= faults_write,
+	.release	= single_release,
+};
+
+/**
+ * ptscope_faults_init() - find the fault tracepoints, create "faults"
+ * @dir: the module's debugfs directory
+ *
+ * Hooks are registered only when the first process is tracked.
+ */
+void ptscope_faults_init(struct dentry *dir)
+{
+	for_each_kernel_tracepoint(find_tracepoint, NULL);
+	if (!tp_user || !tp_kernel)
+		pr_info("x86 page-fault tracepoints not found: no fault counters\n");
+	debugfs_create_file("faults", 0600, dir, NULL, &faults_fops);
+}
+
+/**
+ * ptscope_faults_exit() - stop tracking everything
+ *
+ * Called after the debugfs files are gone, so no new track request can
+ * arrive.
+ */
+void ptscope_faults_exit(void)
+{
+	struct tracked *t, *tmp;
+
+	mutex_lock(&tracked_lock);
+	list_for_each_entry_safe(t, tmp, &tracked_list, node)
+		tracked_remove(t);
+	hooks_off();
+	mutex_unlock(&tracked_lock);
+	rcu_barrier();
+}
