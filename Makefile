@@ -12,6 +12,22 @@ SRC    := $(CURDIR)
 BUILD  := $(SRC)/build
 SHELL  := /bin/bash
 
+# Set-up first, before any variable below looks at installed files: on a
+# fresh machine `make check` alone installs everything (tools/setup is
+# idempotent).  The stamp holds a hash of tools/setup, so a package added
+# there is installed on the next make.
+SETUP_STAMP := $(BUILD)/.setup-done
+ifeq ($(filter clean setup,$(MAKECMDGOALS)),)
+SETUP_HASH := $(shell md5sum < $(SRC)/tools/setup | cut -c1-32)
+ifneq ($(SETUP_HASH),$(shell cat $(SETUP_STAMP) 2>/dev/null))
+SETUP_OK := $(shell $(SRC)/tools/setup >&2 && mkdir -p $(BUILD) && \
+		echo $(SETUP_HASH) > $(SETUP_STAMP) && echo ok)
+ifneq ($(SETUP_OK),ok)
+$(error tools/setup failed: cannot install the packages ptscope needs)
+endif
+endif
+endif
+
 # Kernels to build for: KDIR if given, else every installed kernel with
 # a build tree (headers package).
 ifdef KDIR
@@ -26,20 +42,15 @@ UCFLAGS := -Wall -Wextra -Werror -std=gnu11 -I$(SRC)/include/uapi -I$(SRC)/tools
 	   -D_GNU_SOURCE $(CFLAGS)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
-SETUP_STAMP := $(BUILD)/.setup-done
-
 .PHONY: all setup module cli tests check demo clean checkpatch unit install
 
 all: module cli tests
 
-# tools/setup is idempotent; the stamp only saves re-checking dpkg on
-# every make.  A missing package is installed on first use.
-setup: $(SETUP_STAMP)
-$(SETUP_STAMP): tools/setup
-	@tools/setup --check >/dev/null 2>&1 || tools/setup
-	@mkdir -p $(BUILD) && touch $@
+setup:
+	@tools/setup
+	@mkdir -p $(BUILD) && md5sum < tools/setup | cut -c1-32 > $(SETUP_STAMP)
 
-module: $(SETUP_STAMP)
+module:
 	@set -e; for kdir in $(KDIRS); do \
 		krel=$$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $$kdir/include/generated/utsrelease.h); \
 		out=$(BUILD)/$$krel; \
@@ -61,7 +72,7 @@ JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
 
 cli: tools/ptscope/ptscope
 
-tools/ptscope/ptscope: $(SETUP_STAMP) $(CLI_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard tools/ptscope/*.h)
+tools/ptscope/ptscope: $(CLI_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard tools/ptscope/*.h)
 	$(CC) $(UCFLAGS) $(JSON_CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(JSON_LIBS)
 
 # ---- tests -------------------------------------------------------------
@@ -76,7 +87,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 # kselftest headers come from the linux-source-6.12 package, extracted at
 # build time (never copied into the repository).
-$(KSFT_STAMP): $(SETUP_STAMP)
+$(KSFT_STAMP):
 	@mkdir -p $(KSFT_DIR)
 	@echo "  EXTRACT kselftest headers and checkpatch from linux-source-6.12"
 	@tar -xf $$(ls /usr/src/linux-source-6.12*.tar.xz | head -1) -C $(KSFT_DIR) \
