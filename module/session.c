@@ -509,14 +509,15 @@ out:
 /* Numbers: decimal, or hex with 0x.  No sign, no octal. */
 static int parse_ulong(const char *str, unsigned long *val)
 {
+	unsigned int base = 10;
 	unsigned long long v;
-	int ret;
 
-	if (str[0] == '0' && (str[1] == 'x' || str[1] == 'X'))
-		ret = kstrtoull(str + 2, 16, &v);
-	else
-		ret = kstrtoull(str, 10, &v);
-	if (ret)
+	if (str[0] == '0' && (str[1] == 'x' || str[1] == 'X')) {
+		base = 16;
+		str += 2;
+	}
+	/* kstrtoull() skips a leading '+': the request syntax has no sign. */
+	if (!isxdigit(*str) || kstrtoull(str, base, &v))
 		return -EINVAL;
 	*val = v;
 	return 0;

@@ -445,13 +445,14 @@ static int walk_vmas(struct ptscope_walk *w)
 			break;
 		if (w->addr < vma->vm_start)
 			w->addr = vma->vm_start;
-		if (vma->vm_start != w->vma_start) {
+		if (vma->vm_start != w->vma_start || vma->vm_end != w->vma_end) {
 			if (w->ops->vma) {
 				ret = w->ops->vma(w, vma);
 				if (ret)
 					return ret;
 			}
 			w->vma_start = vma->vm_start;
+			w->vma_end = vma->vm_end;
 		}
 		end = min(vma->vm_end, w->end);
 		ret = walk_range(w, vma, w->addr, end, &budget);
@@ -723,15 +724,11 @@ void ptscope_vma_describe(struct vm_area_struct *vma, struct ptscope_vma *rec)
 		rec->backing = PTSCOPE_BACK_HUGETLB;
 		if (vma->vm_file)
 			vma_name(vma, rec);
-	} else if (fl & (VM_PFNMAP | VM_IO)) {
-		rec->backing = PTSCOPE_BACK_PFNMAP;
-		if (vma->vm_file)
-			vma_name(vma, rec);
-	} else if (vma->vm_file) {
-		rec->backing = shmem_mapping(vma->vm_file->f_mapping) ?
-			       PTSCOPE_BACK_SHMEM : PTSCOPE_BACK_FILE;
-		vma_name(vma, rec);
-	} else if (vma->vm_ops && vma->vm_ops->name) {
+	} else if (!vma->vm_file && vma->vm_ops && vma->vm_ops->name) {
+		/*
+		 * Before the VM_PFNMAP test: [vvar] and [vvar_vclock] are
+		 * special mappings with VM_PFNMAP | VM_IO set.
+		 */
 		const char *name = vma->vm_ops->name(vma);
 
 		rec->backing = PTSCOPE_BACK_SPECIAL;
@@ -742,6 +739,14 @@ void ptscope_vma_describe(struct vm_area_struct *vma, struct ptscope_vma *rec)
 			else if (!strncmp(name, "[vvar", 5))
 				rec->backing = PTSCOPE_BACK_VVAR;
 		}
+	} else if (fl & (VM_PFNMAP | VM_IO)) {
+		rec->backing = PTSCOPE_BACK_PFNMAP;
+		if (vma->vm_file)
+			vma_name(vma, rec);
+	} else if (vma->vm_file) {
+		rec->backing = shmem_mapping(vma->vm_file->f_mapping) ?
+			       PTSCOPE_BACK_SHMEM : PTSCOPE_BACK_FILE;
+		vma_name(vma, rec);
 	} else if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk) {
 		rec->backing = PTSCOPE_BACK_HEAP;
 		strscpy(rec->name, "[heap]", sizeof(rec->name));

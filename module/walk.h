@@ -41,6 +41,9 @@ struct ptscope_walk_ops {
  * @addr:     next address to visit; advanced by every chunk
  * @end:      end of the range (exclusive)
  * @vma_start: start of the last VMA announced through @ops->vma
+ * @vma_end:  its end: a VMA that grew or shrank between two chunks is
+ *            announced again, so that every leaf lies inside the last VMA
+ *            reported
  * @last_table: last table page reported per level, so that a table
  *            shared by two VMAs is reported once
  * @done:     the range is exhausted
@@ -52,6 +55,7 @@ struct ptscope_walk {
 	unsigned long addr;
 	unsigned long end;
 	unsigned long vma_start;
+	unsigned long vma_end;
 	unsigned long last_table[PTSCOPE_NR_LEVELS];
 	bool done;
 };

@@ -124,4 +124,44 @@ TEST(record_reader_rejects_garbage)
 	pts_close(&s);
 }
 
+TEST(parse_ranges)
+{
+	uint64_t a, b;
+
+	ASSERT_EQ(0, pts_parse_range("0x1000-0x3000", &a, &b));
+	EXPECT_EQ(0x1000ULL, a);
+	EXPECT_EQ(0x3000ULL, b);
+	ASSERT_EQ(0, pts_parse_range("0x7f0000000000+64K", &a, &b));
+	EXPECT_EQ(0x7f0000000000ULL, a);
+	EXPECT_EQ(0x7f0000010000ULL, b);
+	ASSERT_EQ(0, pts_parse_range("0-1G", &a, &b));
+	EXPECT_EQ(0ULL, a);
+	EXPECT_EQ(1ULL << 30, b);
+	EXPECT_EQ(-ERANGE, pts_parse_range("0x3000-0x1000", &a, &b));
+	EXPECT_EQ(-ERANGE, pts_parse_range("0x1000-0x1000", &a, &b));
+	EXPECT_EQ(-ERANGE, pts_parse_range("0xffffffffffffffff+1", &a, &b));
+	EXPECT_EQ(-EINVAL, pts_parse_range("0x1000", &a, &b));
+	EXPECT_EQ(-EINVAL, pts_parse_range("-0x1000", &a, &b));
+	EXPECT_EQ(-EINVAL, pts_parse_range("0x1000-", &a, &b));
+	EXPECT_EQ(-EINVAL, pts_parse_range("0x1000-0x2000-0x3000", &a, &b));
+	EXPECT_EQ(-EINVAL, pts_parse_range("7fed98d73000-7fed98d76000", &a, &b));
+	EXPECT_EQ(-EINVAL, pts_parse_range(NULL, &a, &b));
+}
+
+TEST(format_sizes)
+{
+	char buf[16];
+
+	EXPECT_STREQ("0B", pts_fmt_size(0, buf, sizeof(buf)));
+	EXPECT_STREQ("100B", pts_fmt_size(100, buf, sizeof(buf)));
+	EXPECT_STREQ("4K", pts_fmt_size(4096, buf, sizeof(buf)));
+	EXPECT_STREQ("692K", pts_fmt_size(692 * 1024, buf, sizeof(buf)));
+	EXPECT_STREQ("2M", pts_fmt_size(2 << 20, buf, sizeof(buf)));
+	EXPECT_STREQ("2.4M", pts_fmt_size(2551808, buf, sizeof(buf)));
+	EXPECT_STREQ("1G", pts_fmt_size(1ULL << 30, buf, sizeof(buf)));
+	EXPECT_STREQ("42T", pts_fmt_size(42ULL << 40, buf, sizeof(buf)));
+	EXPECT_STREQ("16E", pts_fmt_size(~0ULL, buf, sizeof(buf)));
+	EXPECT_STREQ("128P", pts_fmt_size(1ULL << 57, buf, sizeof(buf)));
+}
+
 TEST_HARNESS_MAIN

@@ -292,6 +292,58 @@ int pts_parse_u64(const char *str, uint64_t *val, int suffix)
 	return 0;
 }
 
+int pts_parse_range(const char *str, uint64_t *start, uint64_t *end)
+{
+	const char *sep;
+	char first[64];
+	uint64_t a, b;
+	int ret;
+
+	if (!str)
+		return -EINVAL;
+	sep = strpbrk(str, "-+");
+	if (!sep || sep == str || (size_t)(sep - str) >= sizeof(first))
+		return -EINVAL;
+	memcpy(first, str, sep - str);
+	first[sep - str] = '\0';
+	ret = pts_parse_u64(first, &a, 1);
+	if (ret)
+		return ret;
+	ret = pts_parse_u64(sep + 1, &b, 1);
+	if (ret)
+		return ret;
+	if (*sep == '+') {
+		if (b > ~0ULL - a)
+			return -ERANGE;
+		b += a;
+	}
+	if (a >= b)
+		return -ERANGE;
+	*start = a;
+	*end = b;
+	return 0;
+}
+
+char *pts_fmt_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	int u = -1;
+
+	while (u < 5 && bytes >= 1ULL << (10 * (u + 2)))
+		u++;
+	if (u < 0)
+		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
+	else if (!(bytes & ((1ULL << (10 * (u + 1))) - 1)))
+		snprintf(buf, len, "%llu%c",
+			 (unsigned long long)(bytes >> (10 * (u + 1))), units[u]);
+	else {
+		double v = (double)bytes / (double)(1ULL << (10 * (u + 1)));
+
+		snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+	}
+	return buf;
+}
+
 const char *pts_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {

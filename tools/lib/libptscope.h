@@ -78,7 +78,35 @@ static inline uint64_t pts_level_size(unsigned int level)
 /* Parse "123", "0x7f00", with optional K/M/G suffix when SUFFIX is set. */
 int pts_parse_u64(const char *str, uint64_t *val, int suffix);
 
+/*
+ * Parse a range "START-END" or "START+LENGTH" (numbers as pts_parse_u64()
+ * with suffixes).  -EINVAL: malformed; -ERANGE: empty, reversed or
+ * overflowing.  END is exclusive.
+ */
+int pts_parse_range(const char *str, uint64_t *start, uint64_t *end);
+
+/* Bytes as "4K", "2M", "2.4M", "692K", "100B" (binary units) into BUF. */
+char *pts_fmt_size(uint64_t bytes, char *buf, size_t len);
+
 /* A human-readable message for a module error, for a given operation. */
 const char *pts_strerror(int err);
+
+/* Fault counters of one tracked process (the module's "faults" file). */
+struct pts_faults {
+	int pid;
+	char comm[32];
+	int exited;			/* state=exited: last report */
+	unsigned long long count[PTSCOPE_NR_FAULT_COUNTERS];
+};
+
+/* "track" or "untrack" PID: 0 or the module's -errno. */
+int pts_faults_ctl(const char *cmd, pid_t pid);
+/*
+ * Counters of PID: 0, -ENOENT if it is not tracked, -ENODEV if the module
+ * is not loaded.  Reading drops processes that have exited.
+ */
+int pts_faults_read(pid_t pid, struct pts_faults *f);
+/* Name of counter I (PTSCOPE_FC_*), as in the faults file. */
+const char *pts_fault_counter_name(unsigned int i);
 
 #endif /* LIBPTSCOPE_H */

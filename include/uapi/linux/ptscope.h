@@ -17,10 +17,12 @@
  * Binary stream (the "records" file): a sequence of records, each
  * starting with struct ptscope_rec_hdr.  Every record type has a fixed
  * size given here; readers skip types they do not know by hdr.size.
- * The stream starts with one PTSCOPE_REC_HEADER and ends with one
- * PTSCOPE_REC_END (whose status field is 0 or a negative errno if the
- * walk was cut short).  Records never straddle a read() boundary
- * requirement: any read size works, the stream is a plain byte stream.
+ * A stream starts with one PTSCOPE_REC_HEADER.  A walk or ptcost stream
+ * ends with one PTSCOPE_REC_END; a translate stream is HEADER, one LEVEL
+ * per level, then XLATE.  If the walk fails midway (the target exited,
+ * a fatal signal) the records produced so far are delivered and the next
+ * read() fails with the errno: a walk without END is incomplete.  The
+ * stream is a plain byte stream: any read size works.
  */
 #ifndef _UAPI_LINUX_PTSCOPE_H
 #define _UAPI_LINUX_PTSCOPE_H
@@ -232,7 +234,7 @@ struct ptscope_cost {
 /* PTSCOPE_REC_END: last record. */
 struct ptscope_end {
 	struct ptscope_rec_hdr hdr;
-	__s32 status;			/* 0, or -errno if the walk stopped early */
+	__s32 status;			/* 0 (errors are returned by read()) */
 	__u32 reserved;
 	__u64 vmas;			/* VMA records emitted */
 	__u64 leaves;			/* leaf records emitted */

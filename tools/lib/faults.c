@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libptscope: the module's fault counters (the "faults" file). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libptscope.h"
+
+static const char *const counter_names[] = {
+#define NAME(id, str) [PTSCOPE_FC_##id] = str,
+	PTSCOPE_FAULT_COUNTERS(NAME)
+#undef NAME
+};
+
+const char *pts_fault_counter_name(unsigned int i)
+{
+	return i < PTSCOPE_NR_FAULT_COUNTERS ? counter_names[i] : NULL;
+}
+
+int pts_faults_ctl(const char *cmd, pid_t pid)
+{
+	char path[512], line[64];
+	int fd, n, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/faults", pts_dir());
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(line, sizeof(line), "%s pid=%d\n", cmd, (int)pid);
+	if (write(fd, line, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Parse one "pid=N comm=X state=S key=value..." line. */
+static int parse_line(char *line, struct pts_faults *f)
+{
+	char *tok, *save = NULL;
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	f->pid = -1;
+	for (tok = strtok_r(line, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		char *val = strchr(tok, '=');
+
+		if (!val)
+			continue;
+		*val++ = '\0';
+		if (!strcmp(tok, "pid")) {
+			f->pid = atoi(val);
+		} else if (!strcmp(tok, "comm")) {
+			snprintf(f->comm, sizeof(f->comm), "%s", val);
+		} else if (!strcmp(tok, "state")) {
+			f->exited = !strcmp(val, "exited");
+		} else {
+			for (i = 0; i < PTSCOPE_NR_FAULT_COUNTERS; i++)
+				if (!strcmp(tok, counter_names[i]))
+					f->count[i] = strtoull(val, NULL, 10);
+		}
+	}
+	return f->pid > 0 ? 0 : -EPROTO;
+}
+
+int pts_faults_read(pid_t pid, struct pts_faults *out)
+{
+	char path[512], line[2048];
+	struct pts_faults f;
+	int ret = -ENOENT;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/faults", pts_dir());
+	fp = fopen(path, "re");
+	if (!fp)
+		return errno == ENOENT ? -ENODEV : -errno;
+	while (fgets(line, sizeof(line), fp)) {
+		if (parse_line(line, &f))
+			continue;
+		if (f.pid == pid) {
+			*out = f;
+			ret = 0;
+		}
+	}
+	fclose(fp);
+	return ret;
+}
