@@ -28,8 +28,12 @@
 #include "walk.h"
 #include "target.h"
 
-#define SESSION_BUF	(64 * 1024)
 #define LINE_MAX_LEN	512	/* longest text line or record we emit */
+/*
+ * Room for a whole PTE table of text lines (the walker reports a PTE
+ * table within one lock hold), a VMA line and a flushed run.
+ */
+#define SESSION_BUF	((PTRS_PER_PTE + 1) * LINE_MAX_LEN + 16 * 1024)
 
 enum stage { ST_IDLE, ST_HEADER, ST_BODY, ST_TRAILER, ST_EOF };
 
@@ -280,6 +284,26 @@ static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
 	return 0;
 }
 
+static size_t per_leaf(struct session *s)
+{
+	return s->file->binary ? sizeof(struct ptscope_leaf) : LINE_MAX_LEN;
+}
+
+/* Room to go on walking: a PTE table, a VMA and a flushed run. */
+static size_t chunk_need(struct session *s)
+{
+	return (PTRS_PER_PTE + 1) * per_leaf(s) + sizeof(struct ptscope_vma) +
+	       LINE_MAX_LEN;
+}
+
+/* Can @n more leaves (and a pending run) go into the buffer now? */
+static bool on_room(struct ptscope_walk *w, unsigned int n)
+{
+	struct session *s = w->priv;
+
+	return s->op == PTSCOPE_OP_PTCOST || room(s) >= (n + 1) * per_leaf(s);
+}
+
 static void on_table(struct ptscope_walk *w, int level, unsigned long pa)
 {
 	struct session *s = w->priv;
@@ -291,6 +315,7 @@ static const struct ptscope_walk_ops session_walk_ops = {
 	.vma	= on_vma,
 	.leaf	= on_leaf,
 	.table	= on_table,
+	.room	= on_room,
 };
 
 static void emit_header(struct session *s)
@@ -432,7 +457,7 @@ static int produce(struct session *s)
 		}
 		return 0;
 	case ST_BODY:
-		while (!s->walk.done && room(s) >= LINE_MAX_LEN + sizeof(struct ptscope_vma)) {
+		while (!s->walk.done && room(s) >= chunk_need(s)) {
 			ret = ptscope_walk_chunk(&s->walk);
 			if (ret)
 				return ret;

@@ -313,6 +313,10 @@ static int walk_pmd_range(struct ptscope_walk *w, struct vm_area_struct *vma,
 		} else if (pmd_bad(pmd)) {
 			continue;
 		} else {
+			if (w->ops->room && !w->ops->room(w, PTRS_PER_PTE)) {
+				w->addr = addr;
+				return PTSCOPE_WALK_FULL;
+			}
 			note_table(w, PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT);
 			ret = walk_pte_table(w, vma, pmd, addr, next);
 			if (ret)

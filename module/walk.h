@@ -21,6 +21,11 @@ struct ptscope_walk;
  *         PTSCOPE_WALK_FULL the walk resumes at this leaf next time.
  * @table: called once for each page-table page the walk steps into;
  *         @level is the level of the entries the table holds.
+ * @room:  asked before a PTE table is walked: can the caller take up to
+ *         @n more leaves now?  If not, the walk stops before the table
+ *         and resumes there, so a PTE table is always reported whole,
+ *         within one hold of the locks (a consistent picture of each
+ *         2 MiB region even if it is collapsed into a THP in between).
  *
  * All callbacks run under mmap_read_lock and rcu_read_lock: they must
  * not sleep.  Any callback may be NULL.
@@ -29,6 +34,7 @@ struct ptscope_walk_ops {
 	int (*vma)(struct ptscope_walk *w, struct vm_area_struct *vma);
 	int (*leaf)(struct ptscope_walk *w, const struct ptscope_leaf *leaf);
 	void (*table)(struct ptscope_walk *w, int level, unsigned long pa);
+	bool (*room)(struct ptscope_walk *w, unsigned int n);
 };
 
 #define PTSCOPE_WALK_FULL	1

@@ -130,7 +130,7 @@ static void *work(void *arg)
 		switch (w->kind) {
 		case 0:	/* plain and coalesced walks of the whole target */
 		case 1:
-			ret = ptw_walk(target, 0, 1UL << 47, w->kind ? PTW_COALESCE : 0, &walk);
+			ret = ptw_walk(target, 0, (1UL << 47) - 4096, w->kind ? PTW_COALESCE : 0, &walk);
 			if (ret || ptw_check(&walk, target, w->why, sizeof(w->why))) {
 				if (ret)
 					snprintf(w->why, sizeof(w->why), "walk: %s", strerror(-ret));
@@ -151,7 +151,8 @@ static void *work(void *arg)
 			break;
 		case 2: {	/* translations of random addresses near the heap */
 			struct ptw_xlate x;
-			unsigned long va = 0x7f0000000000UL + ((unsigned long)rand_r(&seed) << 12);
+			unsigned long va = 0x7f0000000000UL +
+				(((unsigned long)rand_r(&seed) << 12) % 0xfffffff000UL);
 
 			ret = ptw_translate(target, va, &x);
 			if (ret) {
