@@ -72,6 +72,8 @@ static void churn(void)
 			slot[i] = NULL;
 			break;
 		case 1:
+			if (len[i] >= 24 * MB)	/* bounded: 16 slots stay < 512 MiB */
+				break;
 			p = mremap(slot[i], len[i], len[i] + 2 * MB, MREMAP_MAYMOVE);
 			if (p != MAP_FAILED) {
 				slot[i] = p;
