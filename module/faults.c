@@ -2,7 +2,9 @@
 /*
  * ptscope fault counters: per-process page-fault counts.
  *
- * Two hooks, registered only while at least one process is tracked:
+ * Two hooks, registered when the first process is tracked and kept until
+ * the module is unloaded (registering and unregistering a return probe
+ * over and over while faults are in flight crashed 6.1 in our race test):
  *
  *  - the x86 exceptions:page_fault_user and :page_fault_kernel
  *    tracepoints, found with for_each_kernel_tracepoint(), see each
@@ -298,8 +300,6 @@ static int hooks_start(void)
 		return 0;
 	if (!tp_user || !tp_kernel)
 		return -EOPNOTSUPP;
-	/* A kretprobe cannot be registered twice as it is: start afresh. */
-	memset(&hmf_probe, 0, sizeof(hmf_probe));
 	hmf_probe.kp.symbol_name = "handle_mm_fault";
 	hmf_probe.entry_handler = hmf_entry;
 	hmf_probe.handler = hmf_return;
@@ -338,7 +338,10 @@ static struct tracked *tracked_find_pid(struct pid *tgid)
 	return NULL;
 }
 
-/* Caller holds tracked_lock. */
+/*
+ * Caller holds tracked_lock.  The hooks stay registered; with nothing
+ * tracked they find an empty list and return at once.
+ */
 static void tracked_remove(struct tracked *t)
 {
 	list_del_rcu(&t->node);
@@ -347,8 +350,6 @@ static void tracked_remove(struct tracked *t)
 	spin_unlock(&retired_lock);
 	nr_tracked--;
 	tracked_put(t);
-	if (!nr_tracked)
-		hooks_off();
 }
 
 static bool tracked_exited(struct tracked *t)

@@ -139,7 +139,7 @@ static void *reader(void *arg)
 	return (void *)done;
 }
 
-TEST_F(unload, cycles_with_readers)
+TEST_F_TIMEOUT(unload, cycles_with_readers, 300)
 {
 	const char *env = getenv("PTSCOPE_UNLOAD_CYCLES");
 	int cycles = env ? atoi(env) : 20, i, busy = 0;
@@ -169,6 +169,15 @@ TEST_F(unload, cycles_with_readers)
 	EXPECT_TRUE(loaded());
 	TH_LOG("%d load/unload cycles, %d refused while busy, %ld walks by readers",
 	       cycles, busy, reads);
+}
+
+/* The harness stops a test after 30 s: allow for PTSCOPE_UNLOAD_CYCLES. */
+static void __attribute__((constructor(KSELFTEST_PRIO_TEST + 1))) unload_timeout(void)
+{
+	const char *env = getenv("PTSCOPE_UNLOAD_CYCLES");
+
+	if (env)
+		_unload_cycles_with_readers_object->timeout = 60 + 10 * atoi(env);
 }
 
 TEST_HARNESS_MAIN
