@@ -4,6 +4,10 @@
 #   make KDIR=...    module for that kernel tree only
 #   make check       host unit tests, checkpatch, guest tests on 6.1/6.12
 #   make demo        boot a guest and show what ptscope does
+#   make stress      long fuzz/race/unload runs in every guest (KERNEL=debug:
+#                    on the debug kernel)
+#   make debug-kernel  6.12 with KASAN, lockdep, kmemleak, built once into a
+#                    cache outside the repository, and ptscope for it
 #   make setup       install what the project needs (tools/setup)
 #
 # Module objects go to build/<kernel-release>/, never into the sources.
@@ -42,7 +46,8 @@ UCFLAGS := -Wall -Wextra -Werror -std=gnu11 -I$(SRC)/include/uapi -I$(SRC)/tools
 	   -D_GNU_SOURCE $(CFLAGS)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
-.PHONY: all setup module cli tests check demo clean checkpatch unit install
+.PHONY: all setup module cli tests check demo clean checkpatch unit install \
+	stress debug-kernel
 
 all: module cli tests
 
@@ -70,10 +75,43 @@ CLI_SRCS := $(wildcard tools/ptscope/*.c)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
 JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
 
+# ---- BPF (libbpf CO-RE) ------------------------------------------------
+#
+# vmlinux.h comes from the BTF of the 6.12 headers package (never
+# committed); one object, relocated at load time, runs on every kernel
+# with BTF.  "bpftool gen object" drops the DWARF the skeleton would embed.
+
+BPF_OUT     := $(BUILD)/bpf
+BPF_SRCS    := $(wildcard tools/bpf/*.bpf.c)
+BPF_SKELS   := $(patsubst tools/bpf/%.bpf.c,$(BPF_OUT)/%.skel.h,$(BPF_SRCS))
+BPF_VMLINUX  = $(firstword $(wildcard /usr/src/linux-headers-6.12.*-amd64/vmlinux))
+BPFTOOL     ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
+CLANG       ?= clang
+BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror
+BPF_UCFLAGS := -I$(BPF_OUT) -Itools/bpf
+BPF_LIBS    := -lbpf -lelf -lz -lm
+
+$(BPF_OUT)/vmlinux.h:
+	@mkdir -p $(dir $@)
+	@test -n "$(BPF_VMLINUX)" || { echo "no /usr/src/linux-headers-6.12.*-amd64/vmlinux: run tools/setup" >&2; exit 1; }
+	@echo "  BTF     $@ (from $(BPF_VMLINUX))"
+	@$(BPFTOOL) btf dump file $(BPF_VMLINUX) format c >$@.tmp && mv $@.tmp $@
+
+$(BPF_OUT)/%.bpf.o: tools/bpf/%.bpf.c $(wildcard tools/bpf/*.h) $(BPF_OUT)/vmlinux.h
+	@echo "  BPF     $@"
+	@$(CLANG) $(BPF_CFLAGS) -I$(BPF_OUT) -Itools/bpf -c $< -o $(BPF_OUT)/$*.tmp.bpf.o
+	@$(BPFTOOL) gen object $@ $(BPF_OUT)/$*.tmp.bpf.o
+
+.PRECIOUS: $(BPF_OUT)/%.bpf.o
+
+$(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
+	@echo "  SKEL    $@"
+	@$(BPFTOOL) gen skeleton $< name $*_bpf >$@.tmp && mv $@.tmp $@
+
 cli: tools/ptscope/ptscope
 
-tools/ptscope/ptscope: $(CLI_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard tools/ptscope/*.h)
-	$(CC) $(UCFLAGS) $(JSON_CFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(JSON_LIBS)
+tools/ptscope/ptscope: $(CLI_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard tools/ptscope/*.h) $(BPF_SKELS)
+	$(CC) $(UCFLAGS) $(JSON_CFLAGS) $(BPF_UCFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(JSON_LIBS) $(BPF_LIBS)
 
 # ---- tests -------------------------------------------------------------
 
@@ -121,6 +159,17 @@ check: all unit
 
 demo: all
 	@tools/vm/run -- tools/demo
+
+# make stress [KERNEL=debug]: the long hardening runs (tools/stress); same
+# output conventions as make check, plus the counts.
+stress: all $(if $(filter debug,$(KERNEL)),debug-kernel)
+	@tools/stress $(if $(filter debug,$(KERNEL)),--kernel debug)
+
+# The debug kernel's sources and build live in a cache outside the
+# repository (tools/vm/debug-kernel); a second run does nothing.
+debug-kernel:
+	@tools/vm/debug-kernel
+	@$(MAKE) -s module KDIR=$$(tools/vm/debug-kernel --where)
 
 install: cli
 	install -D -m 0755 tools/ptscope/ptscope $(DESTDIR)/usr/local/sbin/ptscope

@@ -668,6 +668,16 @@ uint64_t ptw_expected_pagemap(const struct ptw_page *p,
 		/* pagemap_hugetlb_range() looks at the VMA's soft-dirty only. */
 		if ((p->flags & PTSCOPE_F_SOFT_DIRTY) && !hugetlb)
 			exp |= PML_SOFT_DIRTY;
+		/*
+		 * For hugetlb, pagemap's exclusive bit also needs
+		 * !hugetlb_pmd_shared(ptep), which looks at the refcount of
+		 * the table holding the entry; on 6.12 a PUD table holding a
+		 * 1 GiB leaf can have a refcount above 1, and pagemap then
+		 * clears the bit for a page mapped once.  The map count itself
+		 * is checked against /proc/kpagecount instead.
+		 */
+		if (hugetlb && p->level == PTSCOPE_LVL_PUD)
+			*mask &= ~PML_EXCLUSIVE;
 		return exp;
 	}
 	exp |= PML_SWAP;

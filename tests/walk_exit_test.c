@@ -376,7 +376,8 @@ static int grow_fn(void *arg, int cmd)
 			return errno;
 		if (munmap(p + GROW_FROM, GROW_TO + MB - GROW_FROM))
 			return errno;
-		for (i = 0; i < 8 * MB; i += PAGE)
+		/* Dense enough that the first chunk cannot hold it all. */
+		for (i = 0; i < 32 * MB; i += PAGE)
 			p[i] = 1;
 		for (; i < GROW_FROM; i += 2 * MB)
 			p[i] = 1;

@@ -1,25 +1,662 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ptscope: command-line front end (placeholder until the CLI lands). */
-#include <stdio.h>
+/*
+ * ptscope: command-line front end of the ptscope module.
+ *
+ *   ptscope [OPTIONS] COMMAND [ARGS]...
+ *
+ * This file: command dispatch, help and version, the options every
+ * command shares, argument parsing, exit statuses, and the record
+ * stream every command reads from the module.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
-#include "libptscope.h"
+#include "cli.h"
 
-int main(int argc, char **argv)
+struct cli_state cli;
+
+static const struct cli_cmd *const commands[] = {
+	&cli_cmd_walk,
+	&cli_cmd_translate,
+	&cli_cmd_maps,
+	&cli_cmd_ptcost,
+	&cli_cmd_map,
+	&cli_cmd_track,
+	&cli_cmd_untrack,
+	&cli_cmd_faults,
+	&cli_cmd_trace,
+	&cli_cmd_lab,
+};
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char exit_codes[] =
+	"Exit status:\n"
+	"  0  success\n"
+	"  1  runtime error (I/O error, the walk was cut short, ...)\n"
+	"  2  usage error: unknown option, missing or bad PID, address or range\n"
+	"  3  ptscope module not loaded, debugfs not mounted, or ABI mismatch\n"
+	"  4  permission denied (needs root; the target must be ptrace-readable)\n"
+	"  5  no such process (or it exited, or it is a kernel thread)\n";
+
+static const char common_opts[] =
+	"Common options (before or after the command):\n"
+	"  -j, --json          machine-readable output (JSON Lines for walk,\n"
+	"                      one JSON document for the other commands)\n"
+	"      --pretty        indent JSON documents\n"
+	"      --color[=WHEN]  colour: auto (default: only on a terminal, and not\n"
+	"                      when NO_COLOR is set), always, never\n"
+	"      --no-color      same as --color=never\n"
+	"  -h, --help          help (of a command, after the command)\n"
+	"      --version       version of the tool and of the loaded module\n";
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"Usage: ptscope [OPTIONS] COMMAND [ARGS]...\n"
+		"Show a process's live page tables, read through the ptscope kernel module.\n"
+		"\nCommands:\n");
+	for (i = 0; i < NR_COMMANDS; i++) {
+		char syn[128];
+
+		snprintf(syn, sizeof(syn), "%s %s", commands[i]->name,
+			 commands[i]->args);
+		if (strlen(syn) > 28)
+			fprintf(f, "  %s\n  %-28s %s\n", syn, "", commands[i]->summary);
+		else
+			fprintf(f, "  %-28s %s\n", syn, commands[i]->summary);
+	}
+	fprintf(f, "  %-28s %s\n", "help [COMMAND]", "this text, or a command's help");
+	fprintf(f, "\n%s", common_opts);
+	fprintf(f,
+		"\nNumbers are decimal or 0x-prefixed hex; sizes and range ends take K, M, G, T.\n"
+		"\nExamples:\n"
+		"  ptscope walk $(pidof sshd) --coalesce | less\n"
+		"  ptscope translate $$ 0x7ffd12345678\n"
+		"  ptscope maps $$\n"
+		"  ptscope map $$ --svg /tmp/map.svg\n"
+		"\n%s"
+		"\nNeeds root and the ptscope module: insmod build/$(uname -r)/ptscope.ko\n"
+		"(from the source tree), or run it in a guest with tools/vm/run.\n"
+		"See ptscope(8).\n", exit_codes);
+}
+
+void cli_print_help(const struct cli_cmd *cmd, FILE *f)
+{
+	fprintf(f, "Usage: ptscope %s %s\n%s.\n\n%s\n%s\n%s", cmd->name, cmd->args,
+		cmd->summary, cmd->help, common_opts, exit_codes);
+}
+
+static void vmsg(FILE *f, const char *kind, enum cli_color c, const char *fmt,
+		 va_list ap)
+{
+	fflush(stdout);
+	fprintf(f, "%sptscope%s%s: %s%s", col_err(C_BOLD), cli.cmd ? " " : "",
+		cli.cmd ? cli.cmd : "", col_err(C_RESET), col_err(c));
+	if (kind)
+		fprintf(f, "%s: ", kind);
+	vfprintf(f, fmt, ap);
+	fprintf(f, "%s\n", col_err(C_RESET));
+}
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(stderr, "error", C_RED, fmt, ap);
+	va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(stderr, "warning", C_YELLOW, fmt, ap);
+	va_end(ap);
+}
+
+int cli_usage_err(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(stderr, NULL, C_RED, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, "Usage: ptscope %s %s\nTry 'ptscope %s --help'.\n",
+			cmd->name, cmd->args, cmd->name);
+	else
+		fprintf(stderr, "Try 'ptscope --help'.\n");
+	return CLI_USAGE;
+}
+
+static int print_version(void);
+
+static int set_color(const char *arg)
+{
+	if (!arg || !strcmp(arg, "always") || !strcmp(arg, "yes"))
+		cli.color_when = 1;
+	else if (!strcmp(arg, "never") || !strcmp(arg, "no"))
+		cli.color_when = -1;
+	else if (!strcmp(arg, "auto"))
+		cli.color_when = 0;
+	else
+		return -1;
+	return 0;
+}
+
+int cli_common_opt(int c, const char *arg, const struct cli_cmd *cmd)
+{
+	switch (c) {
+	case 'j':
+		cli.json = true;
+		return -1;
+	case OPT_PRETTY:
+		cli.json = true;
+		cli.pretty = true;
+		return -1;
+	case OPT_NO_COLOR:
+		cli.color_when = -1;
+		cli_color_setup();
+		return -1;
+	case OPT_COLOR:
+		if (set_color(arg))
+			return cli_usage_err(cmd, "--color takes auto, always or never, not '%s'",
+					     arg);
+		cli_color_setup();
+		return -1;
+	case 'h':
+		if (cmd)
+			cli_print_help(cmd, stdout);
+		else
+			usage(stdout);
+		return CLI_OK;
+	case OPT_VERSION:
+		return print_version();
+	default:
+		/* getopt_long() has said what was wrong. */
+		if (cmd)
+			fprintf(stderr, "Usage: ptscope %s %s\nTry 'ptscope %s --help'.\n",
+				cmd->name, cmd->args, cmd->name);
+		else
+			fprintf(stderr, "Try 'ptscope --help'.\n");
+		return CLI_USAGE;
+	}
+}
+
+int cli_want_args(const struct cli_cmd *cmd, int argc, char **argv,
+		  const char *const names[])
+{
+	int n = 0;
+
+	while (names[n])
+		n++;
+	if (argc - optind < n)
+		return cli_usage_err(cmd, "missing %s", names[argc - optind]);
+	if (argc - optind > n)
+		return cli_usage_err(cmd, "unexpected argument '%s'", argv[optind + n]);
+	return 0;
+}
+
+int cli_parse_pid(const struct cli_cmd *cmd, const char *str, int *pid)
+{
+	const char *p;
+	long v;
+
+	for (p = str; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			break;
+	errno = 0;
+	v = strtol(str, NULL, 10);
+	if (!*str || *p || errno || v < 1 || v > 4194304)
+		return cli_usage_err(cmd, "invalid PID '%s': expected a process ID "
+				     "(a positive decimal number)", str);
+	*pid = (int)v;
+	return 0;
+}
+
+/* A number that would have been hex with a 0x prefix. */
+static const char *hex_hint(const char *str)
+{
+	if (!strncmp(str, "0x", 2) || !strncmp(str, "0X", 2))
+		return "";
+	if (strspn(str, "0123456789abcdefABCDEF-+") == strlen(str) &&
+	    strpbrk(str, "abcdefABCDEF"))
+		return " (hex addresses need a 0x prefix)";
+	return "";
+}
+
+int cli_parse_addr(const struct cli_cmd *cmd, const char *str, uint64_t *va)
+{
+	if (pts_parse_u64(str, va, 0))
+		return cli_usage_err(cmd, "invalid address '%s': expected a number, "
+				     "e.g. 0x7ffd12345678%s", str, hex_hint(str));
+	return 0;
+}
+
+int cli_parse_range(const struct cli_cmd *cmd, const char *str,
+		    uint64_t *start, uint64_t *end)
+{
+	int ret = pts_parse_range(str, start, end);
+
+	if (ret == -ERANGE)
+		return cli_usage_err(cmd, "invalid range '%s': empty or reversed "
+				     "(END must be above START)", str);
+	if (ret)
+		return cli_usage_err(cmd, "invalid range '%s': expected START-END or "
+				     "START+LENGTH, e.g. 0x7f0000000000-0x7f0000200000%s",
+				     str, hex_hint(str));
+	return 0;
+}
+
+/* ---- errors ---------------------------------------------------------- */
+
+static int module_missing(void)
+{
+	const char *env = getenv("PTSCOPE_DEBUGFS");
+	struct utsname u;
+
+	if (env && *env) {
+		cli_err("no ptscope files in %s (set by PTSCOPE_DEBUGFS)", env);
+		return CLI_NOMODULE;
+	}
+	if (access("/sys/module/ptscope", F_OK) == 0) {
+		cli_err("the ptscope module is loaded but %s is missing: "
+			"is debugfs mounted?\n  mount -t debugfs none /sys/kernel/debug",
+			PTSCOPE_DEBUGFS_DIR);
+		return CLI_NOMODULE;
+	}
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "$(uname -r)");
+	cli_err("the ptscope kernel module is not loaded.\n"
+		"  Load it (as root, from the source tree after 'make'):\n"
+		"    insmod build/%s/ptscope.ko\n"
+		"  or run ptscope in a throw-away guest that loads it:\n"
+		"    tools/vm/run -- tools/ptscope/ptscope %s ...", u.release,
+		cli.cmd ? cli.cmd : "walk PID");
+	return CLI_NOMODULE;
+}
+
+int cli_fail(int err, int pid, const char *what)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case ENOENT:
+		return module_missing();
+	case ESRCH:
+		if (what)
+			cli_err("pid %d: the process exited %s", pid, what);
+		else
+			cli_err("pid %d: no such process", pid);
+		return CLI_NOPROC;
+	case ENXIO:
+		cli_err("pid %d is a kernel thread: it has no user address space", pid);
+		return CLI_NOPROC;
+	case EACCES:
+		if (geteuid())
+			cli_err("permission denied: ptscope needs root (CAP_SYS_ADMIN)");
+		else
+			cli_err("pid %d: permission denied: the caller may not read its "
+				"memory map (ptrace read check, Yama, lockdown?)", pid);
+		return CLI_PERM;
+	case EPERM:
+		cli_err("permission denied: ptscope needs root (CAP_SYS_ADMIN)");
+		return CLI_PERM;
+	case ERANGE:
+		cli_err("address or range outside the user address space (or empty)");
+		return CLI_USAGE;
+	default:
+		cli_err("%s%s%s", what ? what : "", what ? ": " : "", pts_strerror(err));
+		return CLI_ERR;
+	}
+}
+
+/* ---- the record stream ------------------------------------------------ */
+
+static size_t rec_min_size(unsigned int type)
+{
+	switch (type) {
+	case PTSCOPE_REC_HEADER: return sizeof(struct ptscope_header);
+	case PTSCOPE_REC_VMA:	 return sizeof(struct ptscope_vma);
+	case PTSCOPE_REC_LEAF:	 return sizeof(struct ptscope_leaf);
+	case PTSCOPE_REC_LEVEL:	 return sizeof(struct ptscope_xlate_level);
+	case PTSCOPE_REC_XLATE:	 return sizeof(struct ptscope_xlate);
+	case PTSCOPE_REC_COST:	 return sizeof(struct ptscope_cost);
+	case PTSCOPE_REC_END:	 return sizeof(struct ptscope_end);
+	default:		 return sizeof(struct ptscope_rec_hdr);
+	}
+}
+
+static int proto_err(struct cli_stream *st, const char *why)
+{
+	cli_err("malformed record stream from the module: %s "
+		"(module and tool versions differ?)", why);
+	st->rc = CLI_ERR;
+	return -1;
+}
+
+int cli_stream_open(struct cli_stream *st, int pid, const char *fmt, ...)
+{
+	const struct ptscope_rec_hdr *rec;
+	struct pts_version v;
+	char extra[PTSCOPE_REQ_MAX];
+	va_list ap;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	st->s.fd = -1;
+	st->pid = pid;
+	ret = pts_read_version(&v);
+	if (ret == -EPROTO) {
+		cli_err("%s/version is not what this tool understands", pts_dir());
+		return CLI_NOMODULE;
+	}
+	if (ret)
+		return cli_fail(ret, pid, NULL);
+	if (v.abi_version != PTSCOPE_ABI_VERSION) {
+		cli_err("the loaded module speaks ABI %u, this tool ABI %u: "
+			"rebuild and reload both", v.abi_version, PTSCOPE_ABI_VERSION);
+		return CLI_NOMODULE;
+	}
+	ret = pts_open(&st->s, "records");
+	if (ret)
+		return cli_fail(ret, pid, NULL);
+	va_start(ap, fmt);
+	vsnprintf(extra, sizeof(extra), fmt, ap);
+	va_end(ap);
+	ret = pts_request(&st->s, "pid=%d%s%s", pid, *extra ? " " : "", extra);
+	if (ret) {
+		cli_stream_close(st);
+		return cli_fail(ret, pid, NULL);
+	}
+	ret = pts_next(&st->s, &rec);
+	if (ret < 0) {
+		cli_stream_close(st);
+		return cli_fail(ret, pid, NULL);
+	}
+	if (ret == 0 || rec->type != PTSCOPE_REC_HEADER ||
+	    rec->size < sizeof(st->hdr)) {
+		proto_err(st, "no header");
+		cli_stream_close(st);
+		return CLI_ERR;
+	}
+	memcpy(&st->hdr, rec, sizeof(st->hdr));
+	if (st->hdr.magic != PTSCOPE_MAGIC || st->hdr.abi_version != PTSCOPE_ABI_VERSION) {
+		proto_err(st, "bad magic or ABI version in the header");
+		cli_stream_close(st);
+		return CLI_ERR;
+	}
+	st->hdr.comm[sizeof(st->hdr.comm) - 1] = '\0';
+	return 0;
+}
+
+int cli_stream_next(struct cli_stream *st, const struct ptscope_rec_hdr **rec)
+{
+	int ret;
+
+	if (st->have_end)
+		return 0;
+	ret = pts_next(&st->s, rec);
+	if (ret < 0) {
+		if (ret == -EPROTO)
+			return proto_err(st, "truncated or oversized record");
+		st->rc = cli_fail(ret, st->pid, "during the walk");
+		return -1;
+	}
+	if (ret == 0) {
+		/* translate has no END record; a walk must have one. */
+		if (st->hdr.op != PTSCOPE_OP_TRANSLATE)
+			return proto_err(st, "the stream ended without an END record");
+		return 0;
+	}
+	if ((*rec)->size < rec_min_size((*rec)->type))
+		return proto_err(st, "record shorter than its type");
+	if ((*rec)->type == PTSCOPE_REC_END) {
+		memcpy(&st->end, *rec, sizeof(st->end));
+		st->have_end = true;
+		if (st->end.status < 0) {
+			st->rc = cli_fail(st->end.status, st->pid, "during the walk");
+			return -1;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+void cli_stream_close(struct cli_stream *st)
+{
+	if (st->s.fd >= 0 || st->s.buf)
+		pts_close(&st->s);
+}
+
+/* ---- ptscope's own frames ------------------------------------------- */
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+
+static uint64_t *self_pfns;
+static size_t nr_self_pfns;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int self_add(uint64_t pfn, size_t *cap)
+{
+	if (nr_self_pfns == *cap) {
+		size_t n = *cap ? 2 * *cap : 1024;
+		uint64_t *p = realloc(self_pfns, n * sizeof(*p));
+
+		if (!p)
+			return -1;
+		self_pfns = p;
+		*cap = n;
+	}
+	self_pfns[nr_self_pfns++] = pfn;
+	return 0;
+}
+
+void cli_self_frames_init(void)
+{
+	char *line = NULL;
+	size_t len = 0, cap = 0;
+	uint64_t pm[512];
+	FILE *f;
+	int fd;
+
+	f = fopen("/proc/self/maps", "re");
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	while (f && fd >= 0 && getline(&line, &len, f) > 0) {
+		unsigned long s, e, a;
+		char perm[5];
+		int off = 0;
+
+		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &s, &e, perm, &off) < 3 ||
+		    !off || perm[0] != 'r' || line[off] != '/')
+			continue;
+		/* map every page now, so the set cannot grow during the walk */
+		madvise((void *)s, e - s, MADV_POPULATE_READ);
+		for (a = s; a < e; a += sizeof(pm) / 8 * 4096) {
+			size_t n = (e - a) / 4096, i;
+
+			if (n > sizeof(pm) / 8)
+				n = sizeof(pm) / 8;
+			if (pread(fd, pm, n * 8, a / 4096 * 8) != (ssize_t)(n * 8))
+				break;
+			for (i = 0; i < n; i++)
+				if ((pm[i] >> 63) && (pm[i] & ((1ULL << 55) - 1)) &&
+				    self_add(pm[i] & ((1ULL << 55) - 1), &cap))
+					break;
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (nr_self_pfns)
+		qsort(self_pfns, nr_self_pfns, sizeof(*self_pfns), cmp_u64);
+}
+
+void cli_self_frames_free(void)
+{
+	free(self_pfns);
+	self_pfns = NULL;
+	nr_self_pfns = 0;
+}
+
+uint32_t cli_mapcount(const struct ptscope_leaf *l, uint64_t *discounted)
+{
+	const uint64_t *hit, *a, *b, *end = self_pfns + nr_self_pfns;
+	uint32_t ours;
+
+	if (l->mapcount < 2 || l->level != PTSCOPE_LVL_PTE || !nr_self_pfns ||
+	    !(l->flags & PTSCOPE_F_FILE_PAGE))
+		return l->mapcount;
+	hit = bsearch(&l->pfn, self_pfns, nr_self_pfns, sizeof(*self_pfns), cmp_u64);
+	if (!hit)
+		return l->mapcount;
+	/* the same frame mapped twice by ptscope counts twice */
+	for (a = hit; a > self_pfns && a[-1] == l->pfn; a--)
+		;
+	for (b = hit; b < end && *b == l->pfn; b++)
+		;
+	ours = b - a;
+	if (ours >= l->mapcount)
+		return l->mapcount;	/* the map count moved: trust it */
+	if (discounted)
+		(*discounted)++;
+	return l->mapcount - ours;
+}
+
+void cli_proc_kbs(int pid, const char *file, const char *const *keys, int n,
+		  long long *vals)
+{
+	char path[64], line[256];
+	FILE *f;
+	int i;
+
+	for (i = 0; i < n; i++)
+		vals[i] = -1;
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < n; i++) {
+			size_t klen = strlen(keys[i]);
+
+			if (!strncmp(line, keys[i], klen) && line[klen] == ':') {
+				vals[i] = strtoll(line + klen + 1, NULL, 10);
+				break;
+			}
+		}
+	}
+	fclose(f);
+}
+
+long long cli_proc_kb(int pid, const char *file, const char *key)
+{
+	long long v;
+
+	cli_proc_kbs(pid, file, &key, 1, &v);
+	return v;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+static int print_version(void)
 {
 	struct pts_version v;
 	int ret;
 
-	if (argc > 1 && !strcmp(argv[1], "--version")) {
-		printf("ptscope 0.1.0 (abi %d)\n", PTSCOPE_ABI_VERSION);
-		return 0;
-	}
+	printf("ptscope %s (abi %d)\n", PTSCOPE_CLI_VERSION, PTSCOPE_ABI_VERSION);
 	ret = pts_read_version(&v);
-	if (ret) {
-		fprintf(stderr, "ptscope: %s\n", pts_strerror(ret));
-		return 1;
+	if (!ret)
+		printf("module %s (abi %u) on %s, %d-level paging, %ld-byte pages%s\n",
+		       v.module_version, v.abi_version, v.kernel_release,
+		       v.paging_levels, v.page_size, v.pti ? ", PTI" : "");
+	else if (ret == -ENOENT)
+		printf("module not loaded\n");
+	else
+		printf("module: %s\n", pts_strerror(ret));
+	return CLI_OK;
+}
+
+static const struct cli_cmd *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cli_cmd *cmd;
+	static char prog[64];
+	int c, ret;
+
+	cli_color_setup();
+	while ((c = getopt_long(argc, argv, "+" CLI_COMMON_SHORTOPTS "V", longopts,
+				NULL)) != -1) {
+		if (c == 'V')
+			return print_version();
+		ret = cli_common_opt(c, optarg, NULL);
+		if (ret >= 0)
+			return ret;
 	}
-	printf("module %s, abi %u, kernel %s, %d-level paging\n",
-	       v.module_version, v.abi_version, v.kernel_release, v.paging_levels);
-	return 0;
+	if (optind >= argc)
+		return cli_usage_err(NULL, "missing command");
+	if (!strcmp(argv[optind], "help")) {
+		if (optind + 1 >= argc) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		cmd = find_command(argv[optind + 1]);
+		if (!cmd)
+			return cli_usage_err(NULL, "unknown command '%s'", argv[optind + 1]);
+		cli_print_help(cmd, stdout);
+		return CLI_OK;
+	}
+	if (!strcmp(argv[optind], "version"))
+		return print_version();
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		return cli_usage_err(NULL, "unknown command '%s'", argv[optind]);
+	cli.cmd = cmd->name;
+	argc -= optind;
+	argv += optind;
+	/* getopt_long()'s own messages then start "ptscope CMD: " */
+	snprintf(prog, sizeof(prog), "ptscope %s", cmd->name);
+	argv[0] = prog;
+	optind = 0;	/* glibc: reinitialise getopt for the command */
+	ret = cmd->run(argc, argv);
+	if (fflush(stdout) || ferror(stdout)) {
+		if (errno != EPIPE)
+			cli_err("writing output: %s", strerror(errno));
+		return ret ? ret : CLI_ERR;
+	}
+	return ret;
 }

@@ -1,0 +1,1109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ptscope CLI against the kernel's own numbers.  A target process
+ * (this program re-executed, so that it shares no copy-on-write pages
+ * with the test) sets up known mappings and sleeps; then:
+ *  - walk --json: every line parses; each leaf agrees with
+ *    /proc/PID/pagemap (present, frame, swap), and every present page of
+ *    pagemap is covered by a leaf; --coalesce and --range agree with the
+ *    plain walk; the text form has one "vma" line per /proc/PID/maps line;
+ *  - translate --json: the level indexes are the address's bits, the
+ *    physical address is pagemap's frame plus the offset, or null with a
+ *    stop reason where pagemap has nothing;
+ *  - maps --json: totals against smaps_rollup and status;
+ *  - ptcost --json: against VmPTE and arithmetic on /proc/PID/maps;
+ *  - map --svg: parses as XML, one class="vma" element per VMA;
+ *  - bad arguments fail with a message and the documented status;
+ *  - valgrind finds no error or leak in a walk.
+ * The "swap" variant pages part of the target out to zram first.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+#include "libptscope.h"
+#include "pagemap_lib.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+#define PAGE		4096UL
+#define ANON_PAGES	64	/* first half written */
+#define ZERO_PAGES	16	/* first half read: zero page */
+#define SHM_PAGES	8
+#define SWAP_FIRST	16	/* swap variant: anon pages 16..23 paged out */
+#define SWAP_PAGES	8
+#define TARGET_ENV	"PTSCOPE_CLI_TEST_TARGET"
+#define TARGET_FD	100
+
+/* ---- the target: this program, re-executed ----------------------------- */
+
+struct layout {
+	unsigned long anon, zero, shm, file, none, thp, heap, stack;
+};
+
+static void target_main(const char *mode)
+{
+	volatile char sink = 0, *p;
+	int swap = !strcmp(mode, "swap"), fd, i;
+	char stack_var[64] = "stack";
+	struct layout l = { 0 };
+	unsigned long t;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	p = mmap(NULL, ANON_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (i = 0; i < ANON_PAGES / 2; i++)
+		memset((char *)p + i * PAGE, 'a' + i % 26, 64);
+	l.anon = (unsigned long)p;
+
+	p = mmap(NULL, ZERO_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (i = 0; i < ZERO_PAGES / 2; i++)
+		sink += p[i * PAGE];
+	l.zero = (unsigned long)p;
+
+	p = mmap(NULL, SHM_PAGES * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	for (i = 0; i < SHM_PAGES; i++)
+		p[i * PAGE] = 1;
+	l.shm = (unsigned long)p;
+
+	fd = open("/proc/self/exe", O_RDONLY);
+	p = fd < 0 ? MAP_FAILED : mmap(NULL, 4 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	sink += p[0] + p[PAGE];
+	close(fd);
+	l.file = (unsigned long)p;
+
+	p = mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	l.none = (unsigned long)p;
+
+	/* exactly one 2M-aligned 2M VMA, touched once: a THP if allowed */
+	p = mmap(NULL, 4UL << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	t = ((unsigned long)p + (2UL << 20) - 1) & ~((2UL << 20) - 1);
+	if (t > (unsigned long)p)
+		munmap((void *)p, t - (unsigned long)p);
+	munmap((void *)(t + (2UL << 20)), (unsigned long)p + (4UL << 20) - t - (2UL << 20));
+	madvise((void *)t, 2UL << 20, MADV_HUGEPAGE);
+	((volatile char *)t)[0] = 1;
+	l.thp = t;
+
+	p = malloc(4 * PAGE);
+	if (!p)
+		_exit(1);
+	memset((void *)p, 1, 4 * PAGE);
+	l.heap = (unsigned long)p;
+	l.stack = (unsigned long)stack_var;
+
+	if (swap && madvise((void *)(l.anon + SWAP_FIRST * PAGE), SWAP_PAGES * PAGE,
+			    MADV_PAGEOUT)) {
+		dprintf(TARGET_FD, "error: MADV_PAGEOUT: %s\n", strerror(errno));
+		_exit(2);
+	}
+	dprintf(TARGET_FD, "anon=%lx zero=%lx shm=%lx file=%lx none=%lx thp=%lx "
+		"heap=%lx stack=%lx\n", l.anon, l.zero, l.shm, l.file, l.none,
+		l.thp, l.heap, l.stack);
+	close(TARGET_FD);
+	for (;;)
+		pause();
+}
+
+/* Before the harness: a target never runs any test. */
+__attribute__((constructor)) static void maybe_target(void)
+{
+	const char *mode = getenv(TARGET_ENV);
+
+	if (mode)
+		target_main(mode);
+}
+
+static char self_exe[PATH_MAX], cli_path[PATH_MAX];
+
+static const char *cli(void)
+{
+	const char *env = getenv("PTSCOPE_CLI");
+	char buf[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	if (cli_path[0])
+		return cli_path;
+	/* build/tests/cli_test -> tools/ptscope/ptscope */
+	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return "tools/ptscope/ptscope";
+	buf[n] = '\0';
+	snprintf(cli_path, sizeof(cli_path), "%s/../../tools/ptscope/ptscope",
+		 dirname(buf));
+	return cli_path;
+}
+
+struct target {
+	pid_t pid;
+	char pidstr[16];
+	struct layout l;
+};
+
+static char target_line[512];
+
+static int target_start(struct target *t, bool swap)
+{
+	char line[512];
+	int fds[2];
+	ssize_t n;
+	size_t len = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->pid = -1;
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	if (n <= 0)
+		return -errno;
+	self_exe[n] = '\0';
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (!t->pid) {
+		dup2(fds[1], TARGET_FD);
+		setenv(TARGET_ENV, swap ? "swap" : "plain", 1);
+		execl(self_exe, "cli_test", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len < sizeof(line) - 1) {
+		n = read(fds[0], line + len, sizeof(line) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+		if (memchr(line, '\n', len))
+			break;
+	}
+	close(fds[0]);
+	line[len] = '\0';
+	snprintf(target_line, sizeof(target_line), "%s", line);
+	snprintf(t->pidstr, sizeof(t->pidstr), "%d", t->pid);
+	if (sscanf(line, "anon=%lx zero=%lx shm=%lx file=%lx none=%lx thp=%lx "
+		   "heap=%lx stack=%lx", &t->l.anon, &t->l.zero, &t->l.shm,
+		   &t->l.file, &t->l.none, &t->l.thp, &t->l.heap, &t->l.stack) != 8)
+		return -EPROTO;
+	return 0;
+}
+
+static void target_stop(struct target *t)
+{
+	if (t->pid > 0) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, NULL, 0);
+	}
+	t->pid = -1;
+}
+
+/* ---- running a program -------------------------------------------------- */
+
+struct run {
+	int status;		/* exit status, or 128 + signal */
+	char *out, *err;
+};
+
+static char *slurp(int fd)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while (buf) {
+		if (len + 1 >= cap) {
+			char *b = realloc(buf, cap * 2);
+
+			if (!b)
+				break;
+			buf = b;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	if (buf)
+		buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Run ARGV (argv[0] found in PATH) with ENV ("K=V" or NULL) added. */
+static void run_prog(struct run *r, const char *env, char *const argv[])
+{
+	int ofd = memfd_create("out", MFD_CLOEXEC), efd = memfd_create("err", MFD_CLOEXEC);
+	pid_t pid;
+	int st;
+
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	if (ofd < 0 || efd < 0)
+		return;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		if (env)
+			putenv(strdup(env));
+		unsetenv(TARGET_ENV);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid > 0 && waitpid(pid, &st, 0) == pid)
+		r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->out = slurp(ofd);
+	r->err = slurp(efd);
+}
+
+/* Run the CLI with the arguments after R (NULL-terminated). */
+static void run_cli_env(struct run *r, const char *env, ...)
+{
+	char *argv[32];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = (char *)cli();
+	va_start(ap, env);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	run_prog(r, env, argv);
+}
+
+#define run_cli(r, ...) run_cli_env(r, NULL, ##__VA_ARGS__, (char *)NULL)
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static json_object *jget(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (o)
+		json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+
+	return v && json_object_is_type(v, json_type_string) ?
+	       json_object_get_string(v) : NULL;
+}
+
+static long long jint(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+
+	return v && json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+}
+
+/* A "0x..." field; ~0 when missing. */
+static unsigned long long jhex(json_object *o, const char *key)
+{
+	const char *s = jstr(o, key);
+
+	return s && !strncmp(s, "0x", 2) ? strtoull(s, NULL, 16) : ~0ULL;
+}
+
+static bool jhas_flag(json_object *o, const char *name)
+{
+	json_object *a = jget(o, "flags");
+	size_t i;
+
+	for (i = 0; a && i < json_object_array_length(a); i++)
+		if (!strcmp(json_object_get_string(json_object_array_get_idx(a, i)), name))
+			return true;
+	return false;
+}
+
+/* Lines of a JSON Lines text, each parsed; NULL entries did not parse. */
+static int json_lines(char *text, json_object ***objs)
+{
+	int n = 0, cap = 256;
+	json_object **v = malloc(cap * sizeof(*v));
+	char *save = NULL, *line;
+
+	for (line = strtok_r(text, "\n", &save); line && v;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (n == cap) {
+			json_object **w = realloc(v, 2 * cap * sizeof(*v));
+
+			if (!w)
+				break;
+			v = w;
+			cap *= 2;
+		}
+		v[n++] = json_tokener_parse(line);
+	}
+	*objs = v;
+	return n;
+}
+
+static void json_lines_free(json_object **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_object_put(v[i]);
+	free(v);
+}
+
+/* ---- the kernel's view ------------------------------------------------- */
+
+/* User VMAs of /proc/PID/maps (not [vsyscall]). */
+static int user_maps(pid_t pid, struct pml_map **m)
+{
+	int n = pml_maps(pid, m), i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (strcmp((*m)[i].name, "[vsyscall]"))
+			(*m)[k++] = (*m)[i];
+	return n < 0 ? n : k;
+}
+
+/* pagemap does not look into VM_PFNMAP VMAs ([vvar]). */
+static bool is_pfnmap_name(const char *name)
+{
+	return !strncmp(name, "[vvar", 5);
+}
+
+static bool kernel_before(int major, int minor)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &a, &b) != 2)
+		return false;
+	return a < major || (a == major && b < minor);
+}
+
+/* ---- the fixture -------------------------------------------------------- */
+
+FIXTURE(cli)
+{
+	struct target t;
+	bool zram;
+};
+
+FIXTURE_VARIANT(cli)
+{
+	bool swap;
+};
+
+FIXTURE_VARIANT_ADD(cli, plain) { .swap = false };
+FIXTURE_VARIANT_ADD(cli, swap) { .swap = true };
+
+static bool zram_is_swap(void)
+{
+	return pml_sh("grep -q '^/dev/zram0 ' /proc/swaps") == 0;
+}
+
+static int zram_on(void)
+{
+	int i;
+
+	if (access("/sys/block/zram0", F_OK) &&
+	    pml_sh("modprobe zram num_devices=1 >/dev/null 2>&1"))
+		return -1;
+	if (zram_is_swap() || access("/sys/block/zram0/disksize", W_OK))
+		return -1;
+	/* the reset fails (EBUSY) while the last user lets go of the device */
+	for (i = 0; i < 50 && pml_write_str("/sys/block/zram0/reset", "1"); i++)
+		usleep(100000);
+	if (pml_write_str("/sys/block/zram0/disksize", "16M") ||
+	    pml_sh("mkswap /dev/zram0 >/dev/null 2>&1") ||
+	    pml_sh("swapon /dev/zram0 >/dev/null 2>&1") || !zram_is_swap()) {
+		pml_write_str("/sys/block/zram0/reset", "1");
+		return -1;
+	}
+	return 0;
+}
+
+static void zram_off(void)
+{
+	int i;
+
+	pml_sh("swapoff /dev/zram0 >/dev/null 2>&1");
+	for (i = 0; i < 50 && pml_write_str("/sys/block/zram0/reset", "1"); i++)
+		usleep(100000);
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+
+/*
+ * Map every page of this process's file mappings now: shared library
+ * pages it would fault in later (parsing JSON) would raise their map
+ * count between ptscope's walk and the kernel's figures read after it.
+ */
+static void populate_self(void)
+{
+	struct pml_map *m = NULL;
+	int n = pml_maps(0, &m), i;
+
+	for (i = 0; i < n; i++)
+		if (m[i].perms[0] == 'r' && m[i].name[0] == '/')
+			madvise((void *)m[i].start, m[i].end - m[i].start,
+				MADV_POPULATE_READ);
+	free(m);
+}
+
+FIXTURE_SETUP(cli)
+{
+	int ret;
+
+	memset(self, 0, sizeof(*self));
+	self->t.pid = -1;
+	if (access(PTSCOPE_DEBUGFS_DIR "/records", F_OK))
+		SKIP(return, "ptscope module not loaded");
+	if (access(cli(), X_OK))
+		SKIP(return, "%s not built", cli());
+	if (variant->swap) {
+		if (zram_on())
+			SKIP(return, "no zram swap device");
+		self->zram = true;
+	}
+	populate_self();
+	ret = target_start(&self->t, variant->swap);
+	ASSERT_EQ(0, ret) TH_LOG("target did not start: %s (it said: %s)",
+				 strerror(-ret), target_line);
+}
+
+FIXTURE_TEARDOWN(cli)
+{
+	target_stop(&self->t);
+	if (self->zram)
+		zram_off();
+}
+
+/* ---- walk --------------------------------------------------------------- */
+
+TEST_F_TIMEOUT(cli, walk_json_matches_pagemap, 180)
+{
+	unsigned long present_walk = 0, present_pm = 0, swap_walk = 0, swap_pm = 0;
+	unsigned long anon_present = 0, anon_swap = 0, zero_flagged = 0;
+	uint64_t *pm = malloc(512 * 8);
+	struct pml_map *maps = NULL;
+	json_object **lines;
+	struct run r;
+	int n, i, nm;
+
+	ASSERT_NE(NULL, pm);
+	run_cli(&r, "walk", self->t.pidstr, "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	n = json_lines(r.out, &lines);
+	ASSERT_GT(n, 10);
+	for (i = 0; i < n; i++) {
+		json_object *o = lines[i], *vma = jget(o, "vma"), *swap;
+		unsigned long long va = jhex(o, "va"), pfn;
+		long long size = jint(o, "size"), count = jint(o, "count");
+		bool present;
+		unsigned long p, np;
+
+		ASSERT_NE(NULL, o) TH_LOG("line %d does not parse", i + 1);
+		ASSERT_NE(~0ULL, va);
+		ASSERT_NE(~0ULL, jhex(o, "entry"));
+		ASSERT_TRUE(size == 4096 || size == 2 << 20 || size == 1 << 30);
+		ASSERT_EQ(1, count);
+		ASSERT_NE(NULL, jstr(o, "level"));
+		ASSERT_NE(NULL, jget(o, "present"));
+		ASSERT_NE(NULL, jget(o, "flags"));
+		ASSERT_NE(NULL, vma);
+		ASSERT_NE(NULL, jstr(vma, "perm"));
+		ASSERT_NE(NULL, jstr(vma, "backing"));
+		ASSERT_TRUE(va >= jhex(vma, "start") && va < jhex(vma, "end"));
+		if (!strcmp(jstr(vma, "backing"), "pfnmap"))
+			continue;	/* pagemap skips VM_PFNMAP */
+		present = json_object_get_boolean(jget(o, "present"));
+		swap = jget(o, "swap");
+		np = size / PAGE;
+		if (np > 512)
+			np = 512;	/* a 1G leaf: its first 2M */
+		ASSERT_EQ(0, pml_pagemap(self->t.pid, va, np, pm));
+		for (p = 0; p < np; p++) {
+			if (present) {
+				ASSERT_TRUE(pm[p] & PML_PRESENT)
+					TH_LOG("0x%llx: present in the walk, not in pagemap",
+					       va + p * PAGE);
+				pfn = json_object_get_int64(jget(o, "pfn"));
+				ASSERT_EQ(pfn + p, pml_pfn(pm[p]))
+					TH_LOG("0x%llx: pfn differs", va + p * PAGE);
+			} else if (swap && json_object_is_type(swap, json_type_object)) {
+				ASSERT_TRUE(pm[p] & PML_SWAP);
+				ASSERT_EQ(jint(swap, "type"), pml_swap_type(pm[p]));
+				ASSERT_EQ(jint(swap, "offset"), pml_swap_offset(pm[p]));
+				ASSERT_TRUE(json_object_is_type(jget(o, "pfn"), json_type_null));
+			}
+		}
+		if (present)
+			present_walk += size / PAGE;
+		else if (swap && json_object_is_type(swap, json_type_object))
+			swap_walk += size / PAGE;
+		if (va >= self->t.l.anon && va < self->t.l.anon + ANON_PAGES * PAGE) {
+			anon_present += present;
+			anon_swap += !present;
+		}
+		if (va >= self->t.l.zero && va < self->t.l.zero + ZERO_PAGES * PAGE)
+			zero_flagged += jhas_flag(o, "zero-page");
+		if (va == (self->t.l.heap & ~(PAGE - 1)))
+			EXPECT_STREQ("heap", jstr(vma, "backing"));
+		if (va == self->t.l.shm)
+			EXPECT_STREQ("shmem", jstr(vma, "backing"));
+		if (va == self->t.l.file)
+			EXPECT_STREQ("file", jstr(vma, "backing"));
+	}
+	/* every present (or swapped) page of pagemap is in the walk */
+	nm = user_maps(self->t.pid, &maps);
+	ASSERT_GT(nm, 5);
+	for (i = 0; i < nm; i++) {
+		unsigned long a;
+
+		if (is_pfnmap_name(maps[i].name))
+			continue;
+		for (a = maps[i].start; a < maps[i].end; a += 512 * PAGE) {
+			unsigned long np = (maps[i].end - a) / PAGE, p;
+
+			if (np > 512)
+				np = 512;
+			ASSERT_EQ(0, pml_pagemap(self->t.pid, a, np, pm));
+			for (p = 0; p < np; p++) {
+				present_pm += !!(pm[p] & PML_PRESENT);
+				swap_pm += !!(pm[p] & PML_SWAP);
+			}
+		}
+	}
+	EXPECT_EQ(present_pm, present_walk);
+	EXPECT_EQ(swap_pm, swap_walk);
+	EXPECT_EQ(ANON_PAGES / 2 - (variant->swap ? SWAP_PAGES : 0), anon_present);
+	EXPECT_EQ(variant->swap ? SWAP_PAGES : 0, anon_swap);
+	EXPECT_EQ(ZERO_PAGES / 2, zero_flagged);
+	json_lines_free(lines, n);
+	free(maps);
+	free(pm);
+	run_free(&r);
+}
+
+TEST_F_TIMEOUT(cli, walk_coalesce_and_range, 120)
+{
+	long long entries = 0, in_range = 0;
+	json_object **lines;
+	char range[64];
+	struct run r;
+	int n, plain, i;
+
+	run_cli(&r, "walk", self->t.pidstr);
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	/* text: one line per leaf, and the "# N VMAs, N lines, N entries" summary */
+	plain = 0;
+	for (char *p = r.out; (p = strstr(p, "\n    0x")); p++)
+		plain++;
+	ASSERT_GT(plain, 10);
+	run_free(&r);
+
+	run_cli(&r, "walk", self->t.pidstr, "--coalesce", "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	n = json_lines(r.out, &lines);
+	ASSERT_GT(n, 0);
+	ASSERT_LE(n, plain);
+	for (i = 0; i < n; i++) {
+		ASSERT_NE(NULL, lines[i]) TH_LOG("line %d does not parse", i + 1);
+		ASSERT_GE(jint(lines[i], "count"), 1);
+		entries += jint(lines[i], "count");
+	}
+	EXPECT_EQ(plain, entries);
+	json_lines_free(lines, n);
+	run_free(&r);
+
+	snprintf(range, sizeof(range), "0x%lx+%luK", self->t.l.anon,
+		 ANON_PAGES * PAGE / 1024);
+	run_cli(&r, "walk", self->t.pidstr, "--json", "--range", range);
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	n = json_lines(r.out, &lines);
+	for (i = 0; i < n; i++) {
+		unsigned long long va = jhex(lines[i], "va");
+
+		ASSERT_NE(NULL, lines[i]);
+		ASSERT_TRUE(va >= self->t.l.anon && va < self->t.l.anon + ANON_PAGES * PAGE);
+		in_range += json_object_get_boolean(jget(lines[i], "present"));
+	}
+	EXPECT_EQ(ANON_PAGES / 2 - (variant->swap ? SWAP_PAGES : 0), in_range);
+	json_lines_free(lines, n);
+	run_free(&r);
+}
+
+TEST_F(cli, walk_text_has_every_vma)
+{
+	struct pml_map *maps = NULL;
+	int nm, nv = 0;
+	struct run r;
+	char *p;
+
+	run_cli(&r, "walk", self->t.pidstr, "--coalesce");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_EQ(0, strncmp(r.out, "# ptscope walk: pid ", 20));
+	EXPECT_EQ(NULL, strchr(r.out, '\033')) TH_LOG("colour on a pipe");
+	for (p = r.out; p; p = strstr(p + 1, "\nvma 0x"))
+		nv += p != r.out;
+	nm = user_maps(self->t.pid, &maps);
+	EXPECT_EQ(nm, nv);
+	EXPECT_NE(NULL, strstr(r.out, " VMAs, "));
+	free(maps);
+	run_free(&r);
+
+	run_cli(&r, "walk", self->t.pidstr, "--color=always");
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strchr(r.out, '\033'));
+	run_free(&r);
+}
+
+/* ---- translate ---------------------------------------------------------- */
+
+TEST_F_TIMEOUT(cli, translate_json_matches_pagemap, 120)
+{
+	const struct layout *l = &self->t.l;
+	const unsigned long vas[] = {
+		l->anon + 0x123, l->anon + (ANON_PAGES - 1) * PAGE,
+		l->anon + SWAP_FIRST * PAGE + 8, l->zero + 5, l->shm + PAGE + 7,
+		l->file + 0x10, l->none, l->thp + 0x12345, l->heap, l->stack,
+		0x1000,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vas) / sizeof(vas[0]); i++) {
+		unsigned long va = vas[i];
+		json_object *o, *levels;
+		uint64_t pm = 0;
+		char vastr[32];
+		int nl, k, levels_mode;
+		struct run r;
+
+		snprintf(vastr, sizeof(vastr), "0x%lx", va);
+		run_cli(&r, "translate", self->t.pidstr, vastr, "--json");
+		ASSERT_EQ(0, r.status) TH_LOG("%s: %s", vastr, r.err);
+		o = json_tokener_parse(r.out);
+		ASSERT_NE(NULL, o) TH_LOG("%s: output does not parse", vastr);
+		EXPECT_EQ(va, jhex(o, "va"));
+		levels_mode = jint(o, "paging_levels");
+		ASSERT_TRUE(levels_mode == 4 || levels_mode == 5);
+		ASSERT_NE(NULL, jstr(o, "stop"));
+		levels = jget(o, "levels");
+		ASSERT_NE(NULL, levels);
+		nl = json_object_array_length(levels);
+		ASSERT_LE(nl, levels_mode);
+		for (k = 0; k < nl; k++) {
+			json_object *lv = json_object_array_get_idx(levels, k);
+			int shift = 12 + 9 * (levels_mode - 1 - k);
+
+			ASSERT_NE(NULL, jstr(lv, "name"));
+			ASSERT_NE(~0ULL, jhex(lv, "entry"));
+			ASSERT_NE(~0ULL, jhex(lv, "table_pa"));
+			ASSERT_NE(NULL, jget(lv, "flags"));
+			EXPECT_EQ((long long)((va >> shift) & 511), jint(lv, "index"))
+				TH_LOG("%s: index of level %d", vastr, k);
+		}
+		ASSERT_EQ(0, pml_pagemap(self->t.pid, va & ~(PAGE - 1), 1, &pm));
+		if (pm & PML_PRESENT) {
+			EXPECT_STREQ("ok", jstr(o, "stop"));
+			EXPECT_EQ(pml_pfn(pm), jhex(o, "pa") >> 12) TH_LOG("%s", vastr);
+			EXPECT_EQ(va & (PAGE - 1), jhex(o, "pa") & (PAGE - 1));
+			EXPECT_TRUE(nl == levels_mode ||
+				    (nl == levels_mode - 1 && jint(o, "page_size") == 2 << 20) ||
+				    (nl == levels_mode - 2 && jint(o, "page_size") == 1 << 30));
+		} else {
+			EXPECT_TRUE(json_object_is_type(jget(o, "pa"), json_type_null))
+				TH_LOG("%s: not present in pagemap but pa is set", vastr);
+			EXPECT_STRNE("ok", jstr(o, "stop"));
+			EXPECT_NE(NULL, jstr(o, "reason"));
+			if (pm & PML_SWAP)
+				EXPECT_STREQ("swap", jstr(o, "stop"));
+		}
+		if (va == 0x1000) {
+			EXPECT_STREQ("no-vma", jstr(o, "stop"));
+			EXPECT_EQ(0, nl);
+		}
+		json_object_put(o);
+		run_free(&r);
+	}
+}
+
+TEST_F(cli, translate_text_is_textbook)
+{
+	char vastr[32];
+	struct run r;
+
+	snprintf(vastr, sizeof(vastr), "0x%lx", self->t.l.heap);
+	run_cli(&r, "translate", self->t.pidstr, vastr);
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "9+9+9+9+"));
+	EXPECT_NE(NULL, strstr(r.out, "hypothetical"));
+	EXPECT_NE(NULL, strstr(r.out, "10+10+12"));
+	EXPECT_NE(NULL, strstr(r.out, "2+9+9+12"));
+	EXPECT_NE(NULL, strstr(r.out, "=> pa 0x"));
+	run_free(&r);
+
+	snprintf(vastr, sizeof(vastr), "0x%lx", self->t.l.anon + (ANON_PAGES - 1) * PAGE);
+	run_cli(&r, "translate", self->t.pidstr, vastr);
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "=> stopped at pte: "));
+	run_free(&r);
+}
+
+/* ---- maps --------------------------------------------------------------- */
+
+TEST_F_TIMEOUT(cli, maps_totals_match_kernel, 120)
+{
+	json_object *o, *t, *vmas, *k, *smaps;
+	struct pml_map *maps = NULL;
+	long rss, priv, shared, swap, vmrss;
+	struct run r;
+	int nm;
+
+	run_cli(&r, "maps", self->t.pidstr, "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	o = json_tokener_parse(r.out);
+	ASSERT_NE(NULL, o);
+	t = jget(o, "totals");
+	vmas = jget(o, "vmas");
+	k = jget(o, "kernel");
+	ASSERT_NE(NULL, t);
+	ASSERT_NE(NULL, vmas);
+	ASSERT_NE(NULL, k);
+	smaps = jget(k, "smaps_rollup");
+
+	rss = pml_smaps_rollup_kb(self->t.pid, "Rss");
+	priv = pml_smaps_rollup_kb(self->t.pid, "Private_Clean") +
+	       pml_smaps_rollup_kb(self->t.pid, "Private_Dirty");
+	shared = pml_smaps_rollup_kb(self->t.pid, "Shared_Clean") +
+		 pml_smaps_rollup_kb(self->t.pid, "Shared_Dirty");
+	swap = pml_smaps_rollup_kb(self->t.pid, "Swap");
+	vmrss = pml_status_kb(self->t.pid, "VmRSS");
+	ASSERT_GT(rss, 0);
+	EXPECT_EQ(rss, jint(t, "working_set_kb"));
+	EXPECT_EQ(rss, jint(t, "resident_kb"));
+	EXPECT_EQ(priv, jint(t, "private_kb"));
+	EXPECT_EQ(shared, jint(t, "shareable_kb"));
+	EXPECT_EQ(swap, jint(t, "swap_kb"));
+	EXPECT_EQ(rss, jint(smaps, "Rss"));
+	/*
+	 * status reads counters that lag: before 6.2 a per-thread cache
+	 * synced every 64 faults (fault-around maps up to 16 pages a fault),
+	 * since then per-CPU batches of up to 32 pages per counter.
+	 */
+	EXPECT_LE(labs(vmrss - jint(t, "working_set_kb")),
+		  kernel_before(6, 2) ? 64 * 16 * 4 : 3 * 32 * 4 * sysconf(_SC_NPROCESSORS_ONLN))
+		TH_LOG("VmRSS %ld, working set %lld", vmrss, jint(t, "working_set_kb"));
+	EXPECT_EQ(variant->swap ? SWAP_PAGES * 4 : 0, jint(t, "swap_kb"));
+	EXPECT_GE(jint(t, "zero_page_kb"), ZERO_PAGES / 2 * 4);
+	EXPECT_GE(jint(t, "shmem_kb"), SHM_PAGES * 4);
+	EXPECT_EQ(jint(t, "private_kb") + jint(t, "shareable_kb"),
+		  jint(t, "working_set_kb"));
+	nm = user_maps(self->t.pid, &maps);
+	EXPECT_EQ(nm, (int)json_object_array_length(vmas));
+	EXPECT_EQ(nm, jint(t, "vmas"));
+	EXPECT_GT((int)json_object_array_length(jget(o, "notes")), 0);
+	free(maps);
+	json_object_put(o);
+	run_free(&r);
+
+	run_cli(&r, "maps", self->t.pidstr);
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "working set"));
+	EXPECT_NE(NULL, strstr(r.out, "VmRSS"));
+	EXPECT_NE(NULL, strstr(r.out, "smaps Rss"));
+	EXPECT_NE(NULL, strstr(r.out, "zero page"));
+	run_free(&r);
+}
+
+/* ---- ptcost ------------------------------------------------------------- */
+
+TEST_F(cli, ptcost_matches_vmpte)
+{
+	unsigned long regions = 0, last = ~0UL;
+	struct pml_map *maps = NULL;
+	json_object *o, *alt, *lv;
+	long long levels;
+	long vmpte;
+	struct run r;
+	int nm, i;
+
+	run_cli(&r, "ptcost", self->t.pidstr, "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	o = json_tokener_parse(r.out);
+	ASSERT_NE(NULL, o);
+	vmpte = pml_status_kb(self->t.pid, "VmPTE");
+	ASSERT_GT(vmpte, 0);
+	EXPECT_EQ(vmpte, jint(o, "vmpte_kb"));
+	EXPECT_EQ(vmpte * 1024, jint(o, "pgtables_bytes"));
+	/* every table VmPTE counts hangs below a VMA in a quiescent process */
+	EXPECT_EQ(vmpte * 1024, jint(o, "vmpte_counted_bytes"));
+	EXPECT_EQ(jint(o, "pte_pmd_pud_bytes") + 4096 * jint(o, "deposited_tables"),
+		  jint(o, "vmpte_counted_bytes"));
+	EXPECT_TRUE(json_object_get_boolean(jget(o, "agree")));
+	levels = jint(o, "paging_levels");
+	lv = jget(o, "levels");
+	ASSERT_NE(NULL, lv);
+	ASSERT_EQ(levels, (long long)json_object_array_length(lv));
+	EXPECT_STREQ("pgd", jstr(json_object_array_get_idx(lv, 0), "name"));
+	EXPECT_EQ(1, jint(json_object_array_get_idx(lv, 0), "tables"));
+	EXPECT_STREQ("pte", jstr(json_object_array_get_idx(lv, levels - 1), "name"));
+
+	/* the textbook alternatives, recomputed from /proc/PID/maps */
+	alt = jget(o, "alternatives");
+	ASSERT_NE(NULL, alt);
+	EXPECT_EQ(4LL << 20, jint(alt, "flat_32bit_bytes"));
+	EXPECT_EQ((1LL << (levels == 5 ? 45 : 36)) * 8, jint(alt, "flat_bytes"));
+	nm = user_maps(self->t.pid, &maps);
+	for (i = 0; i < nm; i++) {
+		unsigned long first = maps[i].start >> 22, end = (maps[i].end - 1) >> 22;
+
+		regions += end - first + 1 - (first == last);
+		last = end;
+	}
+	EXPECT_EQ((long long)(1 + regions) * 4096, jint(alt, "two_level_10_10_bytes"));
+	free(maps);
+	json_object_put(o);
+	run_free(&r);
+
+	run_cli(&r, "ptcost", self->t.pidstr);
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "VmPTE"));
+	EXPECT_NE(NULL, strstr(r.out, "10+10"));
+	EXPECT_NE(NULL, strstr(r.out, "2^20 x 4 B"));
+	run_free(&r);
+}
+
+/* ---- map --svg ---------------------------------------------------------- */
+
+static const char svg_check[] =
+	"import sys, xml.etree.ElementTree as ET\n"
+	"root = ET.parse(sys.argv[1]).getroot()\n"
+	"v = [e for e in root.iter() if 'vma' in (e.get('class') or '').split()]\n"
+	"print(len(v))\n"
+	"for e in v: print(e.get('data-start'), e.get('data-end'))\n";
+
+TEST_F_TIMEOUT(cli, map_svg_one_element_per_vma, 120)
+{
+	char file[] = "/tmp/ptscope-cli-test-XXXXXX.svg";
+	char *argv[] = { "python3", "-c", (char *)svg_check, file, NULL };
+	struct pml_map *maps = NULL;
+	int fd, nm, count = -1, i;
+	struct run r;
+	char *p;
+
+	if (pml_sh("command -v python3 >/dev/null"))
+		SKIP(return, "no python3 to parse the SVG");
+	fd = mkstemps(file, 4);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	run_cli(&r, "map", self->t.pidstr, "--svg", file);
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	run_free(&r);
+
+	run_prog(&r, NULL, argv);
+	ASSERT_EQ(0, r.status) TH_LOG("the SVG does not parse: %s", r.err);
+	ASSERT_EQ(1, sscanf(r.out, "%d", &count));
+	nm = user_maps(self->t.pid, &maps);
+	EXPECT_EQ(nm, count);
+	p = strchr(r.out, '\n');
+	for (i = 0; i < nm && p; i++) {
+		unsigned long s = 0, e = 0;
+
+		if (sscanf(p + 1, "0x%lx 0x%lx", &s, &e) != 2)
+			break;
+		EXPECT_EQ(maps[i].start, s);
+		EXPECT_EQ(maps[i].end, e);
+		p = strchr(p + 1, '\n');
+	}
+	EXPECT_EQ(nm, i);
+	free(maps);
+	run_free(&r);
+	unlink(file);
+
+	/* to standard output */
+	run_cli(&r, "map", self->t.pidstr, "--svg", "-");
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "<svg "));
+	EXPECT_NE(NULL, strstr(r.out, "</svg>"));
+	run_free(&r);
+}
+
+/* ---- errors, help ------------------------------------------------------- */
+
+static pid_t unused_pid(void)
+{
+	pid_t p;
+
+	for (p = 4000000; p > 1000; p -= 997)
+		if (kill(p, 0) && errno == ESRCH)
+			return p;
+	return 4194304;
+}
+
+TEST_F(cli, bad_arguments_fail_clearly)
+{
+	char nopid[16], hole[32];
+	const char *pid = self->t.pidstr;
+	struct {
+		const char *args[6];
+		int status;
+	} cases[] = {
+		{ { "walk" }, 2 },
+		{ { "walk", "abc" }, 2 },
+		{ { "walk", "0" }, 2 },
+		{ { "walk", "-5" }, 2 },
+		{ { "walk", "12x" }, 2 },
+		{ { "walk", pid, "extra" }, 2 },
+		{ { "walk", pid, "--bogus" }, 2 },
+		{ { "walk", pid, "--range" }, 2 },
+		{ { "walk", pid, "--range", "0x3000-0x1000" }, 2 },
+		{ { "walk", pid, "--range", "0x1000" }, 2 },
+		{ { "walk", pid, "--range", "0x1000-0xffffffffffffffff" }, 2 },
+		{ { "translate", pid }, 2 },
+		{ { "translate", pid, "xyz" }, 2 },
+		{ { "translate", pid, "7fff0000" }, 2 },
+		{ { "translate", pid, "0xffffffffffff0000" }, 2 },
+		{ { "maps" }, 2 },
+		{ { "ptcost", "pid" }, 2 },
+		{ { "map", pid }, 2 },
+		{ { "frobnicate", pid }, 2 },
+		{ { "walk", pid, "--color=sometimes" }, 2 },
+		{ { "walk", nopid }, 5 },
+		{ { "translate", nopid, hole }, 5 },
+		{ { "maps", nopid }, 5 },
+		{ { "ptcost", "2" }, 5 },	/* kthreadd: no address space */
+	};
+	size_t i;
+
+	snprintf(nopid, sizeof(nopid), "%d", unused_pid());
+	snprintf(hole, sizeof(hole), "0x%lx", self->t.l.anon);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[8] = { (char *)cli() };
+		struct run r;
+		int k;
+
+		for (k = 0; k < 6 && cases[i].args[k]; k++)
+			argv[k + 1] = (char *)cases[i].args[k];
+		run_prog(&r, NULL, argv);
+		EXPECT_EQ(cases[i].status, r.status)
+			TH_LOG("case %zu (%s %s): status %d, stderr: %s", i,
+			       cases[i].args[0], cases[i].args[1] ? cases[i].args[1] : "",
+			       r.status, r.err);
+		EXPECT_GT(strlen(r.err), 10) TH_LOG("case %zu: no message", i);
+		EXPECT_EQ(0, strlen(r.out)) TH_LOG("case %zu: output on failure", i);
+		EXPECT_EQ(0, strncmp(r.err, "ptscope", 7)) TH_LOG("case %zu: %s", i, r.err);
+		run_free(&r);
+	}
+}
+
+TEST_F(cli, module_missing_is_status_3)
+{
+	struct run r;
+
+	run_cli_env(&r, "PTSCOPE_DEBUGFS=/nonexistent", "walk", self->t.pidstr,
+		    (char *)NULL);
+	EXPECT_EQ(3, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "/nonexistent")) TH_LOG("%s", r.err);
+	run_free(&r);
+}
+
+TEST(help_and_version)
+{
+	static const char *const cmds[] = { "walk", "translate", "maps", "ptcost", "map" };
+	struct run r;
+	size_t i;
+
+	if (access(cli(), X_OK))
+		SKIP(return, "%s not built", cli());
+	run_cli(&r, "--help");
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "Exit status"));
+	EXPECT_NE(NULL, strstr(r.out, "Usage: ptscope"));
+	run_free(&r);
+	run_cli(&r, "--version");
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(0, strncmp(r.out, "ptscope ", 8));
+	run_free(&r);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		run_cli(&r, cmds[i], "--help");
+		EXPECT_EQ(0, r.status) TH_LOG("%s --help", cmds[i]);
+		EXPECT_NE(NULL, strstr(r.out, "Examples:")) TH_LOG("%s --help", cmds[i]);
+		EXPECT_NE(NULL, strstr(r.out, "Exit status")) TH_LOG("%s --help", cmds[i]);
+		run_free(&r);
+	}
+	run_cli(&r);
+	EXPECT_EQ(2, r.status);
+	run_free(&r);
+}
+
+/* ---- valgrind ----------------------------------------------------------- */
+
+TEST_F_TIMEOUT(cli, valgrind_clean_walk, 900)
+{
+	char *argv[] = { "valgrind", "--error-exitcode=99", "--leak-check=full",
+			 "--errors-for-leak-kinds=definite,indirect,possible", "-q",
+			 (char *)cli(), "walk", self->t.pidstr, "--coalesce", NULL, NULL };
+	struct run r;
+
+	if (variant->swap)
+		SKIP(return, "once is enough");
+	if (pml_sh("command -v valgrind >/dev/null"))
+		SKIP(return, "no valgrind");
+	run_prog(&r, NULL, argv);
+	EXPECT_EQ(0, r.status) TH_LOG("valgrind: %s", r.err);
+	run_free(&r);
+	argv[8] = "--json";
+	run_prog(&r, NULL, argv);
+	EXPECT_EQ(0, r.status) TH_LOG("valgrind: %s", r.err);
+	run_free(&r);
+}
+
+TEST_HARNESS_MAIN

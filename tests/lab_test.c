@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope lab, run through the CLI ($PTSCOPE_BIN, default
+ * tools/ptscope/ptscope):
+ *  - every lab runs (--json): each document parses, has the keys of the
+ *    format, a verdict with evidence, and the system is left as it was
+ *    (swap devices, zram devices and module, cgroup mount and groups,
+ *    scratch files);
+ *  - the verdicts follow the system, not the code: fault_around_bytes
+ *    4096 leaves the clustering lab with no neighbours mapped; THP
+ *    "never" takes the large pages away; with no swap device and
+ *    --no-setup the paging-file and replacement labs cannot run;
+ *  - a SIGTERM while the replacement lab holds its zram swap and cgroup
+ *    undoes both;
+ *  - names, aliases, --list and bad names; the text report.
+ * Every setting a test changes is restored in its teardown.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+#include "pagemap_lib.h"
+
+#define FAULT_AROUND	"/sys/kernel/debug/fault_around_bytes"
+#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
+#define MAX_DOCS	32
+#define NR_LABS		17
+
+static const char *bin(void)
+{
+	const char *b = getenv("PTSCOPE_BIN");
+
+	return b && *b ? b : "tools/ptscope/ptscope";
+}
+
+struct run {
+	json_object *doc[MAX_DOCS];
+	int n;
+	int status;		/* exit status of the CLI */
+	int bad_lines;		/* lines that did not parse */
+	char *text;		/* the whole output */
+};
+
+static void run_free(struct run *r)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		json_object_put(r->doc[i]);
+	free(r->text);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Run "BIN lab ARGS" (stderr to ours), collect its output and documents. */
+static int run_lab(struct run *r, const char *fmt, ...)
+{
+	char args[512], cmd[1024], line[1 << 16];
+	size_t len = 0, cap = 0;
+	va_list ap;
+	FILE *p;
+	int st;
+
+	memset(r, 0, sizeof(*r));
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "NO_COLOR=1 %s lab %s", bin(), args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		size_t l = strlen(line);
+
+		if (len + l + 1 > cap) {
+			cap = (len + l + 1) * 2;
+			r->text = realloc(r->text, cap);
+			if (!r->text)
+				break;
+		}
+		memcpy(r->text + len, line, l + 1);
+		len += l;
+		if (line[0] == '{') {
+			json_object *o = json_tokener_parse(line);
+
+			if (!o)
+				r->bad_lines++;
+			else if (r->n < MAX_DOCS)
+				r->doc[r->n++] = o;
+			else
+				json_object_put(o);
+		}
+	}
+	st = pclose(p);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return 0;
+}
+
+static json_object *find_doc(const struct run *r, const char *id)
+{
+	json_object *v;
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (json_object_object_get_ex(r->doc[i], "id", &v) &&
+		    !strcmp(json_object_get_string(v), id))
+			return r->doc[i];
+	return NULL;
+}
+
+static const char *str_of(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !v)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* observed.KEY as an integer; LLONG_MIN if absent. */
+static long long ev_int(json_object *doc, const char *key)
+{
+	json_object *obs, *v;
+
+	if (!doc || !json_object_object_get_ex(doc, "observed", &obs) ||
+	    !json_object_object_get_ex(obs, key, &v) || !v)
+		return LLONG_MIN;
+	return json_object_get_int64(v);
+}
+
+static bool is_verdict(const char *v)
+{
+	return v && (!strcmp(v, "holds") || !strcmp(v, "holds with a difference") ||
+		     !strcmp(v, "does not hold on Linux"));
+}
+
+/* The format of one document; a message into WHY when it is wrong. */
+static bool doc_ok(json_object *d, char *why, size_t len)
+{
+	static const char *const keys[] = {
+		"id", "name", "claim", "did", "observed", "verdict", "explanation", "status",
+	};
+	json_object *obs, *notes;
+	const char *st = str_of(d, "status");
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!json_object_object_get_ex(d, keys[i], NULL)) {
+			snprintf(why, len, "no key %s", keys[i]);
+			return false;
+		}
+	if (!st || (strcmp(st, "ran") && strcmp(st, "cannot-run"))) {
+		snprintf(why, len, "status %s", st ? st : "(null)");
+		return false;
+	}
+	if (!strcmp(st, "cannot-run")) {
+		if (!str_of(d, "reason") || !*str_of(d, "reason") || str_of(d, "verdict")) {
+			snprintf(why, len, "cannot-run without a reason, or with a verdict");
+			return false;
+		}
+		return true;
+	}
+	if (!is_verdict(str_of(d, "verdict")) || !str_of(d, "explanation") ||
+	    strlen(str_of(d, "explanation")) < 40 || !str_of(d, "claim") ||
+	    strlen(str_of(d, "did")) < 20) {
+		snprintf(why, len, "verdict '%s', or explanation/claim/did missing",
+			 str_of(d, "verdict") ? str_of(d, "verdict") : "(null)");
+		return false;
+	}
+	json_object_object_get_ex(d, "observed", &obs);
+	if (!json_object_is_type(obs, json_type_object) ||
+	    json_object_object_length(obs) < 3 ||
+	    !json_object_object_get_ex(obs, "notes", &notes) ||
+	    json_object_array_length(notes) < 1) {
+		snprintf(why, len, "too little evidence in observed");
+		return false;
+	}
+	return true;
+}
+
+/* ---- the state the labs must leave as they found it --------------------- */
+
+struct sysstate {
+	char swaps[1024];
+	char zram[256];		/* zram devices and whether the module is loaded */
+	char cgroup[512];	/* cgroup2 mounts, and lab groups */
+	char fault_around[32];
+	char thp[64];
+	int tmpfiles;
+};
+
+static void append(char *buf, size_t len, const char *a, const char *b)
+{
+	const char *parts[2] = { a, b };
+	size_t used = strlen(buf), i, n;
+
+	for (i = 0; i < 2; i++) {
+		n = strlen(parts[i]);
+		if (used + n >= len)
+			n = len - 1 - used;
+		memcpy(buf + used, parts[i], n);
+		used += n;
+		buf[used] = '\0';
+	}
+}
+
+static int count_tmpfiles(void)
+{
+	const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += !strncmp(de->d_name, "ptscope-lab.", 12);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void snap(struct sysstate *s)
+{
+	char line[512], mnt[256], type[64];
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+
+	memset(s, 0, sizeof(*s));
+	f = fopen("/proc/swaps", "re");
+	while (f && fgets(line, sizeof(line), f))
+		append(s->swaps, sizeof(s->swaps), line, "");
+	if (f)
+		fclose(f);
+	snprintf(s->zram, sizeof(s->zram), "module=%d", !access("/sys/module/zram", F_OK));
+	d = opendir("/sys/block");
+	while (d && (de = readdir(d)))
+		if (!strncmp(de->d_name, "zram", 4)) {
+			append(s->zram, sizeof(s->zram), " ", de->d_name);
+		}
+	if (d)
+		closedir(d);
+	f = fopen("/proc/mounts", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %255s %63s", mnt, type) == 2 && !strcmp(type, "cgroup2")) {
+			DIR *cd = opendir(mnt);
+
+			append(s->cgroup, sizeof(s->cgroup), mnt, "");
+			while (cd && (de = readdir(cd)))
+				if (!strncmp(de->d_name, "ptscope-lab", 11)) {
+					append(s->cgroup, sizeof(s->cgroup), " ", de->d_name);
+				}
+			if (cd)
+				closedir(cd);
+		}
+	if (f)
+		fclose(f);
+	pml_read_str(FAULT_AROUND, s->fault_around, sizeof(s->fault_around));
+	pml_read_str(THP_ENABLED, s->thp, sizeof(s->thp));
+	s->tmpfiles = count_tmpfiles();
+}
+
+#define EXPECT_SAME_STATE(a, b) do {					\
+	EXPECT_STREQ((a)->swaps, (b)->swaps);				\
+	EXPECT_STREQ((a)->zram, (b)->zram);				\
+	EXPECT_STREQ((a)->cgroup, (b)->cgroup);				\
+	EXPECT_STREQ((a)->fault_around, (b)->fault_around);		\
+	EXPECT_STREQ((a)->thp, (b)->thp);				\
+	EXPECT_EQ((a)->tmpfiles, (b)->tmpfiles);			\
+} while (0)
+
+/* ---- fixture: the CLI with "lab", settings saved and restored ------------ */
+
+FIXTURE(lab) {
+	struct sysstate before;
+	char fault_around[32];
+	char thp[32];
+	/* swap devices turned off by the no-swap test, to turn on again */
+	char swapped_off[4][128];
+	int nswapped_off;
+};
+
+FIXTURE_SETUP(lab)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "%s lab --help >/dev/null 2>&1", bin());
+	if (pml_sh("%s", cmd))
+		TH_LOG("'%s lab' is missing: wire cmd_lab into tools/ptscope/main.c "
+		       "(or set PTSCOPE_BIN)", bin());
+	ASSERT_EQ(0, pml_sh("%s", cmd));
+	pml_read_str(FAULT_AROUND, self->fault_around, sizeof(self->fault_around));
+	pml_sysfs_choice(THP_ENABLED, self->thp, sizeof(self->thp));
+	self->nswapped_off = 0;
+	snap(&self->before);
+}
+
+FIXTURE_TEARDOWN(lab)
+{
+	int i;
+
+	if (self->fault_around[0])
+		pml_write_str(FAULT_AROUND, self->fault_around);
+	if (self->thp[0])
+		pml_write_str(THP_ENABLED, self->thp);
+	for (i = 0; i < self->nswapped_off; i++)
+		swapon(self->swapped_off[i], 0);
+}
+
+/* Every lab runs, with a verdict and evidence; nothing is left behind. */
+TEST_F_TIMEOUT(lab, all_labs_run, 600)
+{
+	struct sysstate after;
+	struct run r;
+	char why[128];
+	int i;
+
+	ASSERT_EQ(0, run_lab(&r, "--json"));
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(0, r.bad_lines);
+	EXPECT_EQ(NR_LABS, r.n);
+	for (i = 0; i < r.n; i++) {
+		const char *id = str_of(r.doc[i], "id");
+
+		if (!doc_ok(r.doc[i], why, sizeof(why)))
+			TH_LOG("%s: %s", id, why);
+		EXPECT_TRUE(doc_ok(r.doc[i], why, sizeof(why)));
+		/* in the guest every prerequisite can be made */
+		if (strcmp(str_of(r.doc[i], "status"), "ran"))
+			TH_LOG("%s cannot run: %s", id, str_of(r.doc[i], "reason"));
+		EXPECT_STREQ("ran", str_of(r.doc[i], "status"));
+		TH_LOG("%-4s %-24s %s", id, str_of(r.doc[i], "verdict"),
+		       str_of(r.doc[i], "summary"));
+	}
+	/* evidence the flips below turn around */
+	EXPECT_GT(ev_int(find_doc(&r, "m8"), "swap_entries_after_pageout"), 0);
+	EXPECT_GT(ev_int(find_doc(&r, "m7"), "m_swapped") +
+		  ev_int(find_doc(&r, "m7"), "f_swapped"), 0);
+	if (atoi(self->fault_around) > 4096)
+		EXPECT_GT(ev_int(find_doc(&r, "m5"), "file_neighbours_mapped"), 0);
+	run_free(&r);
+	snap(&after);
+	EXPECT_SAME_STATE(&self->before, &after);
+}
+
+/* fault_around_bytes = 4096: the clustering lab sees no neighbours mapped. */
+TEST_F_TIMEOUT(lab, clustering_follows_fault_around, 300)
+{
+	struct run on, off;
+	json_object *d;
+
+	if (!self->fault_around[0])
+		SKIP(return, "no %s", FAULT_AROUND);
+	if (atoi(self->fault_around) <= 4096)
+		ASSERT_EQ(0, pml_write_str(FAULT_AROUND, "65536"));
+	ASSERT_EQ(0, run_lab(&on, "clustering --json"));
+	ASSERT_EQ(0, pml_write_str(FAULT_AROUND, "4096"));
+	ASSERT_EQ(0, run_lab(&off, "m5 --json"));
+	pml_write_str(FAULT_AROUND, self->fault_around);
+
+	ASSERT_EQ(1, on.n);
+	ASSERT_EQ(1, off.n);
+	d = find_doc(&on, "m5");
+	EXPECT_STREQ("ran", str_of(d, "status"));
+	EXPECT_GT(ev_int(d, "file_neighbours_mapped"), 0);
+	EXPECT_GT(ev_int(d, "fault_around_bytes"), 4096);
+	EXPECT_STRNE("does not hold on Linux", str_of(d, "verdict"));
+	d = find_doc(&off, "m5");
+	EXPECT_STREQ("ran", str_of(d, "status"));
+	EXPECT_EQ(4096, ev_int(d, "fault_around_bytes"));
+	EXPECT_EQ(0, ev_int(d, "file_neighbours_mapped"));
+	EXPECT_EQ(1, ev_int(d, "file_entries_after_one_fault"));
+	EXPECT_STREQ("does not hold on Linux", str_of(d, "verdict"));
+	TH_LOG("fault-around on: %s", str_of(find_doc(&on, "m5"), "summary"));
+	TH_LOG("fault-around off: %s", str_of(d, "summary"));
+	run_free(&on);
+	run_free(&off);
+}
+
+/* THP "never": the large-page lab gets no huge leaves and a new verdict. */
+TEST_F_TIMEOUT(lab, large_pages_follow_thp, 300)
+{
+	struct run on, off;
+	json_object *d;
+
+	if (!self->thp[0])
+		SKIP(return, "no transparent huge pages");
+	ASSERT_EQ(0, pml_write_str(THP_ENABLED, "madvise"));
+	ASSERT_EQ(0, run_lab(&on, "large-pages --json"));
+	ASSERT_EQ(0, pml_write_str(THP_ENABLED, "never"));
+	ASSERT_EQ(0, run_lab(&off, "m15 --json"));
+	pml_write_str(THP_ENABLED, self->thp);
+
+	ASSERT_EQ(1, on.n);
+	ASSERT_EQ(1, off.n);
+	d = find_doc(&on, "m15");
+	EXPECT_STREQ("ran", str_of(d, "status"));
+	EXPECT_GT(ev_int(d, "huge_leaves"), 0);
+	EXPECT_STRNE("does not hold on Linux", str_of(d, "verdict"));
+	d = find_doc(&off, "m15");
+	EXPECT_STREQ("ran", str_of(d, "status"));
+	EXPECT_EQ(0, ev_int(d, "huge_leaves"));
+	EXPECT_EQ(2048, ev_int(d, "h_pte_entries"));
+	EXPECT_STREQ("does not hold on Linux", str_of(d, "verdict"));
+	TH_LOG("THP madvise: %s", str_of(find_doc(&on, "m15"), "summary"));
+	TH_LOG("THP never: %s", str_of(d, "summary"));
+	run_free(&on);
+	run_free(&off);
+}
+
+/* No swap device, --no-setup: the swap labs cannot run (and say why). */
+TEST_F_TIMEOUT(lab, no_swap_cannot_run, 120)
+{
+	struct sysstate after;
+	char line[256], dev[128];
+	const char *ids[] = { "m7", "m8" };
+	struct run r;
+	FILE *f;
+	size_t i;
+
+	/* turn off any swap device (put back in the teardown) */
+	f = fopen("/proc/swaps", "re");
+	if (f && fgets(line, sizeof(line), f))
+		while (fgets(line, sizeof(line), f) && self->nswapped_off < 4)
+			if (sscanf(line, "%127s", dev) == 1) {
+				if (swapoff(dev))
+					SKIP(return, "cannot swapoff %s", dev);
+				snprintf(self->swapped_off[self->nswapped_off++],
+					 sizeof(self->swapped_off[0]), "%s", dev);
+			}
+	if (f)
+		fclose(f);
+	snap(&self->before);
+	ASSERT_EQ(0, run_lab(&r, "paging-file replacement --no-setup --json"));
+	EXPECT_EQ(0, r.status);
+	ASSERT_EQ(2, r.n);
+	for (i = 0; i < 2; i++) {
+		json_object *d = find_doc(&r, ids[i]);
+
+		ASSERT_NE(NULL, d);
+		EXPECT_STREQ("cannot-run", str_of(d, "status"));
+		EXPECT_EQ(NULL, str_of(d, "verdict"));
+		EXPECT_NE(NULL, strstr(str_of(d, "reason"), "swap"));
+		TH_LOG("%s: cannot run: %s", ids[i], str_of(d, "reason"));
+	}
+	run_free(&r);
+	snap(&after);
+	EXPECT_SAME_STATE(&self->before, &after);
+}
+
+/* A SIGTERM while the zram swap and the cgroup exist undoes both. */
+TEST_F_TIMEOUT(lab, signal_restores_everything, 120)
+{
+	struct sysstate after;
+	bool seen = false;
+	pid_t pid;
+	int i, st;
+
+	{
+		const char *nl = strchr(self->before.swaps, '\n');
+
+		if (nl && nl[1])
+			SKIP(return, "a swap device is active: the lab would make none");
+	}
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		execlp(bin(), bin(), "lab", "replacement", (char *)NULL);
+		_exit(127);
+	}
+	/* wait until the lab has made its swap device and moved its child */
+	for (i = 0; i < 1200 && !seen; i++) {
+		struct sysstate s;
+
+		usleep(50000);
+		snap(&s);
+		seen = strcmp(s.swaps, self->before.swaps) && strstr(s.cgroup, "ptscope-lab");
+	}
+	kill(pid, SIGTERM);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(seen);
+	EXPECT_TRUE(WIFSIGNALED(st));
+	if (WIFSIGNALED(st))
+		EXPECT_EQ(SIGTERM, WTERMSIG(st));
+	snap(&after);
+	EXPECT_SAME_STATE(&self->before, &after);
+}
+
+/* Names, aliases, --list, a bad name, and the text report. */
+TEST_F_TIMEOUT(lab, names_and_text, 120)
+{
+	struct run r;
+	char *p;
+	int n = 0;
+
+	ASSERT_EQ(0, run_lab(&r, "--list --json"));
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(NR_LABS, r.n);
+	run_free(&r);
+
+	ASSERT_EQ(0, run_lab(&r, "no-such-lab 2>/dev/null"));
+	EXPECT_EQ(2, r.status);
+	run_free(&r);
+
+	ASSERT_EQ(0, run_lab(&r, "cow M11 copy-on-write --json"));
+	EXPECT_EQ(0, r.status);
+	ASSERT_EQ(1, r.n);
+	EXPECT_STREQ("m11", str_of(r.doc[0], "id"));
+	run_free(&r);
+
+	ASSERT_EQ(0, run_lab(&r, "demand-paging"));
+	EXPECT_EQ(0, r.status);
+	ASSERT_NE(NULL, r.text);
+	for (p = r.text; (p = strstr(p, "\n  verdict ")); p++)
+		n++;
+	EXPECT_EQ(1, n);
+	EXPECT_NE(NULL, strstr(r.text, "== M4 demand-paging =="));
+	EXPECT_NE(NULL, strstr(r.text, "== Verdicts"));
+	EXPECT_NE(NULL, strstr(r.text, "\nm4 "));
+	run_free(&r);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,1527 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "ptscope trace" (the faulttrace BPF program) against the kernel's own
+ * answers.
+ *
+ * Each test starts "ptscope trace --json -- <this program>" with
+ * PTSCOPE_TRACE_WORKLOAD set: the traced child then runs workload() (from
+ * a constructor, before the harness) and does one step per command byte
+ * it reads from a pipe, blocking between steps.  Around each step the
+ * test reads the child's minflt/majflt, the module's counters for it
+ * (the "faults" file tracks the same child) and its pagemap for the
+ * step's region, and notes the CLOCK_MONOTONIC window of the step.  When
+ * the child has exited, trace prints its summary and exits; the test then
+ * reads the JSON events and checks, step by step:
+ *
+ *  - the events' outcomes against minflt/majflt and the module's counts;
+ *  - the class of each fault in the region (demand-zero, zero-page, cow,
+ *    wp-reuse, fault-around, swap-in, thp, ...);
+ *  - the entry before the first fault and after the last fault of each
+ *    page against pagemap read before and after the step.
+ *
+ * Every test runs twice: with the attach points trace picks (fentry/fexit
+ * where they work) and with --attach kprobe.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include <linux/userfaultfd.h>
+
+#include "kselftest_harness.h"
+#include "libptscope.h"
+
+#define PAGE		4096UL
+#define NPAGES		64
+#define FILE_PAGES	64
+#define FILE_PAGE_READ	21	/* in the window of pages 16..31 */
+#define HPAGE		(2UL << 20)
+#define TIMEOUT_MS	180000	/* a step under TCG, with compaction or swap */
+#define ENV_WORKLOAD	"PTSCOPE_TRACE_WORKLOAD"
+
+#define PM_PFN(e)	((e) & ((1ULL << 55) - 1))
+#define PM_SWAP		(1ULL << 62)
+#define PM_PRESENT	(1ULL << 63)
+
+/* ---- the workload (the traced child) ------------------------------------ */
+
+struct reply {
+	uint64_t addr;
+	uint64_t len;
+	uint64_t addr2;		/* step F: the second region */
+	int64_t err;		/* 0 or errno */
+};
+
+static char *map_anon(size_t len, int advice)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (advice >= 0)
+		madvise(p, len, advice);
+	return p;
+}
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(sigbus_jmp, sig);
+}
+
+/* Read *P: 0 if that raised SIGBUS, as it should. */
+static int __attribute__((noinline)) read_sigbus(volatile char *p)
+{
+	if (sigsetjmp(sigbus_jmp, 1))
+		return 0;
+	(void)*p;
+	return EFAULT;
+}
+
+/* Resolve every missing-page fault of a userfaultfd with a copy. */
+static void *uffd_handler(void *arg)
+{
+	static char page[PAGE] __attribute__((aligned(PAGE)));
+	int fd = (intptr_t)arg;
+	struct uffd_msg msg;
+
+	memset(page, 9, sizeof(page));
+	while (read(fd, &msg, sizeof(msg)) == sizeof(msg)) {
+		struct uffdio_copy c = {
+			.dst = msg.arg.pagefault.address & ~(PAGE - 1),
+			.src = (uintptr_t)page,
+			.len = PAGE,
+		};
+
+		if (msg.event == UFFD_EVENT_PAGEFAULT)
+			ioctl(fd, UFFDIO_COPY, &c);
+	}
+	return NULL;
+}
+
+/* An anonymous region registered with a userfaultfd, and its handler. */
+static char *map_uffd(size_t len, int64_t *err)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	pthread_t th;
+	char *p;
+	int fd;
+
+	fd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, UFFDIO_API, &api)) {
+		*err = errno;
+		return NULL;
+	}
+	p = map_anon(len, MADV_NOHUGEPAGE);
+	if (!p)
+		return NULL;
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = len;
+	if (ioctl(fd, UFFDIO_REGISTER, &reg) ||
+	    pthread_create(&th, NULL, uffd_handler, (void *)(intptr_t)fd)) {
+		*err = errno ? errno : EINVAL;
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Commands: upper case sets a step's region up, lower case faults on it.
+ *   n        nothing (warms the loop up)
+ *   A a      fresh anonymous pages; write each
+ *   R r      untouched memory: read each page, then write each
+ *   F f x g  two written regions shared with a forked child; write the
+ *            first (COW), let the child exit, write the second (reuse)
+ *   M m      map a file that is in the page cache; read one byte
+ *   B b      map a file on the 9p lower layer (caches dropped); read a byte
+ *   S s      written pages paged out with MADV_PAGEOUT; read each
+ *   H h      a 2M-aligned MADV_HUGEPAGE region; write one byte
+ *   U u      a region whose missing pages a userfaultfd fills; write each
+ *   E e      map the file of step M one page past its end; touch that page
+ *            (SIGBUS, caught)
+ *   K k j    two fresh regions: read() /dev/zero into the first (the
+ *            kernel faults), write the second through /proc/self/mem (GUP)
+ *   q        exit
+ */
+static void __attribute__((noreturn)) workload(int in, int out, const char *file,
+					      const char *major_file)
+{
+	char *reg = NULL, *reg2 = NULL;
+	struct reply r = { .addr = getpid() };
+	volatile char sink = 0;
+	int fd, cp[2] = { -1, -1 };
+	pid_t child = -1;
+	cpu_set_t set;
+	size_t i, len = 0;
+	char cmd;
+
+	/* One CPU: every per-CPU LRU batch of ours is drained by our faults. */
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu(), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		_exit(1);
+	while (read(in, &cmd, 1) == 1) {
+		memset(&r, 0, sizeof(r));
+		switch (cmd) {
+		case 'n':
+			break;
+		case 'A':
+		case 'R':
+			len = NPAGES * PAGE;
+			reg = map_anon(len, MADV_NOHUGEPAGE);
+			break;
+		case 'a':
+			for (i = 0; i < len; i += PAGE)
+				reg[i] = 1;
+			break;
+		case 'r':
+			for (i = 0; i < len; i += PAGE)
+				sink += reg[i];
+			for (i = 0; i < len; i += PAGE)
+				reg[i] = 2;
+			break;
+		case 'F':
+			len = NPAGES * PAGE;
+			reg = map_anon(len, MADV_NOHUGEPAGE);
+			reg2 = map_anon(len, MADV_NOHUGEPAGE);
+			if (!reg || !reg2 || pipe(cp))
+				break;
+			memset(reg, 3, len);
+			memset(reg2, 4, len);
+			child = fork();
+			if (!child) {
+				if (read(cp[0], &cmd, 1) < 0)
+					_exit(1);
+				_exit(0);
+			}
+			r.addr2 = (uintptr_t)reg2;
+			break;
+		case 'f':
+			for (i = 0; i < len; i += PAGE)
+				reg[i] = 5;
+			break;
+		case 'x':
+			if (write(cp[1], "x", 1) != 1 || waitpid(child, NULL, 0) != child)
+				r.err = errno ? errno : EIO;
+			break;
+		case 'g':
+			for (i = 0; i < len; i += PAGE)
+				reg2[i] = 6;
+			break;
+		case 'M':
+		case 'B':
+			fd = open(cmd == 'M' ? file : major_file, O_RDONLY);
+			len = FILE_PAGES * PAGE;
+			reg = fd < 0 ? MAP_FAILED :
+			      mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (reg == MAP_FAILED)
+				reg = NULL;
+			if (fd >= 0)
+				close(fd);
+			break;
+		case 'm':
+		case 'b':
+			sink += reg[FILE_PAGE_READ * PAGE];
+			break;
+		case 'S':
+			len = NPAGES * PAGE;
+			reg = map_anon(len, MADV_NOHUGEPAGE);
+			if (!reg)
+				break;
+			for (i = 0; i < len; i += PAGE)
+				memset(reg + i, (int)(i / PAGE) + 1, PAGE);
+			if (madvise(reg, len, MADV_PAGEOUT))
+				r.err = errno;
+			break;
+		case 's':
+			for (i = 0; i < len; i += PAGE)
+				sink += reg[i];
+			break;
+		case 'H':
+			reg = map_anon(2 * HPAGE, -1);
+			if (!reg)
+				break;
+			reg = (char *)(((uintptr_t)reg + HPAGE - 1) & ~(HPAGE - 1));
+			len = HPAGE;
+			if (madvise(reg, len, MADV_HUGEPAGE))
+				r.err = errno;
+			break;
+		case 'h':
+			reg[0] = 7;
+			break;
+		case 'E':
+			fd = open(file, O_RDONLY);
+			len = (FILE_PAGES + 1) * PAGE;
+			reg = fd < 0 ? MAP_FAILED :
+			      mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (reg == MAP_FAILED)
+				reg = NULL;
+			if (fd >= 0)
+				close(fd);
+			signal(SIGBUS, on_sigbus);
+			break;
+		case 'e':
+			r.err = read_sigbus(reg + FILE_PAGES * PAGE);
+			break;
+		case 'K':
+			len = NPAGES * PAGE;
+			reg = map_anon(len, MADV_NOHUGEPAGE);
+			reg2 = map_anon(len, MADV_NOHUGEPAGE);
+			r.addr2 = (uintptr_t)reg2;
+			break;
+		case 'k':
+			fd = open("/dev/zero", O_RDONLY);
+			if (fd < 0 || read(fd, reg, len) != (ssize_t)len)
+				r.err = errno ? errno : EIO;
+			if (fd >= 0)
+				close(fd);
+			break;
+		case 'j':
+			fd = open("/proc/self/mem", O_RDWR);
+			if (fd < 0 || pwrite(fd, reg, len, (uintptr_t)reg2) != (ssize_t)len)
+				r.err = errno ? errno : EIO;
+			if (fd >= 0)
+				close(fd);
+			break;
+		case 'U':
+			len = NPAGES * PAGE;
+			reg = map_uffd(len, &r.err);
+			break;
+		case 'u':
+			for (i = 0; i < len; i += PAGE)
+				reg[i] = 8;
+			break;
+		default:
+			_exit(0);
+		}
+		if (!r.addr) {
+			r.addr = (uintptr_t)reg;
+			r.len = len;
+		}
+		if (!r.err && !r.addr && cmd != 'n' && cmd != 'x')
+			r.err = ENOMEM;
+		if (write(out, &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+	}
+	(void)sink;
+	_exit(0);
+}
+
+/* In the traced child, before the harness starts: run the workload. */
+static void __attribute__((constructor)) workload_main(void)
+{
+	const char *env = getenv(ENV_WORKLOAD);
+	char file[PATH_MAX] = "", major_file[PATH_MAX] = "";
+	int in, out;
+
+	if (!env)
+		return;
+	if (sscanf(env, "%d,%d,%4095[^,],%4095s", &in, &out, file, major_file) != 4)
+		_exit(2);
+	unsetenv(ENV_WORKLOAD);
+	workload(in, out, file, major_file);
+}
+
+/* ---- oracles ------------------------------------------------------------- */
+
+struct counters {
+	long long minor, major, retry, error, faults, missed;
+	int found;
+};
+
+static int faults_ctl(const char *verb, pid_t pid)
+{
+	char path[512], line[64];
+	int fd, n, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/faults", pts_dir());
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(line, sizeof(line), "%s pid=%d\n", verb, pid);
+	if (write(fd, line, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The module's counters for PID, from the faults file. */
+static void module_counters(pid_t pid, struct counters *c)
+{
+	char path[512], line[4096];
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(path, sizeof(path), "%s/faults", pts_dir());
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *tok, *save = NULL;
+
+		if (strncmp(line, "pid=", 4) || atoi(line + 4) != pid)
+			continue;
+		c->found = 1;
+		for (tok = strtok_r(line, " \n", &save); tok;
+		     tok = strtok_r(NULL, " \n", &save)) {
+			char *eq = strchr(tok, '=');
+			long long v;
+
+			if (!eq)
+				continue;
+			*eq++ = '\0';
+			v = atoll(eq);
+			if (!strcmp(tok, "minor"))
+				c->minor = v;
+			else if (!strcmp(tok, "major"))
+				c->major = v;
+			else if (!strcmp(tok, "retry"))
+				c->retry = v;
+			else if (!strcmp(tok, "error"))
+				c->error = v;
+			else if (!strcmp(tok, "faults"))
+				c->faults = v;
+			else if (!strcmp(tok, "missed"))
+				c->missed = v;
+		}
+	}
+	fclose(f);
+}
+
+/* minflt and majflt from /proc/PID/stat (fields 10 and 12). */
+static void proc_faults(pid_t pid, long long *minflt, long long *majflt)
+{
+	char path[64], buf[1024], *p;
+	FILE *f;
+
+	*minflt = *majflt = -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strrchr(buf, ')');
+		if (p)
+			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lld %*u %lld",
+			       minflt, majflt);
+	}
+	fclose(f);
+}
+
+/* N pagemap entries of PID from ADDR; 0 or -errno. */
+static int pagemap(pid_t pid, uint64_t addr, size_t n, uint64_t *out)
+{
+	char path[64];
+	ssize_t len = n * sizeof(*out);
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, out, len, addr / PAGE * sizeof(*out)) != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+	ssize_t n = strlen(s);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The first line of a small file, without its newline. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f))
+		ret = -EIO;
+	else
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+	return ret;
+}
+
+/* The selected word of a sysfs choice file: "always [madvise] never". */
+static int read_choice(const char *path, char *buf, size_t len)
+{
+	char line[256], *a, *b;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	a = strchr(line, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (!b)
+		return -EINVAL;
+	*b = '\0';
+	snprintf(buf, len, "%s", a + 1);
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Swap on a zram device for the swap-in test: 0, or -1 with the reason
+ * in WHY.
+ */
+#define ZRAM "/sys/block/zram0/"
+#define THP "/sys/kernel/mm/transparent_hugepage/"
+
+static int swap_on(char *why, size_t len)
+{
+	char buf[64];
+
+	if (access(ZRAM "disksize", F_OK) &&
+	    system("modprobe zram num_devices=1 >/dev/null 2>&1")) {
+		snprintf(why, len, "cannot load the zram module");
+		return -1;
+	}
+	if (access(ZRAM "disksize", F_OK)) {
+		snprintf(why, len, "no /dev/zram0 after modprobe zram");
+		return -1;
+	}
+	if (read_line(ZRAM "disksize", buf, sizeof(buf)) || strcmp(buf, "0")) {
+		snprintf(why, len, "zram0 is already in use");
+		return -1;
+	}
+	if (write_str(ZRAM "disksize", "64M")) {
+		snprintf(why, len, "cannot size zram0");
+		return -1;
+	}
+	if (system("mkswap /dev/zram0 >/dev/null 2>&1") ||
+	    system("swapon /dev/zram0 >/dev/null 2>&1")) {
+		snprintf(why, len, "mkswap/swapon /dev/zram0 failed");
+		write_str(ZRAM "reset", "1");
+		return -1;
+	}
+	return 0;
+}
+
+static void swap_off(void)
+{
+	if (system("swapoff /dev/zram0 >/dev/null 2>&1"))
+		fprintf(stderr, "# swapoff /dev/zram0 failed\n");
+	write_str(ZRAM "reset", "1");
+	if (system("modprobe -r zram >/dev/null 2>&1"))
+		fprintf(stderr, "# cannot unload zram\n");
+}
+
+/* ---- trace's events ------------------------------------------------------ */
+
+struct side {
+	int present, writable, swap;
+	long long pfn;		/* -1: null */
+	unsigned int swap_type;
+	unsigned long long swap_offset;
+	int window;
+	char level[8];
+};
+
+struct event {
+	uint64_t ts, addr;
+	char outcome[8], cls[16], access[8], cause[16], mode[8];
+	int neighbours, has_ip;
+	struct side b, a;
+};
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+static json_object *jobj(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static long long jint(json_object *o, const char *key, long long dflt)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return dflt;
+	return json_object_get_int64(v);
+}
+
+static int jbool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static void parse_side(json_object *o, const char *key, struct side *s)
+{
+	json_object *p, *sw;
+
+	memset(s, 0, sizeof(*s));
+	s->pfn = -1;
+	if (!json_object_object_get_ex(o, key, &p))
+		return;
+	s->present = jbool(p, "present");
+	s->writable = jbool(p, "writable");
+	s->pfn = jint(p, "pfn", -1);
+	s->window = jint(p, "window", 0);
+	snprintf(s->level, sizeof(s->level), "%s", jstr(p, "level"));
+	if (json_object_object_get_ex(p, "swap", &sw) &&
+	    json_object_is_type(sw, json_type_object)) {
+		s->swap = 1;
+		s->swap_type = jint(sw, "type", 0);
+		s->swap_offset = jint(sw, "offset", 0);
+	}
+}
+
+/* ---- the test's side ----------------------------------------------------- */
+
+#define MAX_STEPS	16
+
+struct step {
+	char cmd;
+	uint64_t t0, t1;
+	struct reply r;
+	long long dmin, dmaj;
+	struct counters mod;		/* module deltas */
+	uint64_t *pm_before, *pm_after;	/* pagemap of the region (r.len pages) */
+};
+
+FIXTURE(trace) {
+	pid_t trace, pid;		/* ptscope trace; the workload */
+	int to, from;			/* command and reply pipes */
+	char out[64];			/* trace's stdout */
+	char file[64];			/* the file step M maps */
+	int tracked;
+	struct step steps[MAX_STEPS];
+	int nsteps;
+	struct event *ev;
+	int nev;
+	json_object *summary;
+	int status;			/* trace's exit status */
+	const char *attach;		/* --attach */
+	int swap;			/* zram swap set up by the test */
+	char thp_enabled[16];		/* THP settings to restore */
+	char thp_defrag[32];
+};
+
+FIXTURE_VARIANT(trace) {
+	const char *attach;
+};
+
+FIXTURE_VARIANT_ADD(trace, auto) {
+	.attach = "auto",
+};
+
+FIXTURE_VARIANT_ADD(trace, kprobe) {
+	.attach = "kprobe",
+};
+
+/*
+ * A file on the guest's 9p lower layer that nothing maps, for a major
+ * fault once the caches are dropped.
+ */
+static const char *major_file(void)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	/* <repo>/build/tests/trace_test -> <repo>/build/bpf/vmlinux.h */
+	snprintf(path, sizeof(path), "%s/bpf/vmlinux.h", dirname(dirname(exe)));
+	if (access(path, R_OK))
+		snprintf(path, sizeof(path), "/usr/bin/bash");
+	return path;
+}
+
+/* The CLI of this tree (<repo>/build/tests/trace_test), or $PTSCOPE. */
+static const char *ptscope_bin(void)
+{
+	static char bin[PATH_MAX];
+	char exe[PATH_MAX], repo[PATH_MAX / 2];
+	const char *env = getenv("PTSCOPE");
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(repo, sizeof(repo), "%s", dirname(dirname(dirname(exe))));
+	snprintf(bin, sizeof(bin), "%s/tools/ptscope/ptscope", repo);
+	return bin;
+}
+
+static int read_full(int fd, void *buf, size_t len, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		if (poll(&pfd, 1, timeout_ms) != 1)
+			return -ETIMEDOUT;
+		n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0)
+			return n ? -errno : -EPIPE;
+		got += n;
+	}
+	return 0;
+}
+
+FIXTURE_SETUP(trace)
+{
+	const char *bin = ptscope_bin();
+	char env[2 * PATH_MAX + 32], page[PAGE];
+	int to[2], from[2], fd, i;
+	struct reply r;
+
+	memset(self->steps, 0, sizeof(self->steps));
+	self->ev = NULL;
+	self->nev = self->nsteps = 0;
+	self->summary = NULL;
+	self->trace = self->pid = 0;
+	self->swap = 0;
+	self->attach = variant->attach;
+	self->thp_enabled[0] = self->thp_defrag[0] = '\0';
+
+	/* The file step M maps, in the page cache: written, never read. */
+	snprintf(self->file, sizeof(self->file), "/tmp/ptscope-trace-file-XXXXXX");
+	fd = mkstemp(self->file);
+	ASSERT_GE(fd, 0);
+	for (i = 0; i < FILE_PAGES; i++) {
+		memset(page, 'a' + i % 26, sizeof(page));
+		ASSERT_EQ(sizeof(page), write(fd, page, sizeof(page)));
+	}
+	close(fd);
+	snprintf(self->out, sizeof(self->out), "/tmp/ptscope-trace-out-XXXXXX");
+	fd = mkstemp(self->out);
+	ASSERT_GE(fd, 0);
+
+	ASSERT_EQ(0, pipe2(to, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(from, O_CLOEXEC));
+	TH_LOG("%s trace --json --attach %s -- <workload>", bin, variant->attach);
+	self->trace = fork();
+	ASSERT_GE(self->trace, 0);
+	if (!self->trace) {
+		static char me[PATH_MAX];
+		ssize_t l = readlink("/proc/self/exe", me, sizeof(me) - 1);
+		char *argv[] = { (char *)bin, "trace", "--json", "--attach",
+				 (char *)variant->attach, "--", me, NULL };
+
+		me[l > 0 ? l : 0] = '\0';
+		/* The workload's ends survive exec: trace passes them on. */
+		dup2(fd, STDOUT_FILENO);
+		dup2(to[0], 100);
+		dup2(from[1], 101);
+		snprintf(env, sizeof(env), "100,101,%s,%s", self->file, major_file());
+		setenv(ENV_WORKLOAD, env, 1);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(fd);
+	close(to[0]);
+	close(from[1]);
+	self->to = to[1];
+	self->from = from[0];
+	ASSERT_EQ(0, read_full(self->from, &r, sizeof(r), TIMEOUT_MS)) {
+		TH_LOG("trace did not start the workload (see its messages above)");
+	}
+	self->pid = r.addr;
+	ASSERT_EQ(0, faults_ctl("track", self->pid));
+	self->tracked = 1;
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+	int i;
+
+	if (self->tracked)
+		faults_ctl("untrack", self->pid);
+	if (self->pid > 0)
+		kill(self->pid, SIGKILL);
+	if (self->trace > 0) {
+		kill(self->trace, SIGTERM);
+		waitpid(self->trace, NULL, 0);
+	}
+	close(self->to);
+	close(self->from);
+	unlink(self->file);
+	unlink(self->out);
+	for (i = 0; i < self->nsteps; i++) {
+		free(self->steps[i].pm_before);
+		free(self->steps[i].pm_after);
+	}
+	free(self->ev);
+	if (self->summary)
+		json_object_put(self->summary);
+	if (self->swap)
+		swap_off();
+	if (self->thp_enabled[0])
+		write_str(THP "enabled", self->thp_enabled);
+	if (self->thp_defrag[0])
+		write_str(THP "defrag", self->thp_defrag);
+}
+
+/*
+ * Run one step: counters around it and, when LEN is not 0, pagemap of
+ * the region [ADDR, ADDR + LEN) (set up by an earlier step).
+ */
+static struct step *step(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(trace) *self, char cmd, uint64_t addr,
+			 uint64_t len)
+{
+	long long min0, maj0, min1, maj1;
+	size_t n = len / PAGE;
+	struct counters c0, c1;
+	struct step *s;
+
+	if (self->nsteps >= MAX_STEPS)
+		return NULL;
+	s = &self->steps[self->nsteps++];
+	s->cmd = cmd;
+	if (n) {
+		s->pm_before = calloc(n, sizeof(uint64_t));
+		s->pm_after = calloc(n, sizeof(uint64_t));
+		if (!s->pm_before || !s->pm_after ||
+		    pagemap(self->pid, addr, n, s->pm_before))
+			return NULL;
+	}
+	proc_faults(self->pid, &min0, &maj0);
+	module_counters(self->pid, &c0);
+	s->t0 = now_ns();
+	if (write(self->to, &cmd, 1) != 1 ||
+	    read_full(self->from, &s->r, sizeof(s->r), TIMEOUT_MS))
+		return NULL;
+	s->t1 = now_ns();
+	proc_faults(self->pid, &min1, &maj1);
+	module_counters(self->pid, &c1);
+	if (n && pagemap(self->pid, addr, n, s->pm_after))
+		return NULL;
+	if (n) {
+		s->r.addr = addr;
+		s->r.len = len;
+	}
+	s->dmin = min1 - min0;
+	s->dmaj = maj1 - maj0;
+	s->mod.minor = c1.minor - c0.minor;
+	s->mod.major = c1.major - c0.major;
+	s->mod.retry = c1.retry - c0.retry;
+	s->mod.error = c1.error - c0.error;
+	s->mod.faults = c1.faults - c0.faults;
+	s->mod.missed = c1.missed - c0.missed;
+	s->mod.found = c0.found && c1.found;
+	if (s->r.err)
+		TH_LOG("step %c: %s", cmd, strerror(s->r.err));
+	return s;
+}
+
+/* Let the workload exit, wait for trace, read its JSON output. */
+static void finish(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *self)
+{
+	static const char *const keys[] = {
+		"time", "pid", "tid", "comm", "address", "ip", "access", "cause",
+		"outcome", "latency_ns", "before", "after", "class", "neighbours",
+	};
+	char line[8192];
+	int st = -1, i;
+	size_t k;
+	FILE *f;
+
+	ASSERT_EQ(1, write(self->to, "q", 1));
+	for (i = 0; i < TIMEOUT_MS / 100; i++) {
+		if (waitpid(self->trace, &st, WNOHANG) == self->trace)
+			break;
+		usleep(100000);
+	}
+	ASSERT_TRUE(WIFEXITED(st)) {
+		TH_LOG("trace did not exit");
+	}
+	self->trace = 0;
+	self->pid = 0;
+	self->status = WEXITSTATUS(st);
+	EXPECT_EQ(0, self->status);
+
+	f = fopen(self->out, "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		json_object *o = json_tokener_parse(line), *sum;
+		struct event *e;
+
+		ASSERT_NE(NULL, o) {
+			TH_LOG("not JSON: %s", line);
+		}
+		if (json_object_object_get_ex(o, "summary", &sum)) {
+			self->summary = json_object_get(sum);
+			json_object_put(o);
+			continue;
+		}
+		e = realloc(self->ev, (self->nev + 1) * sizeof(*e));
+		ASSERT_NE(NULL, e);
+		self->ev = e;
+		e += self->nev++;
+		memset(e, 0, sizeof(*e));
+		e->ts = jint(o, "ts_ns", 0);
+		e->addr = strtoull(jstr(o, "address"), NULL, 16);
+		snprintf(e->outcome, sizeof(e->outcome), "%s", jstr(o, "outcome"));
+		snprintf(e->cls, sizeof(e->cls), "%s", jstr(o, "class"));
+		snprintf(e->access, sizeof(e->access), "%s", jstr(o, "access"));
+		snprintf(e->cause, sizeof(e->cause), "%s", jstr(o, "cause"));
+		snprintf(e->mode, sizeof(e->mode), "%s", jstr(o, "mode"));
+		e->has_ip = *jstr(o, "ip") != '\0';
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			EXPECT_TRUE(json_object_object_get_ex(o, keys[k], NULL)) {
+				TH_LOG("event without \"%s\": %s", keys[k], line);
+			}
+		e->neighbours = jint(o, "neighbours", 0);
+		parse_side(o, "before", &e->b);
+		parse_side(o, "after", &e->a);
+		json_object_put(o);
+	}
+	fclose(f);
+	ASSERT_NE(NULL, self->summary) {
+		TH_LOG("no summary from trace");
+	}
+	TH_LOG("trace: %d events, attach %s + %s", self->nev,
+	       jstr(self->summary, "attach"), jstr(self->summary, "exceptions_attach"));
+	/* --attach kprobe takes every fallback. */
+	if (!strcmp(self->attach, "kprobe")) {
+		EXPECT_STREQ("kprobe/kretprobe", jstr(self->summary, "attach"));
+		EXPECT_STREQ("tracepoint", jstr(self->summary, "exceptions_attach"));
+	}
+}
+
+static bool in_step(const struct step *s, const struct event *e)
+{
+	return e->ts >= s->t0 && e->ts <= s->t1;
+}
+
+static bool in_region(const struct step *s, const struct event *e)
+{
+	return in_step(s, e) && e->addr >= s->r.addr && e->addr < s->r.addr + s->r.len;
+}
+
+/* Trace, the module and the kernel count the same faults in each step. */
+static void check_counts(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(trace) *self)
+{
+	json_object *lost;
+	int i, j;
+
+	for (i = 0; i < self->nsteps; i++) {
+		const struct step *s = &self->steps[i];
+		long long minor = 0, major = 0, retry = 0, error = 0;
+
+		for (j = 0; j < self->nev; j++) {
+			const struct event *e = &self->ev[j];
+
+			if (!in_step(s, e))
+				continue;
+			minor += !strcmp(e->outcome, "minor");
+			major += !strcmp(e->outcome, "major");
+			retry += !strcmp(e->outcome, "retry");
+			error += !strcmp(e->outcome, "error");
+		}
+		EXPECT_TRUE(s->mod.found);
+		EXPECT_EQ(s->dmin, minor) {
+			TH_LOG("step %c: minflt +%lld, trace %lld minor", s->cmd, s->dmin, minor);
+		}
+		EXPECT_EQ(s->dmaj, major) {
+			TH_LOG("step %c: majflt +%lld, trace %lld major", s->cmd, s->dmaj, major);
+		}
+		EXPECT_EQ(s->mod.minor, minor) {
+			TH_LOG("step %c: module %lld minor, trace %lld", s->cmd, s->mod.minor, minor);
+		}
+		EXPECT_EQ(s->mod.major, major) {
+			TH_LOG("step %c: module %lld major, trace %lld", s->cmd, s->mod.major, major);
+		}
+		EXPECT_EQ(s->mod.retry, retry);
+		EXPECT_EQ(s->mod.error, error);
+		EXPECT_EQ(s->mod.faults, minor + major + error);
+		EXPECT_EQ(0, s->mod.missed);
+	}
+	/* Nothing lost, and the summary adds up. */
+	ASSERT_TRUE(json_object_object_get_ex(self->summary, "lost", &lost));
+	EXPECT_EQ(0, jint(lost, "total", -1));
+	EXPECT_EQ(self->nev, jint(self->summary, "events", -1));
+}
+
+/* How many faults of STEP in its region have class CLS. */
+static int count_class(FIXTURE_DATA(trace) *self, const struct step *s, const char *cls)
+{
+	int j, n = 0;
+
+	for (j = 0; j < self->nev; j++)
+		if (in_region(s, &self->ev[j]) && !strcmp(self->ev[j].cls, cls))
+			n++;
+	return n;
+}
+
+/* How many faults of STEP in its region have this access and cause. */
+static int count_where(FIXTURE_DATA(trace) *self, const struct step *s,
+		       const char *access, const char *cause)
+{
+	int j, n = 0;
+
+	for (j = 0; j < self->nev; j++)
+		if (in_region(s, &self->ev[j]) && !strcmp(self->ev[j].access, access) &&
+		    !strcmp(self->ev[j].cause, cause))
+			n++;
+	return n;
+}
+
+static int count_region(FIXTURE_DATA(trace) *self, const struct step *s)
+{
+	int j, n = 0;
+
+	for (j = 0; j < self->nev; j++)
+		n += in_region(s, &self->ev[j]);
+	return n;
+}
+
+/*
+ * For each page of the region that faulted in STEP: the entry before its
+ * first fault agrees with pagemap before the step, the entry after its
+ * last fault with pagemap after.  Returns the pages that faulted.
+ */
+static int check_pagemap(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(trace) *self, const struct step *s)
+{
+	size_t n = s->r.len / PAGE, p;
+	int j, pages = 0;
+
+	for (p = 0; p < n; p++) {
+		uint64_t va = s->r.addr + p * PAGE, pb = s->pm_before[p], pa = s->pm_after[p];
+		const struct event *first = NULL, *last = NULL;
+
+		for (j = 0; j < self->nev; j++) {
+			const struct event *e = &self->ev[j];
+
+			if (!in_step(s, e) || (e->addr & ~(PAGE - 1)) != va)
+				continue;
+			if (!first)
+				first = e;
+			last = e;
+		}
+		if (!first)
+			continue;
+		pages++;
+		/* Before. */
+		EXPECT_EQ(!!(pb & PM_PRESENT), first->b.present) {
+			TH_LOG("%#lx: pagemap before %#llx, trace before present=%d",
+			       (unsigned long)va, (unsigned long long)pb, first->b.present);
+		}
+		if (pb & PM_PRESENT) {
+			EXPECT_EQ((long long)PM_PFN(pb), first->b.pfn);
+		}
+		EXPECT_EQ(!!(pb & PM_SWAP), first->b.swap);
+		if ((pb & PM_SWAP) && first->b.swap) {
+			EXPECT_EQ(pb & 0x1f, first->b.swap_type);
+			EXPECT_EQ((PM_PFN(pb) >> 5), first->b.swap_offset);
+		}
+		/* After: a huge leaf maps the page at its offset in the leaf. */
+		EXPECT_EQ(!!(pa & PM_PRESENT), last->a.present) {
+			TH_LOG("%#lx: pagemap after %#llx, trace after present=%d",
+			       (unsigned long)va, (unsigned long long)pa, last->a.present);
+		}
+		if ((pa & PM_PRESENT) && last->a.present) {
+			long long pfn = last->a.pfn;
+
+			if (!strcmp(last->a.level, "pmd"))
+				pfn += (va >> 12) & 511;
+			EXPECT_EQ((long long)PM_PFN(pa), pfn) {
+				TH_LOG("%#lx: pagemap pfn %#llx, trace %#llx", (unsigned long)va,
+				       (unsigned long long)PM_PFN(pa), pfn);
+			}
+		}
+	}
+	return pages;
+}
+
+static void warm_up(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *self)
+{
+	ASSERT_NE(NULL, step(_metadata, self, 'n', 0, 0));
+	ASSERT_NE(NULL, step(_metadata, self, 'n', 0, 0));
+}
+
+/* Set a region up with UP, then fault on it with RUN. */
+static struct step *region_step(struct __test_metadata *_metadata,
+				FIXTURE_DATA(trace) *self, char up, char run)
+{
+	struct step *u = step(_metadata, self, up, 0, 0);
+
+	if (!u || u->r.err)
+		return NULL;
+	return step(_metadata, self, run, u->r.addr, u->r.len);
+}
+
+TEST_F(trace, fresh_anonymous)
+{
+	struct step *s;
+
+	warm_up(_metadata, self);
+	s = region_step(_metadata, self, 'A', 'a');
+	ASSERT_NE(NULL, s);
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	EXPECT_EQ(NPAGES, count_region(self, s));
+	EXPECT_EQ(NPAGES, count_class(self, s, "demand-zero"));
+	EXPECT_EQ(NPAGES, count_where(self, s, "write", "not-present"));
+	EXPECT_EQ(NPAGES, check_pagemap(_metadata, self, s));
+}
+
+TEST_F(trace, read_then_write)
+{
+	struct step *s;
+	long long zero;
+	int j;
+
+	warm_up(_metadata, self);
+	s = region_step(_metadata, self, 'R', 'r');
+	ASSERT_NE(NULL, s);
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	EXPECT_EQ(2 * NPAGES, count_region(self, s));
+	EXPECT_EQ(NPAGES, count_class(self, s, "zero-page"));
+	EXPECT_EQ(NPAGES, count_class(self, s, "cow"));
+	EXPECT_EQ(NPAGES, count_where(self, s, "read", "not-present"));
+	EXPECT_EQ(NPAGES, count_where(self, s, "write", "protection"));
+	/* The reads map the zero page; the writes copy away from it. */
+	zero = jint(self->summary, "zero_pfn", -1);
+	for (j = 0; j < self->nev; j++) {
+		const struct event *e = &self->ev[j];
+
+		if (!in_region(s, e))
+			continue;
+		if (!strcmp(e->cls, "zero-page")) {
+			EXPECT_EQ(zero, e->a.pfn);
+			EXPECT_FALSE(e->a.writable);
+		} else {
+			EXPECT_EQ(zero, e->b.pfn);
+			EXPECT_NE(zero, e->a.pfn);
+			EXPECT_TRUE(e->a.writable);
+		}
+	}
+	EXPECT_EQ(NPAGES, check_pagemap(_metadata, self, s));
+}
+
+TEST_F(trace, fork_then_write)
+{
+	struct step *up, *cow, *reuse;
+	uint64_t second;
+
+	warm_up(_metadata, self);
+	up = step(_metadata, self, 'F', 0, 0);
+	ASSERT_NE(NULL, up);
+	ASSERT_EQ(0, up->r.err);
+	second = up->r.addr2;
+	/* The first region is written while the child shares it ... */
+	cow = step(_metadata, self, 'f', up->r.addr, up->r.len);
+	ASSERT_NE(NULL, cow);
+	/* ... the second once the child has gone: the frames are ours again. */
+	ASSERT_NE(NULL, step(_metadata, self, 'x', 0, 0));
+	reuse = step(_metadata, self, 'g', second, NPAGES * PAGE);
+	ASSERT_NE(NULL, reuse);
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	EXPECT_EQ(NPAGES, count_region(self, cow));
+	EXPECT_EQ(NPAGES, count_class(self, cow, "cow"));
+	EXPECT_EQ(NPAGES, check_pagemap(_metadata, self, cow));
+	EXPECT_EQ(NPAGES, count_region(self, reuse));
+	EXPECT_EQ(NPAGES, count_class(self, reuse, "wp-reuse"));
+	EXPECT_EQ(NPAGES, check_pagemap(_metadata, self, reuse));
+}
+
+TEST_F(trace, file_fault_around)
+{
+	const struct event *e = NULL;
+	struct step *s;
+	size_t p;
+	int j, mapped = 0;
+
+	warm_up(_metadata, self);
+	s = region_step(_metadata, self, 'M', 'm');
+	ASSERT_NE(NULL, s);
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	/* One fault, and its 64K window mapped from the page cache. */
+	ASSERT_EQ(1, count_region(self, s));
+	EXPECT_EQ(1, count_class(self, s, "fault-around"));
+	EXPECT_EQ(1, check_pagemap(_metadata, self, s));
+	for (j = 0; j < self->nev; j++)
+		if (in_region(s, &self->ev[j]))
+			e = &self->ev[j];
+	for (p = 0; p < FILE_PAGES; p++)
+		mapped += !!(s->pm_after[p] & PM_PRESENT);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(FILE_PAGE_READ, (e->addr - s->r.addr) / PAGE);
+	EXPECT_STREQ("read", e->access);
+	EXPECT_EQ(16, mapped);
+	EXPECT_EQ(mapped, e->a.window);
+	EXPECT_EQ(mapped - 1 - e->b.window, e->neighbours);
+}
+
+TEST_F(trace, file_major)
+{
+	struct step *up, *s;
+	int j, major = 0;
+
+	warm_up(_metadata, self);
+	up = step(_metadata, self, 'B', 0, 0);
+	ASSERT_NE(NULL, up);
+	ASSERT_EQ(0, up->r.err);
+	/* The file must really be read: drop the clean page cache. */
+	if (system("sync; echo 3 > /proc/sys/vm/drop_caches"))
+		TH_LOG("cannot drop caches");
+	s = step(_metadata, self, 'b', up->r.addr, up->r.len);
+	ASSERT_NE(NULL, s);
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	for (j = 0; j < self->nev; j++) {
+		const struct event *e = &self->ev[j];
+
+		if (!in_region(s, e))
+			continue;
+		if (!strcmp(e->outcome, "retry")) {
+			EXPECT_STREQ("retry", e->cls);
+		} else {
+			EXPECT_STREQ("major", e->outcome);
+			major++;
+			EXPECT_TRUE(!strcmp(e->cls, "file-major") ||
+				    !strcmp(e->cls, "fault-around")) {
+				TH_LOG("major file fault classed %s", e->cls);
+			}
+		}
+	}
+	EXPECT_EQ(1, major);
+	EXPECT_EQ(1, check_pagemap(_metadata, self, s));
+}
+
+TEST_F(trace, swap_in)
+{
+	struct step *up, *s;
+	char why[128];
+	size_t p;
+	int swapped = 0;
+
+	if (swap_on(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	self->swap = 1;
+	warm_up(_metadata, self);
+	up = step(_metadata, self, 'S', 0, 0);
+	ASSERT_NE(NULL, up);
+	if (up->r.err == EINVAL)
+		SKIP(return, "no MADV_PAGEOUT");
+	ASSERT_EQ(0, up->r.err);
+	s = step(_metadata, self, 's', up->r.addr, up->r.len);
+	ASSERT_NE(NULL, s);
+	for (p = 0; p < NPAGES; p++)
+		swapped += !!(s->pm_before[p] & PM_SWAP);
+	TH_LOG("%d of %d pages swapped out", swapped, NPAGES);
+	if (!swapped)
+		SKIP(return, "MADV_PAGEOUT swapped nothing out");
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	/* Only the swapped pages fault, each a swap-in. */
+	EXPECT_EQ(swapped, count_region(self, s));
+	EXPECT_EQ(swapped, count_class(self, s, "swap-in"));
+	EXPECT_EQ(swapped, check_pagemap(_metadata, self, s));
+}
+
+TEST_F(trace, thp)
+{
+	char buf[32];
+	struct step *s;
+	size_t p;
+	int huge = 1;
+
+	if (read_choice(THP "enabled", self->thp_enabled, sizeof(self->thp_enabled)))
+		SKIP(return, "no transparent huge pages");
+	if (!strcmp(self->thp_enabled, "never")) {
+		ASSERT_EQ(0, write_str(THP "enabled", "madvise"));
+	} else {
+		self->thp_enabled[0] = '\0';	/* always or madvise: fine as is */
+	}
+	if (!read_choice(THP "defrag", buf, sizeof(buf)) && !strcmp(buf, "never")) {
+		snprintf(self->thp_defrag, sizeof(self->thp_defrag), "%s", buf);
+		ASSERT_EQ(0, write_str(THP "defrag", "madvise"));
+	}
+	warm_up(_metadata, self);
+	s = region_step(_metadata, self, 'H', 'h');
+	ASSERT_NE(NULL, s);
+	/* A huge page: 512 present, contiguous frames from an aligned one. */
+	for (p = 0; p < HPAGE / PAGE; p++)
+		if (!(s->pm_after[p] & PM_PRESENT) ||
+		    PM_PFN(s->pm_after[p]) != PM_PFN(s->pm_after[0]) + p)
+			huge = 0;
+	if (PM_PFN(s->pm_after[0]) & 511)
+		huge = 0;
+	if (!huge)
+		SKIP(return, "no huge page: the fault fell back to 4K pages");
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	EXPECT_EQ(1, count_region(self, s));
+	EXPECT_EQ(1, count_class(self, s, "thp"));
+	EXPECT_EQ(1, check_pagemap(_metadata, self, s));
+}
+
+TEST_F(trace, error)
+{
+	struct step *s;
+	int j, n = 0;
+
+	warm_up(_metadata, self);
+	s = region_step(_metadata, self, 'E', 'e');
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, s->r.err);
+	finish(_metadata, self);
+	/* An error is neither minor nor major: check_counts() checks that too. */
+	check_counts(_metadata, self);
+	for (j = 0; j < self->nev; j++) {
+		const struct event *e = &self->ev[j];
+
+		if (!in_region(s, e))
+			continue;
+		n++;
+		EXPECT_EQ(s->r.addr + FILE_PAGES * PAGE, e->addr & ~(PAGE - 1));
+		EXPECT_STREQ("error", e->outcome);
+		EXPECT_STREQ("error", e->cls);
+		EXPECT_FALSE(e->a.present);
+	}
+	EXPECT_EQ(1, n);
+}
+
+/* Faults taken by the kernel for the process: copy_to_user(), GUP. */
+TEST_F(trace, kernel_and_gup)
+{
+	struct step *up, *k, *g;
+	int j, kernel = 0, gup = 0;
+
+	warm_up(_metadata, self);
+	up = step(_metadata, self, 'K', 0, 0);
+	ASSERT_NE(NULL, up);
+	ASSERT_EQ(0, up->r.err);
+	k = step(_metadata, self, 'k', up->r.addr, up->r.len);
+	ASSERT_NE(NULL, k);
+	ASSERT_EQ(0, k->r.err);
+	g = step(_metadata, self, 'j', up->r.addr2, up->r.len);
+	ASSERT_NE(NULL, g);
+	ASSERT_EQ(0, g->r.err);
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	for (j = 0; j < self->nev; j++) {
+		const struct event *e = &self->ev[j];
+
+		if (in_region(k, e)) {
+			kernel++;
+			EXPECT_STREQ("kernel", e->mode);
+			EXPECT_STREQ("not-present", e->cause);
+			EXPECT_TRUE(e->has_ip);
+		} else if (in_region(g, e)) {
+			gup++;
+			EXPECT_STREQ("gup", e->mode);
+			EXPECT_STREQ("none", e->cause);
+			EXPECT_FALSE(e->has_ip);
+		}
+	}
+	EXPECT_EQ(NPAGES, kernel);
+	EXPECT_EQ(NPAGES, count_class(self, k, "demand-zero"));
+	EXPECT_EQ(NPAGES, count_where(self, k, "write", "not-present"));
+	EXPECT_EQ(NPAGES, check_pagemap(_metadata, self, k));
+	EXPECT_EQ(NPAGES, gup);
+	EXPECT_EQ(NPAGES, count_class(self, g, "demand-zero"));
+	EXPECT_EQ(NPAGES, check_pagemap(_metadata, self, g));
+}
+
+TEST_F(trace, userfaultfd)
+{
+	struct step *up, *s;
+	int j;
+
+	warm_up(_metadata, self);
+	up = step(_metadata, self, 'U', 0, 0);
+	ASSERT_NE(NULL, up);
+	if (up->r.err)
+		SKIP(return, "no userfaultfd: %s", strerror(up->r.err));
+	s = step(_metadata, self, 'u', up->r.addr, up->r.len);
+	ASSERT_NE(NULL, s);
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	/* Each page: a retry while the handler copies, then the retried fault. */
+	EXPECT_EQ(count_region(self, s), count_class(self, s, "uffd"));
+	EXPECT_EQ(NPAGES, check_pagemap(_metadata, self, s));
+	for (j = 0; j < self->nev; j++)
+		if (in_region(s, &self->ev[j]) && !strcmp(self->ev[j].outcome, "retry"))
+			break;
+	EXPECT_LT(j, self->nev) {
+		TH_LOG("no VM_FAULT_RETRY from the userfaultfd");
+	}
+}
+
+/* ---- the command line ------------------------------------------------ */
+
+/* Run trace with ARGS, stdout to OUT (if not NULL); its exit status. */
+static int run_trace(const char *out, const char *const *args)
+{
+	const char *bin = ptscope_bin();
+	char *argv[16];
+	int n = 0, st, fd;
+	pid_t pid;
+
+	argv[n++] = (char *)bin;
+	argv[n++] = "trace";
+	while (*args && n < 15)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		fd = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, STDOUT_FILENO);
+		if (!out)
+			dup2(fd, STDERR_FILENO);
+		execv(bin, argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static int file_has(const char *path, const char *what)
+{
+	char line[4096];
+	FILE *f = fopen(path, "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, what) != NULL;
+	fclose(f);
+	return found;
+}
+
+TEST(text_output_and_exit_status)
+{
+	static const char *const args[] = { "--", "/bin/sh", "-c", "exit 3", NULL };
+	char out[] = "/tmp/ptscope-trace-text-XXXXXX";
+	int fd = mkstemp(out);
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	/* The command's exit status is trace's. */
+	EXPECT_EQ(3, run_trace(out, args));
+	EXPECT_TRUE(file_has(out, "CLASS"));
+	EXPECT_TRUE(file_has(out, "--- ptscope trace: pid"));
+	EXPECT_TRUE(file_has(out, "demand-zero"));
+	EXPECT_TRUE(file_has(out, "lost 0 "));
+	unlink(out);
+}
+
+TEST(running_process_for_a_while)
+{
+	char out[] = "/tmp/ptscope-trace-pid-XXXXXX", pidbuf[16], line[8192];
+	const char *args[] = { "--json", "-p", pidbuf, "--duration", "1", NULL };
+	json_object *o = NULL, *sum;
+	pid_t sleeper;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	sleeper = fork();
+	ASSERT_GE(sleeper, 0);
+	if (!sleeper) {
+		execlp("sleep", "sleep", "60", NULL);
+		_exit(127);
+	}
+	snprintf(pidbuf, sizeof(pidbuf), "%d", sleeper);
+	EXPECT_EQ(0, run_trace(out, args));
+	kill(sleeper, SIGKILL);
+	waitpid(sleeper, NULL, 0);
+	f = fopen(out, "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (o)
+			json_object_put(o);
+		o = json_tokener_parse(line);
+	}
+	fclose(f);
+	unlink(out);
+	ASSERT_NE(NULL, o);
+	ASSERT_TRUE(json_object_object_get_ex(o, "summary", &sum));
+	EXPECT_EQ(sleeper, jint(sum, "pid", -1));
+	/* Known once a fault has been seen; a sleeper may make none. */
+	EXPECT_TRUE(json_object_object_get_ex(sum, "paging_levels", NULL));
+	EXPECT_EQ(0, jint(jobj(sum, "lost"), "total", -1));
+	json_object_put(o);
+}
+
+TEST(usage_errors)
+{
+	static const char *const both[] = { "-p", "1", "--", "true", NULL };
+	static const char *const nopid[] = { "-p", "4000000", NULL };
+	static const char *const baddur[] = { "--duration", "soon", "--", "true", NULL };
+	static const char *const badattach[] = { "--attach", "uprobe", "--", "true", NULL };
+	static const char *const badcmd[] = { "--", "/nonexistent/command", NULL };
+
+	EXPECT_EQ(2, run_trace(NULL, both));
+	EXPECT_EQ(5, run_trace(NULL, nopid));
+	EXPECT_EQ(2, run_trace(NULL, baddur));
+	EXPECT_EQ(2, run_trace(NULL, badattach));
+	EXPECT_EQ(127, run_trace(NULL, badcmd));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faulttrace: follow every page fault of one process through
+ * handle_mm_fault() and read the page-table entry for the faulting
+ * address before and after the fault is handled.
+ *
+ * Hooks (the user side picks one of each pair at run time, by probing,
+ * and falls back when loading or attaching fails):
+ *
+ *  - handle_mm_fault() entry and return: fentry/fexit, or kprobe/kretprobe;
+ *  - the x86 exceptions:page_fault_user and :page_fault_kernel
+ *    tracepoints, as BTF tracepoints (tp_btf) or classic ones, which give
+ *    the hardware error code.  It waits in a per-thread map for the
+ *    handle_mm_fault() call that follows it.
+ *
+ * The entry hook saves the fault and the leaf entry as it was in a
+ * per-thread "inflight" map; the return hook reads the entry again and
+ * sends one struct ft_event through a ring buffer.  Nothing is dropped
+ * silently: each loss is counted in the "counters" map.
+ *
+ * The page tables are walked here, from mm->pgd through the kernel's
+ * direct map: the next table's virtual address is page_offset_base plus
+ * the physical address in the entry.  page_offset_base and the paging
+ * mode (4 or 5 levels) are read from the kernel's own variables, found
+ * as untyped ksyms, so one object serves both paging modes and every
+ * kernel with BTF (CO-RE).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "faulttrace.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the user side before load. */
+const volatile __u32 targ_tgid = 0;	/* 0: every process ... */
+const volatile __u32 self_tgid = 0;	/* ... but the tracer itself */
+
+/* Paging as found on the first fault; the user side reads them too. */
+__u64 paging_page_offset = 0;
+__u32 paging_levels = 0;
+
+/*
+ * Set by the user side once every hook is attached, cleared before they
+ * are detached.  Calls that begin while it is clear are followed but not
+ * reported, so that attaching and detaching lose nothing and invent no
+ * losses: a return whose entry came before the entry hook, or an entry
+ * whose return hook is not attached yet, is not an event.
+ */
+__u32 armed = 0;
+
+extern const void page_offset_base __ksym __weak;
+extern const void ptrs_per_p4d __ksym __weak;
+extern const void __pgtable_l5_enabled __ksym __weak;
+
+#define TMPFS_MAGIC		0x01021994
+#define VM_READ_BIT		0x00000001UL
+#define VM_WRITE_BIT		0x00000002UL
+#define VM_EXEC_BIT		0x00000004UL
+#define VM_SHARED_BIT		0x00000008UL
+#define VM_GROWSDOWN_BIT	0x00000100UL
+#define VM_HUGETLB_BIT		0x00400000UL
+#define PAGE_OFFSET_L4		0xffff888000000000ULL
+#define PAGE_OFFSET_L5		0xff11000000000000ULL
+/* pte_none(): the KNL erratum may leave A and D set in an empty entry. */
+#define ENTRY_NONE_MASK		(~(FT_E_ACCESSED | FT_E_DIRTY))
+
+/* The error code of the last hardware fault of each thread. */
+struct exc {
+	__u64 address;
+	__u32 error_code;
+	__u32 reserved;
+};
+
+/* A handle_mm_fault() call between entry and return. */
+struct inflight {
+	__u64 ts;
+	__u64 address;
+	__u64 ip;
+	__u64 pgd;		/* mm->pgd: the vma may be gone at return */
+	__u64 vm_start;
+	__u64 vm_end;
+	__u64 vm_pgoff;
+	__u32 flags;
+	__u32 error_code;
+	__u32 vm_flags;
+	__u8 cause;
+	__u8 mode;
+	__u8 backing;
+	__u8 ignore;		/* began while not armed */
+	struct ft_pte before;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct exc);
+} exceptions SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FT_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool is_target(__u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+
+	if (targ_tgid)
+		return tgid == targ_tgid;
+	return tgid != self_tgid;
+}
+
+/* Number of paging levels; *pob = page_offset_base. */
+static __always_inline int paging(__u64 *pob)
+{
+	__u64 base = 0;
+	__u32 v = 0;
+	int levels = 4;
+
+	if (paging_levels) {
+		*pob = paging_page_offset;
+		return paging_levels;
+	}
+	if (&ptrs_per_p4d) {
+		if (!bpf_probe_read_kernel(&v, sizeof(v), &ptrs_per_p4d) && v > 1)
+			levels = 5;
+	} else if (&__pgtable_l5_enabled) {
+		if (!bpf_probe_read_kernel(&v, sizeof(v), &__pgtable_l5_enabled) && v)
+			levels = 5;
+	}
+	if (&page_offset_base)
+		bpf_probe_read_kernel(&base, sizeof(base), &page_offset_base);
+	if (!base)
+		base = levels == 5 ? PAGE_OFFSET_L5 : PAGE_OFFSET_L4;
+	paging_page_offset = base;
+	paging_levels = levels;
+	*pob = base;
+	return levels;
+}
+
+/*
+ * Walk the page tables rooted at PGD (a kernel virtual address) for ADDR,
+ * down to a leaf or to an empty or non-present entry, and count the
+ * non-empty PTEs in the aligned 16-entry window around ADDR.
+ */
+static __always_inline void walk(__u64 pgd, __u64 addr, struct ft_pte *out)
+{
+	__u64 win[FT_WINDOW];
+	__u64 table = pgd, e = 0, pob = 0;
+	int levels = paging(&pob);
+	int i, j, n;
+
+	out->entry = 0;
+	out->status = FT_WALK_FAIL;
+	out->level = FT_LVL_PGD;
+	out->window = 0;
+	if (!pgd)
+		return;
+#pragma unroll
+	for (i = 4; i >= 0; i--) {
+		__u64 idx = (addr >> (12 + 9 * i)) & 511;
+
+		if (i >= levels)
+			continue;
+		out->level = i == levels - 1 ? FT_LVL_PGD : i;
+		if (i == 0) {
+			if (bpf_probe_read_kernel(win, sizeof(win),
+						  (void *)(table + (idx & ~15ULL) * 8)))
+				return;
+			e = win[idx & 15];
+			n = 0;
+#pragma unroll
+			for (j = 0; j < FT_WINDOW; j++)
+				if (win[j] & ENTRY_NONE_MASK)
+					n++;
+			out->window = n;
+		} else if (bpf_probe_read_kernel(&e, sizeof(e), (void *)(table + idx * 8))) {
+			return;
+		}
+		out->entry = e;
+		if (!(e & ENTRY_NONE_MASK)) {
+			out->status = FT_WALK_NONE;
+			return;
+		}
+		if (!(e & FT_E_PRESENT)) {
+			out->status = FT_WALK_NONPRESENT;
+			return;
+		}
+		if (i == 0 || (i <= 2 && (e & FT_E_PSE))) {
+			out->status = FT_WALK_LEAF;
+			return;
+		}
+		table = pob + (e & FT_E_PFN_MASK);
+	}
+}
+
+static __always_inline int on_exception(__u64 address, __u64 error_code)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct exc x = {};
+
+	if (!is_target(id) || (__s64)address < 0)
+		return 0;
+	count(FT_CNT_EXCEPTIONS);
+	x.address = address;
+	x.error_code = error_code;
+	bpf_map_update_elem(&exceptions, &tid, &x, BPF_ANY);
+	return 0;
+}
+
+static __always_inline __u8 vma_backing(struct vm_area_struct *vma, __u64 vm_flags)
+{
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+	unsigned long stack, start, end;
+
+	if (vm_flags & VM_HUGETLB_BIT)
+		return FT_BACK_HUGETLB;
+	if (file)
+		return BPF_CORE_READ(file, f_inode, i_sb, s_magic) == TMPFS_MAGIC ?
+		       FT_BACK_SHMEM : FT_BACK_FILE;
+	if (BPF_CORE_READ(vma, vm_ops))
+		return FT_BACK_OTHER;
+	if (vm_flags & VM_GROWSDOWN_BIT)
+		return FT_BACK_STACK;
+	stack = BPF_CORE_READ(vma, vm_mm, start_stack);
+	start = BPF_CORE_READ(vma, vm_start);
+	end = BPF_CORE_READ(vma, vm_end);
+	if (start <= stack && stack < end)
+		return FT_BACK_STACK;
+	return FT_BACK_ANON;
+}
+
+static __always_inline int on_entry(struct vm_area_struct *vma, __u64 address,
+				    __u32 flags, struct pt_regs *regs)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct inflight st = {}, *old;
+	struct exc *x;
+	__u64 vm_flags = 0;
+
+	if (!is_target(id))
+		return 0;
+	if (!armed) {
+		st.ignore = 1;
+		bpf_map_update_elem(&inflight, &tid, &st, BPF_ANY);
+		return 0;
+	}
+	count(FT_CNT_CALLS);
+	/* One task handles one fault at a time: a leftover lost its return. */
+	old = bpf_map_lookup_elem(&inflight, &tid);
+	if (old && !old->ignore)
+		count(FT_CNT_LOST_NO_EXIT);
+
+	st.ts = bpf_ktime_get_ns();
+	st.address = address;
+	st.flags = flags;
+	st.pgd = (__u64)BPF_CORE_READ(vma, vm_mm, pgd);
+	st.vm_start = BPF_CORE_READ(vma, vm_start);
+	st.vm_end = BPF_CORE_READ(vma, vm_end);
+	st.vm_pgoff = BPF_CORE_READ(vma, vm_pgoff);
+	bpf_core_read(&vm_flags, sizeof(vm_flags), &vma->vm_flags);
+	if (vm_flags & VM_READ_BIT)
+		st.vm_flags |= FT_VMA_READ;
+	if (vm_flags & VM_WRITE_BIT)
+		st.vm_flags |= FT_VMA_WRITE;
+	if (vm_flags & VM_EXEC_BIT)
+		st.vm_flags |= FT_VMA_EXEC;
+	if (vm_flags & VM_SHARED_BIT)
+		st.vm_flags |= FT_VMA_SHARED;
+	if (bpf_core_field_exists(vma->vm_userfaultfd_ctx.ctx) &&
+	    BPF_CORE_READ(vma, vm_userfaultfd_ctx.ctx))
+		st.vm_flags |= FT_VMA_UFFD;
+	st.backing = vma_backing(vma, vm_flags);
+
+	st.cause = FT_CAUSE_NONE;
+	if (!regs) {
+		st.mode = FT_MODE_GUP;
+	} else {
+		st.mode = flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_USER) ?
+			  FT_MODE_USER : FT_MODE_KERNEL;
+		st.ip = BPF_CORE_READ(regs, ip);
+		x = bpf_map_lookup_elem(&exceptions, &tid);
+		if (x && x->address == address) {
+			st.error_code = x->error_code;
+			st.cause = x->error_code & FT_PF_PROT ?
+				   FT_CAUSE_PROTECTION : FT_CAUSE_NOT_PRESENT;
+		}
+	}
+
+	walk(st.pgd, address, &st.before);
+	if (bpf_map_update_elem(&inflight, &tid, &st, BPF_ANY))
+		count(FT_CNT_LOST_MAP_FULL);
+	return 0;
+}
+
+static __always_inline int on_return(__u32 ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct inflight *st;
+	struct ft_event *e;
+	__u32 vm_fault_error;
+	__u8 outcome;
+
+	if (!is_target(id))
+		return 0;
+	st = bpf_map_lookup_elem(&inflight, &tid);
+	if (!st) {
+		if (armed)
+			count(FT_CNT_LOST_NO_ENTRY);
+		return 0;
+	}
+	if (st->ignore) {
+		bpf_map_delete_elem(&inflight, &tid);
+		return 0;
+	}
+
+	/* mm_account_fault(): the kernel's minflt/majflt rules. */
+	vm_fault_error = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_OOM) |
+			 bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGBUS) |
+			 bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGSEGV) |
+			 bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON) |
+			 bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON_LARGE) |
+			 bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
+	if (ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY)) {
+		outcome = FT_RETRY;
+		count(FT_CNT_RETRY);
+	} else {
+		count(FT_CNT_FAULTS);
+		if (ret & vm_fault_error) {
+			outcome = FT_ERROR;
+			count(FT_CNT_ERROR);
+		} else if ((ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_MAJOR)) ||
+			   (st->flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_TRIED))) {
+			outcome = FT_MAJOR;
+			count(FT_CNT_MAJOR);
+		} else {
+			outcome = FT_MINOR;
+			count(FT_CNT_MINOR);
+		}
+	}
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(FT_CNT_LOST_RINGBUF);
+		bpf_map_delete_elem(&inflight, &tid);
+		return 0;
+	}
+	e->ts = st->ts;
+	e->latency = bpf_ktime_get_ns() - st->ts;
+	e->address = st->address;
+	e->ip = st->ip;
+	e->vm_start = st->vm_start;
+	e->vm_end = st->vm_end;
+	e->vm_pgoff = st->vm_pgoff;
+	e->pid = id >> 32;
+	e->tid = tid;
+	e->flags = st->flags;
+	e->ret = ret;
+	e->error_code = st->error_code;
+	e->vm_flags = st->vm_flags;
+	e->outcome = outcome;
+	if (st->flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_INSTRUCTION))
+		e->access = FT_ACC_EXEC;
+	else if (st->flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_WRITE))
+		e->access = FT_ACC_WRITE;
+	else
+		e->access = FT_ACC_READ;
+	e->cause = st->cause;
+	e->mode = st->mode;
+	e->backing = st->backing;
+	__builtin_memset(e->reserved, 0, sizeof(e->reserved));
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->before = st->before;
+	walk(st->pgd, st->address, &e->after);
+	bpf_map_delete_elem(&inflight, &tid);
+	bpf_ringbuf_submit(e, 0);
+	count(FT_CNT_EVENTS);
+	return 0;
+}
+
+/* ---- handle_mm_fault(vma, address, flags, regs) ---------------------- */
+
+SEC("fentry/handle_mm_fault")
+int BPF_PROG(hmf_fentry, struct vm_area_struct *vma, unsigned long address,
+	     unsigned int flags, struct pt_regs *regs)
+{
+	return on_entry(vma, address, flags, regs);
+}
+
+SEC("fexit/handle_mm_fault")
+int BPF_PROG(hmf_fexit, struct vm_area_struct *vma, unsigned long address,
+	     unsigned int flags, struct pt_regs *regs, vm_fault_t ret)
+{
+	return on_return(ret);
+}
+
+SEC("kprobe/handle_mm_fault")
+int BPF_KPROBE(hmf_kprobe, struct vm_area_struct *vma, unsigned long address,
+	       unsigned int flags, struct pt_regs *regs)
+{
+	return on_entry(vma, address, flags, regs);
+}
+
+SEC("kretprobe/handle_mm_fault")
+int BPF_KRETPROBE(hmf_kretprobe, unsigned int ret)
+{
+	return on_return(ret);
+}
+
+/* ---- exceptions:page_fault_user/kernel(address, regs, error_code) ---- */
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(pf_user_btf, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	return on_exception(address, error_code);
+}
+
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(pf_kernel_btf, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	return on_exception(address, error_code);
+}
+
+SEC("tracepoint/exceptions/page_fault_user")
+int pf_user_tp(struct trace_event_raw_x86_exceptions *ctx)
+{
+	return on_exception(ctx->address, ctx->error_code);
+}
+
+SEC("tracepoint/exceptions/page_fault_kernel")
+int pf_kernel_tp(struct trace_event_raw_x86_exceptions *ctx)
+{
+	return on_exception(ctx->address, ctx->error_code);
+}

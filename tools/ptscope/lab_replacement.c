@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope lab: replacement and the paging file (M7, M8), and the
+ * environment they need: swap (a zram device made here if there is none)
+ * and memory pressure (a memory cgroup v2 group with a small memory.max).
+ * Everything changed is put back by lab_env_restore(): at the end of the
+ * run, after an error, and from the signal handler (async-signal-safe).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lab.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+/* ---- environment ---------------------------------------------------------- */
+
+static struct {
+	/* swap */
+	bool swap_ours;			/* swapon done here */
+	char swap_dev[64];
+	bool zram_ours;			/* a zram device set up here */
+	char zram_reset[96];		/* /sys/block/zramN/reset */
+	char zram_remove_id[16];	/* for hot_remove, if hot-added */
+	bool zram_module_ours;		/* modprobe'd here */
+	/* cgroup */
+	bool cg_mounted;		/* cgroup2 mounted here */
+	char cg_root[256];
+	char cg_subtree[300];		/* root's cgroup.subtree_control */
+	bool cg_memory_ours;		/* +memory written here */
+	char cg_dir[300];
+	bool cg_dir_ours;
+} env;
+
+static bool swap_active(void)
+{
+	char line[256];
+	bool any = false;
+	FILE *f = fopen("/proc/swaps", "re");
+
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f))	/* header */
+		while (fgets(line, sizeof(line), f))
+			if (line[0] == '/')
+				any = true;
+	fclose(f);
+	return any;
+}
+
+/* open/write/close only: usable from a signal handler */
+static void put(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, s, strlen(s)) < 0) {
+			/* nothing more to do */
+		}
+		close(fd);
+	}
+}
+
+static void swap_restore(void)
+{
+	if (env.swap_ours) {
+		swapoff(env.swap_dev);
+		env.swap_ours = false;
+	}
+	if (env.zram_ours) {
+		put(env.zram_reset, "1");
+		if (env.zram_remove_id[0])
+			put("/sys/class/zram-control/hot_remove", env.zram_remove_id);
+		env.zram_ours = false;
+	}
+	if (env.zram_module_ours) {
+		syscall(SYS_delete_module, "zram", O_NONBLOCK);
+		env.zram_module_ours = false;
+	}
+}
+
+int lab_env_swap(struct lab_ctx *c, char *why, size_t len)
+{
+	char path[128], val[32];
+	const char *mkswap[] = { "mkswap", env.swap_dev, NULL };
+	const char *modprobe[] = { "modprobe", "zram", "num_devices=1", NULL };
+	int id = 0, i, st;
+
+	if (env.swap_ours || swap_active())
+		return 0;
+	if (c->no_setup) {
+		snprintf(why, len, "no swap device is active (and --no-setup: the lab makes "
+			 "none)");
+		return 1;
+	}
+	lab_step(c, "No swap device was active: made one, a 128 MiB zram device "
+		 "(compressed RAM), with mkswap and swapon; it is removed at the end.");
+	if (access("/sys/class/zram-control", F_OK)) {
+		st = lab_run(modprobe);
+		if (st || access("/sys/class/zram-control", F_OK)) {
+			snprintf(why, len, "no swap device is active, and no zram to make one "
+				 "(modprobe zram: status %d)", st);
+			return 1;
+		}
+		env.zram_module_ours = true;
+		id = 0;
+	} else {
+		if (lab_read_str("/sys/class/zram-control/hot_add", val, sizeof(val))) {
+			snprintf(why, len, "no swap device is active, and no free zram device");
+			return 1;
+		}
+		id = atoi(val);
+		snprintf(env.zram_remove_id, sizeof(env.zram_remove_id), "%d", id);
+	}
+	env.zram_ours = true;
+	snprintf(env.zram_reset, sizeof(env.zram_reset), "/sys/block/zram%d/reset", id);
+	snprintf(env.swap_dev, sizeof(env.swap_dev), "/dev/zram%d", id);
+	snprintf(path, sizeof(path), "/sys/block/zram%d/disksize", id);
+	if (lab_write_str(path, "128M")) {
+		snprintf(why, len, "cannot size %s: %s", env.swap_dev, strerror(errno));
+		swap_restore();
+		return 1;
+	}
+	for (i = 0; i < 100 && access(env.swap_dev, F_OK); i++)
+		usleep(10000);
+	st = lab_run(mkswap);
+	if (st) {
+		snprintf(why, len, "mkswap %s failed (status %d)", env.swap_dev, st);
+		swap_restore();
+		return 1;
+	}
+	if (swapon(env.swap_dev, 0)) {
+		snprintf(why, len, "swapon %s: %s", env.swap_dev, strerror(errno));
+		swap_restore();
+		return 1;
+	}
+	env.swap_ours = true;
+	return 0;
+}
+
+/* The mount point of the cgroup2 hierarchy, or "" */
+static void find_cgroup2(char *out, size_t len)
+{
+	char line[512], dev[64], mnt[256], type[64];
+	FILE *f = fopen("/proc/mounts", "re");
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %255s %63s", dev, mnt, type) == 3 &&
+		    !strcmp(type, "cgroup2")) {
+			snprintf(out, len, "%s", mnt);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
+int lab_env_cgroup(struct lab_ctx *c, pid_t pid, uint64_t max_bytes, char *why,
+		   size_t len)
+{
+	char path[400], buf[256], num[32];
+
+	if (!env.cg_root[0]) {
+		find_cgroup2(env.cg_root, sizeof(env.cg_root));
+		if (!env.cg_root[0]) {
+			if (c->no_setup) {
+				snprintf(why, len, "no cgroup2 hierarchy is mounted (and "
+					 "--no-setup: the lab mounts none)");
+				return 1;
+			}
+			if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL)) {
+				snprintf(why, len, "cannot mount cgroup2 on /sys/fs/cgroup: %s",
+					 strerror(errno));
+				return 1;
+			}
+			env.cg_mounted = true;
+			snprintf(env.cg_root, sizeof(env.cg_root), "/sys/fs/cgroup");
+			lab_step(c, "Mounted the cgroup v2 hierarchy on /sys/fs/cgroup "
+				 "(unmounted at the end).");
+		}
+		snprintf(env.cg_subtree, sizeof(env.cg_subtree), "%s/cgroup.subtree_control",
+			 env.cg_root);
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", env.cg_root);
+	if (lab_read_str(path, buf, sizeof(buf)) || !strstr(buf, "memory")) {
+		snprintf(why, len, "the memory controller is not available in %s", env.cg_root);
+		return 1;
+	}
+	if (lab_read_str(env.cg_subtree, buf, sizeof(buf)) || !strstr(buf, "memory")) {
+		if (c->no_setup) {
+			snprintf(why, len, "the memory controller is not enabled for child "
+				 "groups (and --no-setup)");
+			return 1;
+		}
+		if (lab_write_str(env.cg_subtree, "+memory")) {
+			snprintf(why, len, "cannot enable the memory controller in %s",
+				 env.cg_subtree);
+			return 1;
+		}
+		env.cg_memory_ours = true;
+	}
+	snprintf(env.cg_dir, sizeof(env.cg_dir), "%s/ptscope-lab.%d", env.cg_root, (int)getpid());
+	if (mkdir(env.cg_dir, 0755) && errno != EEXIST) {
+		snprintf(why, len, "cannot create %s: %s", env.cg_dir, strerror(errno));
+		env.cg_dir[0] = '\0';
+		return 1;
+	}
+	env.cg_dir_ours = true;
+	snprintf(path, sizeof(path), "%s/memory.max", env.cg_dir);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)max_bytes);
+	if (lab_write_str(path, num)) {
+		snprintf(why, len, "cannot set %s", path);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.procs", env.cg_dir);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	if (lab_write_str(path, num)) {
+		snprintf(why, len, "cannot move pid %d into %s", (int)pid, env.cg_dir);
+		return 1;
+	}
+	return 0;
+}
+
+static void cgroup_remove_dir(void)
+{
+	int i;
+
+	if (!env.cg_dir_ours)
+		return;
+	/* tasks just killed may take a moment to leave */
+	for (i = 0; i < 200 && rmdir(env.cg_dir) && errno == EBUSY; i++)
+		usleep(10000);
+	env.cg_dir_ours = false;
+}
+
+void lab_env_cgroup_remove(void)
+{
+	cgroup_remove_dir();
+}
+
+static void cgroup_restore(void)
+{
+	cgroup_remove_dir();
+	if (env.cg_memory_ours) {
+		put(env.cg_subtree, "-memory");
+		env.cg_memory_ours = false;
+	}
+	if (env.cg_mounted) {
+		umount2(env.cg_root, MNT_DETACH);
+		env.cg_mounted = false;
+		env.cg_root[0] = '\0';
+	}
+}
+
+void lab_env_restore(void)
+{
+	cgroup_restore();
+	swap_restore();
+}
+
+void lab_env_restore_signal(void)
+{
+	lab_env_restore();
+}
+
+/* Swap device names from /proc/swaps, for the evidence. */
+static json_object *swaps_json(void)
+{
+	json_object *a = json_object_new_array();
+	char line[256], dev[200];
+	FILE *f = fopen("/proc/swaps", "re");
+
+	if (f && fgets(line, sizeof(line), f))
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%199s", dev) == 1)
+				json_object_array_add(a, json_object_new_string(dev));
+	if (f)
+		fclose(f);
+	return a;
+}
+
+static long long cg_stat(const char *file, const char *key)
+{
+	char path[400], line[256];
+	long long v = -1;
+	size_t kl = strlen(key);
+	FILE *f;
+
+	if (!env.cg_dir_ours)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", env.cg_dir, file);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ' ') {
+			v = atoll(line + kl + 1);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* ---- M7: replacement ---------------------------------------------------- */
+
+static void region_stats(const struct lab_page *p, size_t n, size_t *present,
+			 size_t *swapped, size_t *accessed)
+{
+	size_t i;
+
+	*present = *swapped = *accessed = 0;
+	for (i = 0; i < n; i++) {
+		*present += p[i].present;
+		*swapped += p[i].swap;
+		*accessed += p[i].present && (p[i].flags & PTSCOPE_F_ACCESSED);
+	}
+}
+
+static int run_m7(struct lab_ctx *c)
+{
+	enum { NF = 1024, NM = 1024, NL = 3072, CHUNK = 256 };
+	const uint64_t limit = 16ULL << 20;
+	static struct lab_page pf[NF], pm[NM], pl[NL];
+	size_t f_pres, f_swap, f_acc, m_pres, m_swap, m_acc, l_pres, l_swap, l_acc;
+	char why[256], path[64], lru[32] = "?", mglru[32] = "";
+	struct lab_child ch;
+	uint64_t f, m, l;
+	double pF, pM;
+	int ret = -1;
+
+	if (lab_env_swap(c, why, sizeof(why)))
+		return c->status == LAB_ERROR ? -1 : lab_cannot(c, "%s", why);
+	if (!lab_read_str("/sys/kernel/mm/lru_gen/enabled", mglru, sizeof(mglru)))
+		snprintf(lru, sizeof(lru), "%s", strtoul(mglru, NULL, 0) & 1 ?
+			 "multi-gen LRU" : "active/inactive lists");
+	else
+		snprintf(lru, sizeof(lru), "active/inactive lists");
+	if (lab_child_start(c, &ch))
+		return -1;
+	if (lab_env_cgroup(c, ch.pid, limit, why, sizeof(why))) {
+		lab_child_stop(&ch);
+		return c->status == LAB_ERROR ? -1 : lab_cannot(c, "%s", why);
+	}
+	lab_step(c, "Put a child in a memory cgroup limited to %s (memory.max), with swap "
+		 "available.", sz(limit));
+	f = lab_c_anon(c, &ch, NF * LAB_PAGE, LAB_PAGE, MADV_NOHUGEPAGE);
+	m = lab_c_anon(c, &ch, NM * LAB_PAGE, LAB_PAGE, MADV_NOHUGEPAGE);
+	l = lab_c_anon(c, &ch, NL * LAB_PAGE, LAB_PAGE, MADV_NOHUGEPAGE);
+	if (!f || !m || !l)
+		goto out;
+	lab_step(c, "It wrote region F (%s) first, then region M (%s).", sz(NF * LAB_PAGE),
+		 sz(NM * LAB_PAGE));
+	if (lab_c_touch(c, &ch, f, NF, LAB_PAGE, LAB_WRITE, 1) < 0 ||
+	    lab_c_touch(c, &ch, m, NM, LAB_PAGE, LAB_WRITE, 1) < 0)
+		goto out;
+	lab_step(c, "Cleared its accessed bits (echo 1 > clear_refs), had it read F again, "
+		 "and walked F and M.");
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", ch.pid);
+	if (lab_write_str(path, "1")) {
+		lab_fail(c, "cannot write %s", path);
+		goto out;
+	}
+	if (lab_c_touch(c, &ch, f, NF, LAB_PAGE, LAB_READ, 0) < 0 ||
+	    lab_pages(c, ch.pid, f, NF, pf, NULL) || lab_pages(c, ch.pid, m, NM, pm, NULL))
+		goto out;
+	region_stats(pf, NF, &f_pres, &f_swap, &f_acc);
+	region_stats(pm, NM, &m_pres, &m_swap, &m_acc);
+	lab_note(c, "before the pressure: F %zu/%d pages present, %zu with the accessed bit; "
+		 "M %zu/%d present, %zu accessed", f_pres, NF, f_acc, m_pres, NM, m_acc);
+	lab_ev_int(c, "f_accessed_before", f_acc);
+	lab_ev_int(c, "m_accessed_before", m_acc);
+	lab_step(c, "It wrote region L (%s) in %s chunks, reading and writing F again after "
+		 "each chunk: %s in all, over the limit, so the kernel must evict; walked F, M "
+		 "and L.", sz(NL * LAB_PAGE), sz(CHUNK * LAB_PAGE),
+		 sz((NF + NM + NL) * LAB_PAGE));
+	if (lab_c_pressure(c, &ch, l, NL, CHUNK, f, NF) ||
+	    lab_pages(c, ch.pid, f, NF, pf, NULL) || lab_pages(c, ch.pid, m, NM, pm, NULL) ||
+	    lab_pages(c, ch.pid, l, NL, pl, NULL))
+		goto out;
+	region_stats(pf, NF, &f_pres, &f_swap, &f_acc);
+	region_stats(pm, NM, &m_pres, &m_swap, &m_acc);
+	region_stats(pl, NL, &l_pres, &l_swap, &l_acc);
+	pF = (double)f_pres / NF;
+	pM = (double)m_pres / NM;
+
+	lab_ev_str(c, "lru", lru);
+	lab_ev_int(c, "memory_max", limit);
+	lab_ev(c, "swap_devices", swaps_json());
+	lab_ev_int(c, "f_present", f_pres);
+	lab_ev_int(c, "f_swapped", f_swap);
+	lab_ev_int(c, "m_present", m_pres);
+	lab_ev_int(c, "m_swapped", m_swap);
+	lab_ev_int(c, "l_present", l_pres);
+	lab_ev_int(c, "l_swapped", l_swap);
+	lab_ev_double(c, "f_present_fraction", pF);
+	lab_ev_double(c, "m_present_fraction", pM);
+	lab_ev_int(c, "cgroup_swap_bytes", cg_stat("memory.stat", "swap") >= 0 ?
+		   cg_stat("memory.stat", "swap") : -1);
+	lab_ev_int(c, "cgroup_max_events", cg_stat("memory.events", "max"));
+	lab_note(c, "after writing L under the %s limit: F (loaded first, used since) %zu/%d "
+		 "present, %zu swapped out; M (loaded second, not used since) %zu/%d present, "
+		 "%zu swapped out; L (newest) %zu/%d present, %zu swapped out",
+		 sz(limit), f_pres, NF, f_swap, m_pres, NM, m_swap, l_pres, NL, l_swap);
+	lab_note(c, "replacement: %s (/sys/kernel/mm/lru_gen/enabled: %s)", lru,
+		 mglru[0] ? mglru : "absent");
+
+	if (!f_swap && !m_swap && !l_swap) {
+		lab_cannot(c, "no page was evicted: the memory limit built no pressure");
+		ret = 0;
+		goto out;
+	}
+	lab_summary(c, "first-loaded but used F kept %.0f%%, unused M kept %.0f%% (%s)",
+		    100 * pF, 100 * pM, lru);
+	if (pF > pM + 0.2)
+		lab_verdict(c, LAB_V_NOT, "Not first in, first out: the pages loaded first but "
+			    "used again survived, the pages loaded later and left alone were "
+			    "evicted. Linux keeps LRU lists per memory cgroup and node (here the "
+			    "%s), not a FIFO per process, and ages pages by the accessed bit the "
+			    "MMU sets: reclaim clears it and evicts pages not referenced since. "
+			    "Evicted anonymous pages went to swap (their entries became swap "
+			    "entries).", lru);
+	else if (pM > pF + 0.2)
+		lab_verdict(c, LAB_V_HOLDS, "The pages loaded first were evicted first although "
+			    "they were still in use: first in, first out.");
+	else
+		lab_verdict(c, LAB_V_DIFF, "Neither order stood out: pages loaded first and used "
+			    "(%.0f%% kept) and pages loaded later and unused (%.0f%% kept) were "
+			    "evicted alike. Linux ages pages by the accessed bit on LRU lists (%s); "
+			    "with this little pressure the difference did not show.",
+			    100 * pF, 100 * pM, lru);
+	ret = 0;
+out:
+	lab_child_stop(&ch);
+	lab_env_cgroup_remove();
+	return ret;
+}
+
+/* ---- M8: the paging file ------------------------------------------------- */
+
+static int run_m8(struct lab_ctx *c)
+{
+	enum { N = 32, H = 16 };
+	struct lab_page p0[N], p1[N], p2[N], p3[N], p4[N];
+	struct lab_faults f0, f1, f2, f3, d1, d3;
+	struct lab_child ch;
+	char why[256], buf[512];
+	uint64_t r;
+	int64_t bad1, bad2;
+	size_t swapped, present_after, still_swap, i;
+	int ret = -1, ra;
+
+	if (lab_env_swap(c, why, sizeof(why)))
+		return c->status == LAB_ERROR ? -1 : lab_cannot(c, "%s", why);
+	if (lab_child_start(c, &ch))
+		return -1;
+	lab_step(c, "Pinned a child to CPU 0; it filled %d anonymous pages with 0x5a; walked.",
+		 N);
+	r = lab_c_anon(c, &ch, N * LAB_PAGE, LAB_PAGE, MADV_NOHUGEPAGE);
+	if (!r || lab_c_cpu(c, &ch, 0) ||
+	    lab_c_touch(c, &ch, r, N, LAB_PAGE, LAB_FILL, 0x5a) < 0 ||
+	    lab_pages(c, ch.pid, r, N, p0, NULL))
+		goto out;
+	lab_step(c, "Had the kernel reclaim them to swap (MADV_PAGEOUT); walked.");
+	ra = lab_c_madvise(c, &ch, r, N * LAB_PAGE, MADV_PAGEOUT);
+	if (ra) {
+		if (strstr(c->reason, "Invalid argument")) {
+			c->status = LAB_RAN;
+			ret = lab_cannot(c, "this kernel has no MADV_PAGEOUT");
+		}
+		goto out;
+	}
+	if (lab_pages(c, ch.pid, r, N, p1, NULL))
+		goto out;
+	swapped = lab_count_swap(p1, N);
+	lab_step(c, "It read pages 0-%d and checked their contents; walked; counted faults.",
+		 H - 1);
+	if (lab_faults(c, &ch, &f0))
+		goto out;
+	bad1 = lab_c_touch(c, &ch, r, H, LAB_PAGE, LAB_CHECK_VALUE, 0x5a);
+	if (bad1 < 0 || lab_faults(c, &ch, &f1) || lab_pages(c, ch.pid, r, N, p2, NULL))
+		goto out;
+	lab_step(c, "It asked for pages %d-%d in advance (MADV_WILLNEED: read into the swap "
+		 "cache, not mapped); walked; then read them; counted faults; walked.", H, N - 1);
+	if (lab_c_madvise(c, &ch, r + H * LAB_PAGE, (N - H) * LAB_PAGE, MADV_WILLNEED) ||
+	    lab_pages(c, ch.pid, r, N, p3, NULL) || lab_faults(c, &ch, &f2))
+		goto out;
+	/* let the read-ahead finish before the touch */
+	usleep(100000);
+	if (lab_faults(c, &ch, &f2))
+		goto out;
+	bad2 = lab_c_touch(c, &ch, r + H * LAB_PAGE, N - H, LAB_PAGE, LAB_CHECK_VALUE, 0x5a);
+	if (bad2 < 0 || lab_faults(c, &ch, &f3) || lab_pages(c, ch.pid, r, N, p4, NULL))
+		goto out;
+	lab_faults_sub(&f1, &f0, &d1);
+	lab_faults_sub(&f3, &f2, &d3);
+	present_after = lab_count_present(p2, H);
+	still_swap = lab_count_swap(p3 + H, N - H);
+
+	lab_ev(c, "swap_devices", swaps_json());
+	lab_ev_int(c, "pages", N);
+	lab_ev_int(c, "present_before", lab_count_present(p0, N));
+	lab_ev_int(c, "swap_entries_after_pageout", swapped);
+	lab_ev_int(c, "present_after_pageout", lab_count_present(p1, N));
+	if (p1[0].mapped)
+		lab_ev(c, "entry_after_pageout", json_object_new_string(
+			       p1[0].swap ? "swap" : p1[0].present ? "present" : "other"));
+	{
+		json_object *a = json_object_new_array();
+
+		for (i = 0; i < N && i < 8; i++) {
+			json_object *o = json_object_new_object();
+
+			jset(o, "page", json_object_new_int((int)i));
+			jset(o, "swap", json_object_new_boolean(p1[i].swap));
+			jset(o, "swap_type", json_object_new_int((int)p1[i].swap_type));
+			jset(o, "swap_offset", cli_json_hex(p1[i].swap_offset));
+			json_object_array_add(a, o);
+		}
+		lab_ev(c, "swap_entries", a);
+	}
+	lab_ev(c, "faults_swapin", lab_faults_json(&d1));
+	lab_ev_int(c, "bytes_wrong_after_swapin", bad1 + bad2);
+	lab_ev_int(c, "swap_entries_after_willneed", still_swap);
+	lab_ev(c, "faults_after_willneed", lab_faults_json(&d3));
+	lab_ev_int(c, "present_at_end", lab_count_present(p4, N));
+
+	lab_note(c, "before: %zu/%d pages present (page 0: frame 0x%llx)",
+		 lab_count_present(p0, N), N, (unsigned long long)p0[0].pfn);
+	lab_note(c, "after MADV_PAGEOUT: %zu/%d entries are swap entries, %zu present; page 0's "
+		 "entry: %s", swapped, N, lab_count_present(p1, N),
+		 p1[0].swap ? (snprintf(buf, sizeof(buf), "not present, swap type %u, offset "
+					"0x%llx", p1[0].swap_type,
+					(unsigned long long)p1[0].swap_offset), buf) :
+		 p1[0].mapped ? "present" : "empty");
+	lab_note(c, "reading %d swapped pages: %s; %zu present again, %lld bytes differ from "
+		 "what was written", H, lab_faults_str(&d1, buf, sizeof(buf)), present_after,
+		 (long long)bad1);
+	lab_note(c, "after MADV_WILLNEED the other %d pages still have swap entries (%zu); "
+		 "reading them: %s", N - H, still_swap, lab_faults_str(&d3, buf, sizeof(buf)));
+
+	lab_summary(c, "%zu/%d swap entries; swap-in: %lld major; from swap cache: %lld "
+		    "major, %lld minor", swapped, N, d1.v[PTSCOPE_FC_MAJOR],
+		    d3.v[PTSCOPE_FC_MAJOR], d3.v[PTSCOPE_FC_MINOR]);
+	if (!swapped && lab_count_present(p1, N) == N) {
+		lab_cannot(c, "the kernel kept every page in memory (MADV_PAGEOUT reclaimed "
+			   "nothing): nothing to observe");
+		ret = 0;
+		goto out;
+	}
+	if (bad1 || bad2)
+		lab_verdict(c, LAB_V_NOT, "The data read back from swap was not what was "
+			    "written.");
+	else if (swapped && d1.v[PTSCOPE_FC_MAJOR] > 0)
+		lab_verdict(c, LAB_V_DIFF, "A page moved out leaves a non-present entry, but not "
+			    "an empty 'invalid' one: it holds a swap entry -- which swap device "
+			    "(type) and where on it (offset) -- so no separate table is needed to "
+			    "find the page. Touching it is a major fault that reads it back and "
+			    "maps a new frame. If the page is still (or already) in the swap "
+			    "cache, as after MADV_WILLNEED or read-ahead, the fault is minor: "
+			    "%lld minor and %lld major here.", d3.v[PTSCOPE_FC_MINOR],
+			    d3.v[PTSCOPE_FC_MAJOR]);
+	else if (swapped)
+		lab_verdict(c, LAB_V_DIFF, "Pages moved out leave swap entries (type and "
+			    "offset), but reading them back took no major fault here.");
+	else
+		lab_verdict(c, LAB_V_HOLDS, "Pages moved out left empty entries and were read "
+			    "back on a fault.");
+	ret = 0;
+out:
+	lab_child_stop(&ch);
+	return ret;
+}
+
+/* ---- the labs ---------------------------------------------------------- */
+
+const struct lab lab_m7 = {
+	.id = "m7", .name = "replacement",
+	.aliases = (const char *const[]){ "lru", "fifo", NULL },
+	.claim = "Replacement: first in, first out within the process's working set.",
+	.run = run_m7,
+};
+
+const struct lab lab_m8 = {
+	.id = "m8", .name = "paging-file",
+	.aliases = (const char *const[]){ "swap", "pagefile", NULL },
+	.claim = "A page moved to the paging file leaves an invalid entry; touching it faults "
+		 "and reads it back (a hard fault).",
+	.run = run_m8,
+};

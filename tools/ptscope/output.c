@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope CLI output helpers: colour (only on a terminal, NO_COLOR
+ * respected), human-readable sizes, and JSON through json-c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char *const esc[C_NR] = {
+	[C_RESET]   = "\033[0m",
+	[C_BOLD]    = "\033[1m",
+	[C_DIM]     = "\033[2m",
+	[C_RED]     = "\033[31m",
+	[C_GREEN]   = "\033[32m",
+	[C_YELLOW]  = "\033[33m",
+	[C_BLUE]    = "\033[34m",
+	[C_MAGENTA] = "\033[35m",
+	[C_CYAN]    = "\033[36m",
+};
+
+/* --color=always wins; else a terminal, no NO_COLOR, and not TERM=dumb. */
+static bool want_color(int fd)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (cli.color_when)
+		return cli.color_when > 0;
+	if (nc && *nc)
+		return false;
+	if (term && !strcmp(term, "dumb"))
+		return false;
+	return isatty(fd);
+}
+
+void cli_color_setup(void)
+{
+	cli.color = want_color(STDOUT_FILENO);
+	cli.color_err = want_color(STDERR_FILENO);
+}
+
+const char *col(enum cli_color c)
+{
+	return cli.color && c < C_NR ? esc[c] : "";
+}
+
+const char *col_err(enum cli_color c)
+{
+	return cli.color_err && c < C_NR ? esc[c] : "";
+}
+
+const char *sz(uint64_t bytes)
+{
+	static char bufs[8][16];
+	static unsigned int next;
+	char *b = bufs[next++ % 8];
+
+	return pts_fmt_size(bytes, b, sizeof(bufs[0]));
+}
+
+const char *sz0(uint64_t bytes)
+{
+	return bytes ? sz(bytes) : "0";
+}
+
+json_object *cli_json_hex(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	return json_object_new_string(buf);
+}
+
+json_object *cli_json_flags(uint64_t flags)
+{
+	json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		const char *name;
+
+		if (!(flags & (1ULL << i)))
+			continue;
+		name = pts_flag_name(1ULL << i);
+		if (name)
+			json_object_array_add(a, json_object_new_string(name));
+	}
+	return a;
+}
+
+void jset(json_object *o, const char *key, json_object *val)
+{
+	json_object_object_add(o, key, val);
+}
+
+json_object *cli_json_vma(const struct ptscope_vma *v)
+{
+	json_object *o = json_object_new_object();
+	char perm[5];
+
+	jset(o, "start", cli_json_hex(v->start));
+	jset(o, "end", cli_json_hex(v->end));
+	jset(o, "perm", json_object_new_string(pts_vma_perm(v, perm)));
+	jset(o, "backing", json_object_new_string(pts_backing_name(v->backing)));
+	jset(o, "name", v->name[0] ?
+	     json_object_new_string_len(v->name, strnlen(v->name, sizeof(v->name))) :
+	     NULL);
+	jset(o, "pagesize", json_object_new_int64(v->pagesize));
+	return o;
+}
+
+int cli_json_print(json_object *o, bool allow_pretty)
+{
+	int fl = JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *s;
+
+	fl |= allow_pretty && cli.pretty ?
+	      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+	s = json_object_to_json_string_ext(o, fl);
+	if (s) {
+		fputs(s, stdout);
+		putchar('\n');
+	}
+	json_object_put(o);
+	return s ? 0 : -1;
+}

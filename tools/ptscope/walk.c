@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptscope walk PID [--range START-END] [--coalesce] [--json]
+ *
+ * Every leaf entry of the target's page tables, VMA by VMA, streamed:
+ * each record is printed as it arrives, so a walk of any size runs in
+ * the same memory.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+const struct cli_cmd cli_cmd_walk = {
+	.name = "walk",
+	.run = cmd_walk,
+	.args = "PID [--range START-END] [--coalesce] [--json]",
+	.summary = "every leaf entry of a process's page tables",
+	.help =
+	"Walks the page tables of process PID and prints every leaf entry (a\n"
+	"4K PTE, or a 2M/1G huge-page entry) that is not empty, under the VMA\n"
+	"that contains it: address, size, level, raw entry, frame number, how\n"
+	"many page tables map the frame, and the decoded flags.  Non-present\n"
+	"entries (swap, migration, markers) are shown too.\n"
+	"\n"
+	"Options:\n"
+	"  -r, --range START-END  walk only this range (END exclusive); also\n"
+	"                         START+LENGTH.  Rounded out to whole pages.\n"
+	"  -c, --coalesce         merge runs of entries that map consecutive\n"
+	"                         frames with equal flags into one line\n"
+	"                         (\"N x SIZE\"), as /sys/kernel/debug/page_tables does\n"
+	"  -j, --json             JSON Lines: one object per leaf or run, keys\n"
+	"                         va, size (bytes per entry), count, level, entry,\n"
+	"                         pfn (null if none), present, flags, swap\n"
+	"                         ({type,offset} or null), mapcount, pkey, and vma\n"
+	"                         ({start,end,perm,backing,name,pagesize})\n"
+	"\n"
+	"Examples:\n"
+	"  ptscope walk 1234                      every leaf of pid 1234\n"
+	"  ptscope walk 1234 --coalesce | head    the shape of the mappings\n"
+	"  ptscope walk $$ --range 0x7f0000000000+2M\n"
+	"  ptscope walk 1234 --json | jq -c 'select(.level != \"pte\")'\n",
+};
+
+struct walk_ctx {
+	bool coalesce;
+	json_object *vma_json;		/* current VMA, shared by its leaves */
+	uint64_t present_bytes, swap_bytes, huge_bytes;
+};
+
+static const char *pfn_col(const struct ptscope_leaf *l, char *buf, size_t len)
+{
+	if (l->flags & PTSCOPE_F_SWAP)
+		snprintf(buf, len, "swap %u:0x%llx", l->swap_type,
+			 (unsigned long long)l->swap_offset);
+	else if (l->flags & PTSCOPE_F_MARKER)
+		snprintf(buf, len, "marker 0x%llx", (unsigned long long)l->swap_offset);
+	else if (l->flags & PTSCOPE_F_PFN_VALID)
+		snprintf(buf, len, "0x%llx", (unsigned long long)l->pfn);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static void text_vma(const struct ptscope_vma *v)
+{
+	char perm[5];
+
+	printf("%s%svma 0x%016llx-0x%016llx %s %6s %-7s %s%s\n", col(C_BOLD),
+	       col(C_CYAN), (unsigned long long)v->start,
+	       (unsigned long long)v->end, pts_vma_perm(v, perm),
+	       sz(v->end - v->start), pts_backing_name(v->backing), v->name,
+	       col(C_RESET));
+}
+
+static void text_leaf(const struct walk_ctx *w, const struct ptscope_leaf *l)
+{
+	uint64_t size = pts_level_size(l->level);
+	char pfn[48], flags[512], count[40], mc[16];
+	const char *c = "";
+
+	if (!(l->flags & PTSCOPE_F_PRESENT))
+		c = col(C_YELLOW);
+	else if (l->level != PTSCOPE_LVL_PTE)
+		c = col(C_MAGENTA);
+	else if (l->flags & PTSCOPE_F_ZERO_PAGE)
+		c = col(C_DIM);
+	if (w->coalesce)
+		snprintf(count, sizeof(count), "%7llu x %-4s",
+			 (unsigned long long)l->count, sz(size));
+	else
+		snprintf(count, sizeof(count), "%4s", sz(size));
+	if (l->mapcount)
+		snprintf(mc, sizeof(mc), "%u", l->mapcount);
+	else
+		snprintf(mc, sizeof(mc), "-");
+	printf("%s    0x%016llx %s %-4s 0x%016llx %-12s %4s %s", c,
+	       (unsigned long long)l->va, count, lvl(l->level),
+	       (unsigned long long)l->entry, pfn_col(l, pfn, sizeof(pfn)), mc,
+	       pts_flags_str(l->flags, flags, sizeof(flags)));
+	if (l->pkey)
+		printf(" pkey=%u", l->pkey);
+	printf("%s\n", *c ? col(C_RESET) : "");
+}
+
+static void json_leaf(struct walk_ctx *w, const struct ptscope_leaf *l)
+{
+	json_object *o = json_object_new_object();
+	bool present = l->flags & PTSCOPE_F_PRESENT;
+
+	jset(o, "va", cli_json_hex(l->va));
+	jset(o, "size", json_object_new_int64(pts_level_size(l->level)));
+	jset(o, "count", json_object_new_int64(l->count));
+	jset(o, "level", json_object_new_string(lvl(l->level)));
+	jset(o, "entry", cli_json_hex(l->entry));
+	jset(o, "pfn", l->flags & PTSCOPE_F_PFN_VALID ?
+	     json_object_new_int64(l->pfn) : NULL);
+	jset(o, "present", json_object_new_boolean(present));
+	jset(o, "flags", cli_json_flags(l->flags & ~PTSCOPE_F_PFN_VALID));
+	if (l->flags & PTSCOPE_F_SWAP) {
+		json_object *s = json_object_new_object();
+
+		jset(s, "type", json_object_new_int(l->swap_type));
+		jset(s, "offset", json_object_new_int64(l->swap_offset));
+		jset(o, "swap", s);
+	} else {
+		jset(o, "swap", NULL);
+	}
+	jset(o, "mapcount", json_object_new_int64(l->mapcount));
+	jset(o, "pkey", json_object_new_int(l->pkey));
+	jset(o, "vma", w->vma_json ? json_object_get(w->vma_json) : NULL);
+	cli_json_print(o, false);
+}
+
+static void count_leaf(struct walk_ctx *w, const struct ptscope_leaf *l)
+{
+	uint64_t bytes = pts_level_size(l->level) * l->count;
+
+	if (l->flags & PTSCOPE_F_PRESENT) {
+		w->present_bytes += bytes;
+		if (l->level != PTSCOPE_LVL_PTE)
+			w->huge_bytes += bytes;
+	} else if (l->flags & PTSCOPE_F_SWAP) {
+		w->swap_bytes += bytes;
+	}
+}
+
+int cmd_walk(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "range", required_argument, NULL, 'r' },
+		{ "coalesce", no_argument, NULL, 'c' },
+		CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const args[] = { "PID", NULL };
+	const struct cli_cmd *cmd = &cli_cmd_walk;
+	const struct ptscope_rec_hdr *rec;
+	struct walk_ctx w = { 0 };
+	uint64_t start = 0, end = 0;
+	bool have_range = false;
+	struct cli_stream st;
+	char range[64] = "";
+	int c, ret, pid;
+
+	while ((c = getopt_long(argc, argv, "r:c" CLI_COMMON_SHORTOPTS,
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			ret = cli_parse_range(cmd, optarg, &start, &end);
+			if (ret)
+				return ret;
+			have_range = true;
+			break;
+		case 'c':
+			w.coalesce = true;
+			break;
+		default:
+			ret = cli_common_opt(c, optarg, cmd);
+			if (ret >= 0)
+				return ret;
+		}
+	}
+	ret = cli_want_args(cmd, argc, argv, args);
+	if (ret)
+		return ret;
+	ret = cli_parse_pid(cmd, argv[optind], &pid);
+	if (ret)
+		return ret;
+	if (have_range)
+		snprintf(range, sizeof(range), "range=0x%llx-0x%llx",
+			 (unsigned long long)start, (unsigned long long)end);
+
+	ret = cli_stream_open(&st, pid, "%s%s%s", range,
+			      *range && w.coalesce ? " " : "",
+			      w.coalesce ? "coalesce" : "");
+	if (ret)
+		return ret;
+	if (!cli.json) {
+		printf("%s# ptscope walk: pid %u (%s), %u-level paging, pgd at pa 0x%llx",
+		       col(C_DIM), st.hdr.pid, st.hdr.comm, st.hdr.paging_levels,
+		       (unsigned long long)st.hdr.pgd_pa);
+		if (st.hdr.user_pgd_pa)
+			printf(" (PTI user pgd 0x%llx)", (unsigned long long)st.hdr.user_pgd_pa);
+		if (have_range)
+			printf(", range 0x%llx-0x%llx", (unsigned long long)st.hdr.start,
+			       (unsigned long long)st.hdr.end);
+		printf("\n#   %-18s %s %-4s %-18s %-12s %4s %s%s\n", "VA",
+		       w.coalesce ? "ENTRIES x SIZE" : "SIZE", "LVL", "ENTRY",
+		       "PFN", "MAPS", "FLAGS", col(C_RESET));
+	}
+	while ((ret = cli_stream_next(&st, &rec)) > 0) {
+		if (rec->type == PTSCOPE_REC_VMA) {
+			const struct ptscope_vma *v = (const void *)rec;
+
+			if (cli.json) {
+				if (w.vma_json)
+					json_object_put(w.vma_json);
+				w.vma_json = cli_json_vma(v);
+			} else {
+				text_vma(v);
+			}
+		} else if (rec->type == PTSCOPE_REC_LEAF) {
+			const struct ptscope_leaf *l = (const void *)rec;
+
+			count_leaf(&w, l);
+			if (cli.json)
+				json_leaf(&w, l);
+			else
+				text_leaf(&w, l);
+		}
+	}
+	if (w.vma_json)
+		json_object_put(w.vma_json);
+	if (ret < 0) {
+		cli_stream_close(&st);
+		return st.rc;
+	}
+	if (!cli.json)
+		printf("%s# %llu VMAs, %llu lines, %llu entries: %s present (%s in huge "
+		       "pages), %s swapped%s\n", col(C_DIM),
+		       (unsigned long long)st.end.vmas, (unsigned long long)st.end.leaves,
+		       (unsigned long long)st.end.entries, sz0(w.present_bytes),
+		       sz0(w.huge_bytes), sz0(w.swap_bytes), col(C_RESET));
+	cli_stream_close(&st);
+	return CLI_OK;
+}
