@@ -90,26 +90,6 @@ static void read_counters(pid_t pid, struct counters *c)
 	fclose(f);
 }
 
-/* minflt and majflt from /proc/PID/stat (fields 10 and 12). */
-static void read_stat(pid_t pid, long long *minflt, long long *majflt)
-{
-	char path[64], buf[1024], *p;
-	FILE *f;
-
-	*minflt = *majflt = -1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, sizeof(buf), f)) {
-		p = strrchr(buf, ')');
-		if (p)
-			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lld %*u %lld",
-			       minflt, majflt);
-	}
-	fclose(f);
-}
-
 /* The child: one workload per command byte, then an acknowledgement. */
 static void child_loop(int in, int out, const char *file)
 {
@@ -217,12 +197,12 @@ static void run_workload(struct __test_metadata *_metadata,
 	int i;
 	char c;
 
-	read_stat(self->child, &min0, &maj0);
+	pts_proc_faults(self->child, &min0, &maj0);
 	read_counters(self->child, &c0);
 	ASSERT_TRUE(c0.found);
 	ASSERT_EQ(1, write(self->to, &cmd, 1));
 	ASSERT_EQ(1, read(self->from, &c, 1));
-	read_stat(self->child, &min1, &maj1);
+	pts_proc_faults(self->child, &min1, &maj1);
 	read_counters(self->child, &c1);
 	ASSERT_TRUE(c1.found);
 	EXPECT_STREQ("alive", c1.state);

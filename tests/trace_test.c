@@ -410,26 +410,6 @@ static void module_counters(pid_t pid, struct counters *c)
 	fclose(f);
 }
 
-/* minflt and majflt from /proc/PID/stat (fields 10 and 12). */
-static void proc_faults(pid_t pid, long long *minflt, long long *majflt)
-{
-	char path[64], buf[1024], *p;
-	FILE *f;
-
-	*minflt = *majflt = -1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, sizeof(buf), f)) {
-		p = strrchr(buf, ')');
-		if (p)
-			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lld %*u %lld",
-			       minflt, majflt);
-	}
-	fclose(f);
-}
-
 /* N pagemap entries of PID from ADDR; 0 or -errno. */
 static int pagemap(pid_t pid, uint64_t addr, size_t n, uint64_t *out)
 {
@@ -836,14 +816,14 @@ static struct step *step(struct __test_metadata *_metadata,
 		    pagemap(self->pid, addr, n, s->pm_before))
 			return NULL;
 	}
-	proc_faults(self->pid, &min0, &maj0);
+	pts_proc_faults(self->pid, &min0, &maj0);
 	module_counters(self->pid, &c0);
 	s->t0 = now_ns();
 	if (write(self->to, &cmd, 1) != 1 ||
 	    read_full(self->from, &s->r, sizeof(s->r), TIMEOUT_MS))
 		return NULL;
 	s->t1 = now_ns();
-	proc_faults(self->pid, &min1, &maj1);
+	pts_proc_faults(self->pid, &min1, &maj1);
 	module_counters(self->pid, &c1);
 	if (n && pagemap(self->pid, addr, n, s->pm_after))
 		return NULL;

@@ -88,3 +88,27 @@ int pts_faults_read(pid_t pid, struct pts_faults *out)
 	fclose(fp);
 	return ret;
 }
+
+int pts_proc_faults(pid_t pid, long long *minflt, long long *majflt)
+{
+	char path[64], buf[1024], *p;
+	int ret = -EPROTO;
+	FILE *f;
+
+	*minflt = *majflt = -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	/* comm may hold spaces and parentheses: fields start after the last ')' */
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strrchr(buf, ')');
+		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lld %*u %lld",
+				minflt, majflt) == 2)
+			ret = 0;
+	}
+	fclose(f);
+	if (ret)
+		*minflt = *majflt = -1;
+	return ret;
+}

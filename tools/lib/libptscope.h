@@ -106,6 +106,8 @@ int pts_faults_ctl(const char *cmd, pid_t pid);
  * is not loaded.  Reading drops processes that have exited.
  */
 int pts_faults_read(pid_t pid, struct pts_faults *f);
+/* The kernel's own minflt and majflt of PID (/proc/PID/stat): 0 or -errno. */
+int pts_proc_faults(pid_t pid, long long *minflt, long long *majflt);
 /* Name of counter I (PTSCOPE_FC_*), as in the faults file. */
 const char *pts_fault_counter_name(unsigned int i);
 

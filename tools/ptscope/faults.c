@@ -131,26 +131,6 @@ int cmd_untrack(int argc, char **argv)
 	return ctl(&cli_cmd_untrack, "untrack", argc, argv);
 }
 
-/* minflt and majflt of PID from /proc/PID/stat; -1 if unknown. */
-static void kernel_counts(int pid, long long *minflt, long long *majflt)
-{
-	char path[64], buf[1024], *p;
-	FILE *f;
-
-	*minflt = *majflt = -1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, sizeof(buf), f)) {
-		p = strrchr(buf, ')');
-		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lld %*u %lld",
-				minflt, majflt) != 2)
-			*minflt = *majflt = -1;
-	}
-	fclose(f);
-}
-
 static void print_group(const char *title, const struct pts_faults *f,
 			const int *ids, int n)
 {
@@ -221,7 +201,7 @@ int cmd_faults(int argc, char **argv)
 		return cli_fail(-ENOENT, pid, "faults");
 	if (ret)
 		return cli_fail(ret, pid, "faults");
-	kernel_counts(pid, &minflt, &majflt);
+	pts_proc_faults(pid, &minflt, &majflt);
 	if (!cli.json) {
 		print_text(&f, minflt, majflt);
 		return CLI_OK;
