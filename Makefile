@@ -47,7 +47,7 @@ UCFLAGS := -Wall -Wextra -Werror -std=gnu11 -I$(SRC)/include/uapi -I$(SRC)/tools
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all setup module cli tests check demo clean checkpatch unit install \
-	stress debug-kernel
+	stress debug-kernel bench
 
 all: module cli tests
 
@@ -164,6 +164,15 @@ demo: all
 # output conventions as make check, plus the counts.
 stress: all $(if $(filter debug,$(KERNEL)),debug-kernel)
 	@tools/stress $(if $(filter debug,$(KERNEL)),--kernel debug)
+
+# make bench: walk/fault-path/memory benchmark in a 6.12 guest
+# (tools/bench/run-host); results in build/bench/.  BENCH_ARGS go to bench.
+$(BUILD)/bench/bench: tools/bench/bench.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -o $@ $< $(LIB_SRCS) -lm
+
+bench: module cli $(BUILD)/bench/bench
+	@tools/bench/run-host $(BENCH_ARGS)
 
 # The debug kernel's sources and build live in a cache outside the
 # repository (tools/vm/debug-kernel); a second run does nothing.

@@ -1,0 +1,1138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tools/bench/bench: ptscope performance benchmark (run as root in a guest
+ * with ptscope.ko loaded; tools/bench/run-host boots one).
+ *
+ *   bench [--dense MiB] [--sizes MiB,MiB,...] [--reps N] [--out DIR]
+ *         [--cli PATH] [--fault-mib MiB] [--fault-rounds N]
+ *
+ * Sections: dense walk (records, walk text, CLI --json, pagemap,
+ * PAGEMAP_SCAN), sparse vs packed, scaling, fault-path overhead, memory.
+ * Prints a table, writes DIR/results.csv and DIR/scaling.svg.  Targets
+ * are reported as met or missed; a missed target never fails the run.
+ *
+ * Internal: bench workload ANON_MIB FILE FILE_MIB ROUNDS TRACK RESULT
+ * (the fault-heavy workload, timed by itself).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <linux/types.h>
+#include <linux/ptscope.h>
+#include "libptscope.h"
+
+/* PAGEMAP_SCAN UAPI (linux/fs.h, 6.7+), in case the host headers lack it. */
+#ifndef PAGEMAP_SCAN
+struct page_region {
+	__u64 start;
+	__u64 end;
+	__u64 categories;
+};
+
+struct pm_scan_arg {
+	__u64 size;
+	__u64 flags;
+	__u64 start;
+	__u64 end;
+	__u64 walk_end;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 max_pages;
+	__u64 category_inverted;
+	__u64 category_mask;
+	__u64 category_anyof_mask;
+	__u64 return_mask;
+};
+
+#define PAGEMAP_SCAN		_IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_WPALLOWED	(1 << 0)
+#define PAGE_IS_WRITTEN		(1 << 1)
+#define PAGE_IS_FILE		(1 << 2)
+#define PAGE_IS_PRESENT		(1 << 3)
+#define PAGE_IS_SWAPPED		(1 << 4)
+#define PAGE_IS_PFNZERO		(1 << 5)
+#define PAGE_IS_HUGE		(1 << 6)
+#define PAGE_IS_SOFT_DIRTY	(1 << 7)
+#endif
+
+#define PAGE		4096UL
+#define MIB		(1024UL * 1024)
+#define READ_BUF	(1024 * 1024)
+#define MAX_REPS	64
+#define MAX_SIZES	16
+
+static const char *out_dir = ".";
+static const char *cli = "tools/ptscope/ptscope";
+static const char *self_path;
+static int reps = 5;
+static FILE *csv;
+static char *rbuf;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "bench: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(2);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* ---- statistics ------------------------------------------------------- */
+
+struct stat3 {
+	double med, min, max;
+	int n;
+};
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct stat3 stats(const double *v, int n)
+{
+	double s[MAX_REPS];
+	struct stat3 r = { 0, 0, 0, n };
+
+	if (n <= 0)
+		return r;
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_dbl);
+	r.min = s[0];
+	r.max = s[n - 1];
+	r.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return r;
+}
+
+static void csv_row(const char *section, const char *name, double param,
+		    struct stat3 st, const char *unit, const char *extra)
+{
+	fprintf(csv, "%s,%s,%g,%.6g,%.6g,%.6g,%d,%s,%s\n", section, name, param,
+		st.med, st.min, st.max, st.n, unit, extra ? extra : "");
+	fflush(csv);
+}
+
+/* ---- targets ------------------------------------------------------------ */
+
+struct target {
+	pid_t pid;
+	int go;			/* write end: closing it lets the child exit */
+	uint64_t start, end;	/* the mapping */
+	uint64_t pages;		/* resident pages placed */
+};
+
+enum layout { DENSE, SPARSE, PACKED };
+
+#define SPARSE_PAGES	1000
+#define SPARSE_SPAN	(64ULL << 40)	/* 64 TiB */
+
+static void target_child(enum layout lay, size_t bytes, int rep, int go)
+{
+	uint64_t msg[3];
+	char *p;
+	size_t i;
+
+	if (lay == SPARSE) {
+		uint64_t stride = (SPARSE_SPAN / SPARSE_PAGES) & ~(PAGE - 1);
+
+		p = mmap(NULL, SPARSE_SPAN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(3);
+		madvise(p, SPARSE_SPAN, MADV_NOHUGEPAGE);
+		for (i = 0; i < SPARSE_PAGES; i++)
+			p[i * stride] = 1;
+		msg[1] = (uint64_t)(uintptr_t)p + SPARSE_SPAN;
+		msg[2] = SPARSE_PAGES;
+	} else {
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(3);
+		madvise(p, bytes, MADV_NOHUGEPAGE);
+		for (i = 0; i < bytes; i += PAGE)
+			p[i] = (char)(i >> 12);
+		msg[1] = (uint64_t)(uintptr_t)p + bytes;
+		msg[2] = bytes / PAGE;
+	}
+	msg[0] = (uint64_t)(uintptr_t)p;
+	if (write(rep, msg, sizeof(msg)) != sizeof(msg))
+		_exit(4);
+	close(rep);
+	/* Wait until the parent closes its end. */
+	while (read(go, msg, 1) > 0)
+		;
+	_exit(0);
+}
+
+static struct target spawn_target(enum layout lay, size_t bytes)
+{
+	int rp[2], gp[2];
+	uint64_t msg[3];
+	struct target t;
+
+	if (pipe(rp) || pipe(gp))
+		die("pipe: %s", strerror(errno));
+	t.pid = fork();
+	if (t.pid < 0)
+		die("fork: %s", strerror(errno));
+	if (t.pid == 0) {
+		close(rp[0]);
+		close(gp[1]);
+		target_child(lay, bytes, rp[1], gp[0]);
+	}
+	close(rp[1]);
+	close(gp[0]);
+	if (read(rp[0], msg, sizeof(msg)) != sizeof(msg))
+		die("target did not start (layout %d, %zu bytes)", lay, bytes);
+	close(rp[0]);
+	t.go = gp[1];
+	t.start = msg[0];
+	t.end = msg[1];
+	t.pages = msg[2];
+	return t;
+}
+
+static void stop_target(struct target *t)
+{
+	close(t->go);
+	waitpid(t->pid, NULL, 0);
+}
+
+/* ---- walk methods --------------------------------------------------------- */
+
+static int open_session(const char *file, const struct target *t)
+{
+	char path[256], req[128];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", pts_dir(), file);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	n = snprintf(req, sizeof(req), "pid=%d range=0x%" PRIx64 "-0x%" PRIx64,
+		     t->pid, t->start, t->end);
+	if (write(fd, req, n) != n)
+		die("%s: request: %s", path, strerror(errno));
+	return fd;
+}
+
+/* (a) binary records: leaf entries (sum of counts). */
+static uint64_t m_records(const struct target *t)
+{
+	int fd = open_session("records", t);
+	size_t have = 0, off;
+	uint64_t entries = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rbuf + have, READ_BUF - have);
+		if (n < 0)
+			die("records read: %s", strerror(errno));
+		if (n == 0)
+			break;
+		have += n;
+		off = 0;
+		while (have - off >= sizeof(struct ptscope_rec_hdr)) {
+			const struct ptscope_rec_hdr *h = (const void *)(rbuf + off);
+
+			if (h->size < sizeof(*h))
+				die("records: bad record size %u", h->size);
+			if (have - off < h->size)
+				break;
+			if (h->type == PTSCOPE_REC_LEAF)
+				entries += ((const struct ptscope_leaf *)h)->count;
+			off += h->size;
+		}
+		memmove(rbuf, rbuf + off, have - off);
+		have -= off;
+	}
+	close(fd);
+	return entries;
+}
+
+/* (b) text walk: leaf lines (they start with two spaces). */
+static uint64_t m_text(const struct target *t)
+{
+	int fd = open_session("walk", t);
+	uint64_t lines = 0;
+	int col = 0, c0 = 0, c1 = 0;
+	ssize_t n, i;
+
+	while ((n = read(fd, rbuf, READ_BUF)) > 0) {
+		for (i = 0; i < n; i++) {
+			char c = rbuf[i];
+
+			if (c == '\n') {
+				col = 0;
+				continue;
+			}
+			if (col == 0)
+				c0 = c;
+			else if (col == 1)
+				c1 = c;
+			else if (col == 2 && c0 == ' ' && c1 == ' ')
+				lines++;
+			col++;
+		}
+	}
+	if (n < 0)
+		die("walk read: %s", strerror(errno));
+	close(fd);
+	return lines;
+}
+
+static long last_cli_maxrss_kb;
+
+/* (c) ptscope walk --json > /dev/null; entries unknown (returns 0). */
+static uint64_t m_cli(const struct target *t)
+{
+	char pid[16], range[64];
+	struct rusage ru;
+	int status;
+	pid_t c;
+
+	snprintf(pid, sizeof(pid), "%d", t->pid);
+	snprintf(range, sizeof(range), "0x%" PRIx64 "-0x%" PRIx64, t->start, t->end);
+	c = fork();
+	if (c < 0)
+		die("fork: %s", strerror(errno));
+	if (c == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		execl(cli, cli, "walk", pid, "--range", range, "--json", (char *)NULL);
+		_exit(127);
+	}
+	if (wait4(c, &status, 0, &ru) < 0)
+		die("wait4: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("%s walk failed (status 0x%x)", cli, status);
+	last_cli_maxrss_kb = ru.ru_maxrss;
+	return 0;
+}
+
+static int open_pagemap(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* (d) /proc/PID/pagemap read over the range: present entries. */
+static uint64_t m_pagemap(const struct target *t)
+{
+	int fd = open_pagemap(t->pid);
+	uint64_t va, entries = 0, *e = (uint64_t *)rbuf;
+	size_t per = READ_BUF / 8, i;
+
+	for (va = t->start; va < t->end; va += per * PAGE) {
+		size_t want = (t->end - va) / PAGE;
+		ssize_t n;
+
+		if (want > per)
+			want = per;
+		n = pread(fd, e, want * 8, (off_t)(va / PAGE * 8));
+		if (n < 0)
+			die("pagemap pread: %s", strerror(errno));
+		for (i = 0; i < (size_t)n / 8; i++)
+			entries += e[i] >> 63;
+	}
+	close(fd);
+	return entries;
+}
+
+/* (e) PAGEMAP_SCAN over the range: pages in present/swapped regions. */
+static uint64_t m_scan(const struct target *t)
+{
+	int fd = open_pagemap(t->pid);
+	struct page_region *vec = (struct page_region *)rbuf;
+	size_t vlen = READ_BUF / sizeof(*vec);
+	uint64_t entries = 0, start = t->start;
+
+	while (start < t->end) {
+		struct pm_scan_arg a = {
+			.size = sizeof(a),
+			.start = start,
+			.end = t->end,
+			.vec = (uint64_t)(uintptr_t)vec,
+			.vec_len = vlen,
+			.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+			.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_FILE |
+				       PAGE_IS_PFNZERO | PAGE_IS_HUGE | PAGE_IS_SOFT_DIRTY |
+				       PAGE_IS_WRITTEN,
+		};
+		long n = ioctl(fd, PAGEMAP_SCAN, &a);
+		long i;
+
+		if (n < 0)
+			die("PAGEMAP_SCAN: %s", strerror(errno));
+		for (i = 0; i < n; i++)
+			entries += (vec[i].end - vec[i].start) / PAGE;
+		if (a.walk_end <= start)
+			break;
+		start = a.walk_end;
+	}
+	close(fd);
+	return entries;
+}
+
+typedef uint64_t (*method_fn)(const struct target *);
+
+struct method {
+	const char *name;
+	method_fn fn;
+};
+
+static const struct method methods[] = {
+	{ "records", m_records },
+	{ "walk-text", m_text },
+	{ "cli-json", m_cli },
+	{ "pagemap", m_pagemap },
+	{ "pagemap-scan", m_scan },
+};
+
+#define NR_METHODS	(int)(sizeof(methods) / sizeof(methods[0]))
+#define M_RECORDS	0
+#define M_TEXT		1
+#define M_CLI		2
+#define M_PAGEMAP	3
+#define M_SCAN		4
+
+/* Time METHOD on T, REPS times, interleaved with the others by the caller. */
+static double time_once(int m, const struct target *t, uint64_t *entries)
+{
+	uint64_t t0 = now_ns(), n;
+
+	n = methods[m].fn(t);
+	if (entries)
+		*entries = n;
+	return (double)(now_ns() - t0);
+}
+
+/* ---- sections --------------------------------------------------------- */
+
+struct size_result {
+	unsigned long mib;
+	struct stat3 st[NR_METHODS];
+	uint64_t entries[NR_METHODS];
+	long cli_rss_kb;
+};
+
+static void measure_size(unsigned long mib, int with_cli, struct size_result *r)
+{
+	struct target t = spawn_target(DENSE, mib * MIB);
+	double v[NR_METHODS][MAX_REPS];
+	long maxrss = 0;
+	int m, i;
+
+	r->mib = mib;
+	memset(r->entries, 0, sizeof(r->entries));
+	for (i = 0; i < reps; i++) {
+		for (m = 0; m < NR_METHODS; m++) {
+			if (m == M_CLI && !with_cli)
+				continue;
+			v[m][i] = time_once(m, &t, &r->entries[m]);
+			if (m == M_CLI && last_cli_maxrss_kb > maxrss)
+				maxrss = last_cli_maxrss_kb;
+		}
+	}
+	for (m = 0; m < NR_METHODS; m++) {
+		char extra[64];
+
+		if (m == M_CLI && !with_cli) {
+			r->st[m].n = 0;
+			continue;
+		}
+		r->st[m] = stats(v[m], reps);
+		snprintf(extra, sizeof(extra), "entries=%" PRIu64 " expected=%" PRIu64,
+			 r->entries[m], t.pages);
+		csv_row("scaling", methods[m].name, mib, r->st[m], "ns", extra);
+		if (m != M_CLI && r->entries[m] != t.pages)
+			fprintf(stderr, "bench: warning: %s found %" PRIu64 " of %" PRIu64
+				" entries at %lu MiB\n", methods[m].name, r->entries[m],
+				t.pages, mib);
+	}
+	r->cli_rss_kb = maxrss;
+	stop_target(&t);
+}
+
+static const char *met(int ok)
+{
+	return ok ? "MET" : "MISSED";
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+struct memsnap {
+	long slab_kb, vmalloc_kb;
+	long pts_vmalloc;	/* bytes in /proc/vmallocinfo lines naming ptscope */
+};
+
+static struct memsnap memsnap(void)
+{
+	struct memsnap s = { 0, 0, 0 };
+	char line[512];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			sscanf(line, "Slab: %ld", &s.slab_kb);
+			sscanf(line, "VmallocUsed: %ld", &s.vmalloc_kb);
+		}
+		fclose(f);
+	}
+	f = fopen("/proc/vmallocinfo", "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			long sz;
+
+			if (strstr(line, "ptscope") && sscanf(line, "%*s %ld", &sz) == 1)
+				s.pts_vmalloc += sz;
+		}
+		fclose(f);
+	}
+	return s;
+}
+
+static void memory_section(unsigned long mib, long cli_rss_kb)
+{
+	struct target t = spawn_target(DENSE, mib * MIB);
+	struct memsnap before, during, after;
+	int fd[2];
+	char extra[128];
+	struct stat3 st;
+
+	before = memsnap();
+	fd[0] = open_session("records", &t);
+	fd[1] = open_session("walk", &t);
+	if (read(fd[0], rbuf, 4096) < 0 || read(fd[1], rbuf, 4096) < 0)
+		die("memory: read: %s", strerror(errno));
+	during = memsnap();
+	close(fd[0]);
+	close(fd[1]);
+	after = memsnap();
+	stop_target(&t);
+
+	printf("\n== Memory (walk of %lu MiB) ==\n", mib);
+	printf("CLI peak RSS (walk --json)  %ld KiB   target < 16384 KiB: %s\n",
+	       cli_rss_kb, met(cli_rss_kb > 0 && cli_rss_kb < 16384));
+	printf("%-28s %10s %10s %10s\n", "module memory", "before", "during", "after");
+	printf("%-28s %10ld %10ld %10ld\n", "meminfo Slab (KiB)", before.slab_kb,
+	       during.slab_kb, after.slab_kb);
+	printf("%-28s %10ld %10ld %10ld\n", "meminfo VmallocUsed (KiB)",
+	       before.vmalloc_kb, during.vmalloc_kb, after.vmalloc_kb);
+	printf("%-28s %10ld %10ld %10ld\n", "vmallocinfo ptscope (bytes)",
+	       before.pts_vmalloc, during.pts_vmalloc, after.pts_vmalloc);
+	printf("(during = one records and one walk session open mid-walk)\n");
+
+	st.n = 1;
+	st.med = st.min = st.max = cli_rss_kb;
+	csv_row("memory", "cli-peak-rss", mib, st, "KiB", "");
+#define MEMROW(name, field) do { \
+		snprintf(extra, sizeof(extra), "before=%ld during=%ld after=%ld", \
+			 before.field, during.field, after.field); \
+		st.med = st.min = st.max = during.field - before.field; \
+		csv_row("memory", name, mib, st, "delta", extra); \
+	} while (0)
+	MEMROW("slab-kb", slab_kb);
+	MEMROW("vmalloc-kb", vmalloc_kb);
+	MEMROW("vmallocinfo-ptscope-bytes", pts_vmalloc);
+#undef MEMROW
+}
+
+/* ---- fault workload ------------------------------------------------- */
+
+static int workload(int argc, char **argv)
+{
+	unsigned long anon_mib, file_mib, rounds, r, i;
+	const char *file, *result;
+	struct pts_faults f = { 0 };
+	struct rusage ru0, ru1;
+	uint64_t t0, t1;
+	volatile char sink = 0;
+	int track, fd;
+	FILE *o;
+
+	if (argc != 8)
+		die("workload ANON_MIB FILE FILE_MIB ROUNDS TRACK RESULT");
+	anon_mib = strtoul(argv[2], NULL, 0);
+	file = argv[3];
+	file_mib = strtoul(argv[4], NULL, 0);
+	rounds = strtoul(argv[5], NULL, 0);
+	track = atoi(argv[6]);
+	result = argv[7];
+
+	fd = open(file, O_RDONLY);
+	if (fd < 0)
+		die("%s: %s", file, strerror(errno));
+	if (track && pts_faults_ctl("track", getpid()))
+		die("track failed");
+	getrusage(RUSAGE_SELF, &ru0);
+	t0 = now_ns();
+	for (r = 0; r < rounds; r++) {
+		char *a = mmap(NULL, anon_mib * MIB, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *fm = mmap(NULL, file_mib * MIB, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (a == MAP_FAILED || fm == MAP_FAILED)
+			die("workload mmap: %s", strerror(errno));
+		madvise(a, anon_mib * MIB, MADV_NOHUGEPAGE);
+		for (i = 0; i < anon_mib * MIB; i += PAGE)
+			a[i] = 1;
+		for (i = 0; i < file_mib * MIB; i += PAGE)
+			sink += fm[i];
+		munmap(a, anon_mib * MIB);
+		munmap(fm, file_mib * MIB);
+	}
+	t1 = now_ns();
+	getrusage(RUSAGE_SELF, &ru1);
+	if (track) {
+		if (pts_faults_read(getpid(), &f))
+			die("faults read failed");
+		pts_faults_ctl("untrack", getpid());
+	}
+	o = fopen(result, "w");
+	if (!o)
+		die("%s: %s", result, strerror(errno));
+	fprintf(o, "%" PRIu64 " %ld %llu %llu\n", t1 - t0, ru1.ru_minflt - ru0.ru_minflt,
+		f.count[PTSCOPE_FC_FAULTS], f.count[PTSCOPE_FC_MISSED]);
+	fclose(o);
+	(void)sink;
+	return 0;
+}
+
+enum fmode { F_BARE, F_COUNTERS, F_TRACE, F_BPFTRACE, NR_FMODES };
+static const char *const fmode_name[] = { "bare", "counters", "ptscope-trace", "bpftrace" };
+
+/* Run the workload under MODE; returns its own elapsed ns; *lost set. */
+static double run_fault(enum fmode mode, const char *file, unsigned long anon_mib,
+			unsigned long file_mib, unsigned long rounds, long *minflt,
+			long long *lost)
+{
+	char res[256], log[256], a1[32], a2[32], a3[32], cmdline[1024], line[512];
+	unsigned long long faults = 0, missed = 0;
+	uint64_t ns = 0;
+	int status;
+	pid_t c;
+	FILE *f;
+
+	snprintf(res, sizeof(res), "/tmp/bench-fault.%d", getpid());
+	snprintf(log, sizeof(log), "/tmp/bench-fault-log.%d", getpid());
+	snprintf(a1, sizeof(a1), "%lu", anon_mib);
+	snprintf(a2, sizeof(a2), "%lu", file_mib);
+	snprintf(a3, sizeof(a3), "%lu", rounds);
+	unlink(res);
+	*lost = -1;
+	c = fork();
+	if (c < 0)
+		die("fork: %s", strerror(errno));
+	if (c == 0) {
+		int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int nfd = open("/dev/null", O_WRONLY);
+
+		dup2(mode == F_TRACE ? lfd : nfd, 1);
+		dup2(lfd, 2);
+		switch (mode) {
+		case F_BARE:
+		case F_COUNTERS:
+			execl(self_path, self_path, "workload", a1, file, a2, a3,
+			      mode == F_COUNTERS ? "1" : "0", res, (char *)NULL);
+			break;
+		case F_TRACE:
+			execl(cli, cli, "trace", "--summary", "--", self_path, "workload",
+			      a1, file, a2, a3, "0", res, (char *)NULL);
+			break;
+		case F_BPFTRACE:
+			snprintf(cmdline, sizeof(cmdline), "%s workload %s %s %s %s 0 %s",
+				 self_path, a1, file, a2, a3, res);
+			execlp("bpftrace", "bpftrace", "-e",
+			       "tracepoint:exceptions:page_fault_user "
+			       "{ printf(\"%lx %lx\\n\", args->address, args->error_code); }",
+			       "-c", cmdline, (char *)NULL);
+			break;
+		default:
+			break;
+		}
+		_exit(127);
+	}
+	waitpid(c, &status, 0);
+	f = fopen(res, "r");
+	if (!f || fscanf(f, "%" SCNu64 " %ld %llu %llu", &ns, minflt, &faults, &missed) < 2) {
+		fprintf(stderr, "bench: %s run gave no result (status 0x%x); log:\n",
+			fmode_name[mode], status);
+		if (f)
+			fclose(f);
+		snprintf(cmdline, sizeof(cmdline), "tail -5 %s >&2", log);
+		if (system(cmdline) != 0)
+			fprintf(stderr, "bench: (no log)\n");
+		return -1;
+	}
+	fclose(f);
+	if (mode == F_COUNTERS)
+		*lost = missed;
+	f = fopen(log, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p;
+
+		if (mode == F_TRACE && (p = strstr(line, "lost ")))
+			*lost = strtoll(p + 5, NULL, 10);
+		if (mode == F_BPFTRACE && (p = strstr(line, "Lost "))) {
+			if (*lost < 0)
+				*lost = 0;
+			*lost += strtoll(p + 5, NULL, 10);
+		}
+	}
+	if (f)
+		fclose(f);
+	if (mode == F_BPFTRACE && *lost < 0)
+		*lost = 0;
+	unlink(res);
+	unlink(log);
+	return (double)ns;
+}
+
+static void fault_section(unsigned long anon_mib, unsigned long file_mib,
+			  unsigned long rounds)
+{
+	double v[NR_FMODES][MAX_REPS];
+	long long lost[NR_FMODES] = { -1, -1, -1, -1 };
+	struct stat3 st[NR_FMODES];
+	char file[] = "/tmp/bench-file.XXXXXX", extra[128];
+	long minflt = 0;
+	int fd, i, m, nv[NR_FMODES] = { 0 };
+
+	fd = mkstemp(file);
+	if (fd < 0 || ftruncate(fd, file_mib * MIB))
+		die("fault file: %s", strerror(errno));
+	memset(rbuf, 0x5a, READ_BUF);
+	for (i = 0; i < (int)(file_mib * MIB / READ_BUF); i++)
+		if (write(fd, rbuf, READ_BUF) != READ_BUF)
+			die("fault file write: %s", strerror(errno));
+	close(fd);
+
+	for (i = 0; i < reps; i++) {
+		for (m = 0; m < NR_FMODES; m++) {
+			long long l;
+			double ns = run_fault(m, file, anon_mib, file_mib, rounds, &minflt, &l);
+
+			if (ns < 0)
+				continue;
+			v[m][nv[m]++] = ns;
+			if (l > lost[m])
+				lost[m] = l;
+		}
+	}
+	unlink(file);
+
+	printf("\n== Fault-path overhead (%lu rounds of %lu MiB anon + %lu MiB file (tmpfs) "
+	       "pages, %ld minor faults/run) ==\n", rounds, anon_mib, file_mib, minflt);
+	printf("%-15s %12s %12s %12s %8s %10s\n", "mode", "median ms", "min ms", "max ms",
+	       "x bare", "lost(max)");
+	for (m = 0; m < NR_FMODES; m++) {
+		st[m] = stats(v[m], nv[m]);
+		if (!nv[m]) {
+			printf("%-15s   (failed)\n", fmode_name[m]);
+			continue;
+		}
+		printf("%-15s %12.1f %12.1f %12.1f %8.3f %10lld\n", fmode_name[m],
+		       st[m].med / 1e6, st[m].min / 1e6, st[m].max / 1e6,
+		       st[0].med ? st[m].med / st[0].med : 0, lost[m]);
+		snprintf(extra, sizeof(extra), "ratio=%.4f lost=%lld minflt=%ld",
+			 st[0].med ? st[m].med / st[0].med : 0, lost[m], minflt);
+		csv_row("faults", fmode_name[m], anon_mib, st[m], "ns", extra);
+	}
+	if (nv[F_BARE] && nv[F_COUNTERS])
+		printf("target: module counters <= 1.05x bare: %s (%.3fx)\n",
+		       met(st[F_COUNTERS].med <= 1.05 * st[F_BARE].med),
+		       st[F_COUNTERS].med / st[F_BARE].med);
+	if (nv[F_BARE] && nv[F_TRACE])
+		printf("target: ptscope trace <= 1.25x bare: %s (%.3fx)\n",
+		       met(st[F_TRACE].med <= 1.25 * st[F_BARE].med),
+		       st[F_TRACE].med / st[F_BARE].med);
+	if (nv[F_TRACE] && nv[F_BPFTRACE])
+		printf("target: ptscope trace below bpftrace one-liner: %s (%.3fx vs %.3fx)\n",
+		       met(st[F_TRACE].med < st[F_BPFTRACE].med),
+		       st[F_TRACE].med / st[F_BARE].med, st[F_BPFTRACE].med / st[F_BARE].med);
+}
+
+/* 2: sparse vs packed, each walk in a child killed after SPARSE_TIMEOUT s. */
+#define SPARSE_TIMEOUT	120
+
+static int timed_walk(const struct target *t, double *ns, uint64_t *entries)
+{
+	struct pollfd pfd;
+	double msg[2];
+	int p[2], r;
+	pid_t c;
+
+	if (pipe(p))
+		die("pipe: %s", strerror(errno));
+	c = fork();
+	if (c < 0)
+		die("fork: %s", strerror(errno));
+	if (c == 0) {
+		uint64_t e = 0;
+
+		close(p[0]);
+		msg[0] = time_once(M_RECORDS, t, &e);
+		msg[1] = (double)e;
+		if (write(p[1], msg, sizeof(msg)) != sizeof(msg))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	r = poll(&pfd, 1, SPARSE_TIMEOUT * 1000);
+	if (r <= 0 || read(p[0], msg, sizeof(msg)) != sizeof(msg)) {
+		kill(c, SIGKILL);
+		/* A walk that ignores SIGKILL: give up on it after 10 s. */
+		for (r = 0; r < 100 && waitpid(c, NULL, WNOHANG) == 0; r++)
+			usleep(100000);
+		if (r == 100)
+			fprintf(stderr, "bench: sparse walk (pid %d) ignores SIGKILL\n", c);
+		close(p[0]);
+		return -1;
+	}
+	waitpid(c, NULL, 0);
+	close(p[0]);
+	*ns = msg[0];
+	*entries = (uint64_t)msg[1];
+	return 0;
+}
+
+static void sparse_section(void)
+{
+	double v[2][MAX_REPS];
+	struct stat3 sp[2];
+	uint64_t es = 0, ep = 0;
+	char extra[128];
+	int i, n[2] = { 0, 0 }, timedout = 0;
+	struct target ts, tp;
+
+	fprintf(stderr, "bench: sparse: spawning targets\n");
+	ts = spawn_target(SPARSE, 0);
+	tp = spawn_target(PACKED, SPARSE_PAGES * PAGE);
+	fprintf(stderr, "bench: sparse: walking\n");
+	for (i = 0; i < reps && !timedout; i++) {
+		if (!timed_walk(&tp, &v[1][n[1]], &ep))
+			n[1]++;
+		if (!timed_walk(&ts, &v[0][n[0]], &es))
+			n[0]++;
+		else
+			timedout = 1;
+	}
+	stop_target(&ts);
+	stop_target(&tp);
+	sp[0] = stats(v[0], n[0]);
+	sp[1] = stats(v[1], n[1]);
+	printf("\n== Sparse walk: %d pages over 64 TiB vs packed (records) ==\n",
+	       SPARSE_PAGES);
+	printf("%-8s %11s %11s %11s %9s\n", "layout", "median ms", "min ms", "max ms",
+	       "entries");
+	if (n[0])
+		printf("%-8s %11.3f %11.3f %11.3f %9" PRIu64 "\n", "sparse", sp[0].med / 1e6,
+		       sp[0].min / 1e6, sp[0].max / 1e6, es);
+	else
+		printf("%-8s   timed out: one walk took more than %d s (killed)\n", "sparse",
+		       SPARSE_TIMEOUT);
+	printf("%-8s %11.3f %11.3f %11.3f %9" PRIu64 "\n", "packed", sp[1].med / 1e6,
+	       sp[1].min / 1e6, sp[1].max / 1e6, ep);
+	if (!n[0]) {
+		sp[0].med = sp[0].min = sp[0].max = SPARSE_TIMEOUT * 1e9;
+		sp[0].n = 0;
+	}
+	printf("target: sparse <= 2x packed: %s (%s%.2fx)\n",
+	       met(n[0] && sp[0].med <= 2 * sp[1].med), n[0] ? "" : "> ",
+	       sp[0].med / sp[1].med);
+	snprintf(extra, sizeof(extra), "entries=%" PRIu64 " ratio=%.4f%s", es,
+		 sp[0].med / sp[1].med, n[0] ? "" : " timedout");
+	csv_row("sparse", "sparse-64TiB", SPARSE_PAGES, sp[0], "ns", extra);
+	snprintf(extra, sizeof(extra), "entries=%" PRIu64, ep);
+	csv_row("sparse", "packed", SPARSE_PAGES, sp[1], "ns", extra);
+}
+
+/* ---- plot --------------------------------------------------------------- */
+
+static void plot(const struct size_result *r, int n)
+{
+	static const char *const colour[] = { "#1f77b4", "#d62728", "#9467bd",
+					      "#2ca02c", "#ff7f0e" };
+	const int W = 720, H = 440, L = 70, R = 160, T = 40, B = 50;
+	double ymax = 0, x0, x1;
+	char path[512];
+	int i, m;
+	FILE *f;
+
+	if (n < 1)
+		return;
+	for (i = 0; i < n; i++)
+		for (m = 0; m < NR_METHODS; m++)
+			if (r[i].st[m].n && r[i].st[m].max / (r[i].mib * MIB / PAGE) > ymax)
+				ymax = r[i].st[m].max / (r[i].mib * MIB / PAGE);
+	if (ymax <= 0)
+		return;
+	ymax *= 1.1;
+	x0 = __builtin_log2(r[0].mib);
+	x1 = __builtin_log2(r[n - 1].mib);
+	if (x1 <= x0)
+		x1 = x0 + 1;
+	snprintf(path, sizeof(path), "%s/scaling.svg", out_dir);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+		return;
+	}
+#define X(mib) (L + (__builtin_log2(mib) - x0) / (x1 - x0) * (W - L - R))
+#define Y(v) (H - B - (v) / ymax * (H - T - B))
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		"font-family=\"sans-serif\" font-size=\"12\">\n", W, H);
+	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"14\">ptscope: time per entry vs "
+		"resident size (median, min-max bars; TCG guest)</text>\n", L);
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n",
+		L, H - B, W - R, H - B);
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n",
+		L, T, L, H - B);
+	for (i = 0; i <= 5; i++) {
+		double v = ymax * i / 5;
+
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>\n",
+			L - 5, Y(v) + 4, v);
+		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+			L, Y(v), W - R, Y(v));
+	}
+	for (i = 0; i < n; i++)
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%lu MiB</text>\n",
+			X(r[i].mib), H - B + 18, r[i].mib);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">resident 4 KiB pages "
+		"(log scale)</text>\n", (L + W - R) / 2, H - 10);
+	fprintf(f, "<text x=\"15\" y=\"%d\" transform=\"rotate(-90 15 %d)\" "
+		"text-anchor=\"middle\">ns per entry</text>\n", (T + H - B) / 2, (T + H - B) / 2);
+	for (m = 0; m < NR_METHODS; m++) {
+		int first = 1, any = 0;
+
+		for (i = 0; i < n; i++)
+			any |= r[i].st[m].n > 0;
+		if (!any)
+			continue;
+		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+			colour[m]);
+		for (i = 0; i < n; i++) {
+			double pages = r[i].mib * MIB / PAGE;
+
+			if (!r[i].st[m].n)
+				continue;
+			fprintf(f, "%s%.1f,%.1f", first ? "" : " ", X(r[i].mib),
+				Y(r[i].st[m].med / pages));
+			first = 0;
+		}
+		fprintf(f, "\"/>\n");
+		for (i = 0; i < n; i++) {
+			double pages = r[i].mib * MIB / PAGE;
+
+			if (!r[i].st[m].n)
+				continue;
+			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n",
+				X(r[i].mib), Y(r[i].st[m].med / pages), colour[m]);
+			fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+				"stroke=\"%s\"/>\n", X(r[i].mib), Y(r[i].st[m].min / pages),
+				X(r[i].mib), Y(r[i].st[m].max / pages), colour[m]);
+		}
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>"
+			"<text x=\"%d\" y=\"%d\">%s</text>\n", W - R + 15, T + 10 + 20 * m,
+			colour[m], W - R + 35, T + 15 + 20 * m, methods[m].name);
+	}
+	fprintf(f, "</svg>\n");
+#undef X
+#undef Y
+	fclose(f);
+	printf("plot: %s\n", path);
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	unsigned long sizes[MAX_SIZES] = { 64, 128, 256, 512, 1024 };
+	unsigned long dense = 1024, fault_anon = 32, fault_file = 16, fault_rounds = 8;
+	int nsizes = 5, i, m, dense_idx = -1, skip_faults = 0;
+	struct size_result res[MAX_SIZES];
+	char path[512], *tok, *save;
+
+	self_path = argv[0];
+	if (argc > 1 && !strcmp(argv[1], "workload"))
+		return workload(argc, argv);
+	self_path = realpath("/proc/self/exe", NULL);
+	if (!self_path)
+		die("realpath: %s", strerror(errno));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--no-faults")) {
+			skip_faults = 1;
+			continue;
+		}
+		if (!val)
+			die("%s needs a value", a);
+		i++;
+		if (!strcmp(a, "--dense")) {
+			dense = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--reps")) {
+			reps = atoi(val);
+			if (reps < 1 || reps > MAX_REPS)
+				die("--reps: 1..%d", MAX_REPS);
+		} else if (!strcmp(a, "--out")) {
+			out_dir = val;
+		} else if (!strcmp(a, "--cli")) {
+			cli = val;
+		} else if (!strcmp(a, "--fault-mib")) {
+			fault_anon = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--fault-file-mib")) {
+			fault_file = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--fault-rounds")) {
+			fault_rounds = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--sizes")) {
+			char *copy = strdup(val);
+
+			nsizes = 0;
+			for (tok = strtok_r(copy, ",", &save); tok && nsizes < MAX_SIZES;
+			     tok = strtok_r(NULL, ",", &save))
+				sizes[nsizes++] = strtoul(tok, NULL, 0);
+		} else {
+			die("unknown option %s", a);
+		}
+	}
+	rbuf = malloc(READ_BUF);
+	if (!rbuf)
+		die("out of memory");
+	snprintf(path, sizeof(path), "%s/results.csv", out_dir);
+	csv = fopen(path, "w");
+	if (!csv)
+		die("%s: %s", path, strerror(errno));
+	fprintf(csv, "section,name,param,median,min,max,n,unit,extra\n");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	printf("ptscope bench: %d runs per figure, medians with [min-max]; TCG guest: "
+	       "only ratios mean anything\n", reps);
+
+	/* 1 + 3: dense walk at every size (the CLI only at the dense size). */
+	for (i = 0; i < nsizes; i++) {
+		if (sizes[i] == dense)
+			dense_idx = i;
+		measure_size(sizes[i], sizes[i] == dense, &res[i]);
+		fprintf(stderr, "bench: %lu MiB done\n", sizes[i]);
+	}
+	if (dense_idx < 0) {
+		dense_idx = nsizes;
+		measure_size(dense, 1, &res[nsizes]);
+	}
+
+	printf("\n== Dense walk: %lu MiB resident 4 KiB anonymous pages (%lu entries) ==\n",
+	       dense, dense * MIB / PAGE);
+	printf("%-14s %11s %11s %11s %9s %12s\n", "method", "median ms", "min ms", "max ms",
+	       "x pagemap", "entries");
+	for (m = 0; m < NR_METHODS; m++) {
+		const struct stat3 *s = &res[dense_idx].st[m];
+		const struct stat3 *pm = &res[dense_idx].st[M_PAGEMAP];
+
+		printf("%-14s %11.2f %11.2f %11.2f %9.3f %12" PRIu64 "%s\n", methods[m].name,
+		       s->med / 1e6, s->min / 1e6, s->max / 1e6, s->med / pm->med,
+		       res[dense_idx].entries[m], m == M_CLI ? " (to /dev/null)" : "");
+		snprintf(path, sizeof(path), "ratio_to_pagemap=%.4f", s->med / pm->med);
+		csv_row("dense", methods[m].name, dense, *s, "ns", path);
+	}
+	{
+		const struct size_result *d = &res[dense_idx];
+		double rp = d->st[M_RECORDS].med / d->st[M_PAGEMAP].med;
+		double rs = d->st[M_RECORDS].med / d->st[M_SCAN].med;
+
+		printf("target: records <= 0.5x pagemap read: %s (%.3fx)\n", met(rp <= 0.5), rp);
+		printf("target: records not slower than PAGEMAP_SCAN: %s (%.3fx)\n",
+		       met(rs <= 1.0), rs);
+	}
+
+	/* 3: scaling table. */
+	printf("\n== Scaling: ns per entry (median [min-max]) ==\n");
+	printf("%-8s", "MiB");
+	for (m = 0; m < NR_METHODS; m++)
+		if (m != M_CLI)
+			printf(" %22s", methods[m].name);
+	printf("\n");
+	for (i = 0; i < nsizes; i++) {
+		double pages = res[i].mib * MIB / PAGE;
+
+		printf("%-8lu", res[i].mib);
+		for (m = 0; m < NR_METHODS; m++) {
+			char cell[64];
+
+			if (m == M_CLI)
+				continue;
+			snprintf(cell, sizeof(cell), "%.1f [%.1f-%.1f]", res[i].st[m].med / pages,
+				 res[i].st[m].min / pages, res[i].st[m].max / pages);
+			printf(" %22s", cell);
+		}
+		printf("\n");
+	}
+	if (nsizes >= 2) {
+		double lo = 1e300, hi = 0;
+
+		for (i = 0; i < nsizes; i++) {
+			double pe = res[i].st[M_RECORDS].med / (res[i].mib * MIB / PAGE);
+
+			lo = pe < lo ? pe : lo;
+			hi = pe > hi ? pe : hi;
+		}
+		printf("target: flat per-entry cost (records, max/min over sizes <= 1.25): %s "
+		       "(%.3f)\n", met(hi / lo <= 1.25), hi / lo);
+	}
+	plot(res, nsizes);
+
+	/* 4: fault path. */
+	if (!skip_faults)
+		fault_section(fault_anon, fault_file, fault_rounds);
+
+	/* 5: memory. */
+	memory_section(dense, res[dense_idx].cli_rss_kb);
+
+	/* 2: sparse vs packed (last: it may be slow). */
+	sparse_section();
+
+	fclose(csv);
+	printf("\nresults: %s/results.csv\n", out_dir);
+	return 0;
+}
