@@ -16,10 +16,6 @@
  * concurrent_writes_on_one_file has threads writing, reading and tracking
  * through the same open files at once.
  *
- * A sleeping child stays tracked throughout, so the fault hooks are
- * registered once (see race_test.c: switching them patches kernel text,
- * which QEMU TCG sometimes gets wrong).
- *
  * PTSCOPE_FUZZ_INPUTS sets the number of inputs (default 5000; the
  * concurrent test runs a tenth of that per thread); PTSCOPE_FUZZ_SEED the
  * random seed (default: the PID, printed).
@@ -27,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,32 +178,6 @@ static int check_alive(int fd, pid_t self)
 	       h.op == PTSCOPE_OP_WALK ? 0 : -EPROTO;
 }
 
-/* A child that sleeps, tracked for the whole test (hooks stay on). */
-static pid_t anchor_start(void)
-{
-	pid_t c = fork();
-
-	if (c == 0) {
-		pause();
-		_exit(0);
-	}
-	if (c > 0 && pts_faults_ctl("track", c)) {
-		kill(c, SIGKILL);
-		waitpid(c, NULL, 0);
-		return 0;
-	}
-	return c < 0 ? 0 : c;
-}
-
-static void anchor_stop(pid_t c)
-{
-	if (!c)
-		return;
-	pts_faults_ctl("untrack", c);
-	kill(c, SIGKILL);
-	waitpid(c, NULL, 0);
-}
-
 static const char *const files[] = { "records", "walk", "translate", "ptcost",
 				     "faults", "version" };
 #define NFILES		6
@@ -309,7 +278,7 @@ static int one_input(struct fuzz_state *st, int action, int f)
 		}
 		break;
 	}
-	case A_SPLIT: {	/* one valid request over several write()s or a writev() */
+	case A_SPLIT: {	/* one request line over several write()s or a writev() */
 		struct iovec iov[4];
 		size_t cut[5];
 		int k, nv = 2 + rand() % 3;
@@ -400,12 +369,10 @@ TEST(random_requests)
 	int total = fuzz_inputs(), i, a, seed;
 	struct fuzz_state st = { .self = getpid() };
 	long acc = 0, rej = 0;
-	pid_t anchor;
 
 	seed = getenv("PTSCOPE_FUZZ_SEED") ? atoi(getenv("PTSCOPE_FUZZ_SEED")) : st.self;
 	srand(seed);
 	fuzz_open(_metadata, &st);
-	anchor = anchor_start();
 	for (i = 0; i < total; i++) {
 		int f = rand() % NFILES, action, err;
 
@@ -426,7 +393,6 @@ TEST(random_requests)
 	}
 	ASSERT_EQ(0, check_alive(st.fds[0], st.self));
 	pts_faults_ctl("untrack", st.self);
-	anchor_stop(anchor);
 	fuzz_close(&st);
 	for (a = 0; a < A_NR; a++) {
 		acc += st.accepted[a];
@@ -495,11 +461,9 @@ TEST(concurrent_writes_on_one_file)
 	struct conc c[4];
 	pthread_t th[4];
 	long ops = 0;
-	pid_t anchor;
 	int i;
 
 	fuzz_open(_metadata, &st);
-	anchor = anchor_start();
 	for (i = 0; i < 4; i++) {
 		c[i] = (struct conc){ .st = &st, .iterations = fuzz_inputs() / 10,
 				      .seed = st.self + i };
@@ -516,7 +480,6 @@ TEST(concurrent_writes_on_one_file)
 	/* Every shared session still answers correctly. */
 	ASSERT_EQ(0, check_alive(st.fds[0], st.self));
 	pts_faults_ctl("untrack", st.self);
-	anchor_stop(anchor);
 	fuzz_close(&st);
 	TH_LOG("4 threads on one set of open files: %ld operations", ops);
 }

@@ -10,15 +10,8 @@
  * coalescing walkers, translators and ptcost, a fault tracker, and a
  * worker that walks, translates and tracks short-lived processes while
  * they fork and exit, run against it at the same time; so does the BPF
- * fault tracer ("ptscope trace") when the CLI is built and can attach
- * (optional: its failure to start is only logged).
- *
- * The test process itself stays tracked throughout, so the module's fault
- * hooks are registered once, not at every track/untrack: switching them
- * patches kernel text (static keys, kprobes), and under QEMU TCG with
- * several vCPUs that patching alone sometimes kills the guest ("Oops:
- * int3" in exc_page_fault; toggling the kernel's own page_fault_user
- * trace event through tracefs, without ptscope, does the same).
+ * fault tracer ("ptscope trace") on runs of 30 s or more, when the CLI
+ * is built and can attach (optional: its failure to start is only logged).
  *
  * Every complete walk must be consistent (leaves inside the VMA record
  * before them, in order, frames inside the guest's memory) and every
@@ -581,8 +574,6 @@ TEST(walkers_against_a_churning_target)
 	ASSERT_GE(target, 0);
 	if (!target)
 		run_target();
-	/* Hooks on for the whole run (see the top of this file). */
-	ASSERT_EQ(0, pts_faults_ctl("track", getpid()));
 	trace = start_tracer(seconds, trace_why, sizeof(trace_why));
 	usleep(200000);
 	stop = 0;
@@ -598,7 +589,6 @@ TEST(walkers_against_a_churning_target)
 	stop_tracer(_metadata, trace, trace_why);
 	kill(target, SIGKILL);
 	waitpid(target, NULL, 0);
-	EXPECT_EQ(0, pts_faults_ctl("untrack", getpid()));
 	if (old_sleep[0])
 		set_khugepaged(old_sleep, NULL, 0);
 	swapped = swap_was_set_up;

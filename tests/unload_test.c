@@ -179,7 +179,7 @@ static void __attribute__((constructor(KSELFTEST_PRIO_TEST + 1))) unload_timeout
 {
 	const char *env = getenv("PTSCOPE_UNLOAD_CYCLES");
 
-	_unload_cycles_with_readers_object->timeout = 60 + 10 * (env ? atoi(env) : 20);
+	_unload_cycles_with_readers_object->timeout = 100 + 10 * (env ? atoi(env) : 20);
 }
 
 TEST_HARNESS_MAIN
