@@ -52,6 +52,7 @@ struct session {
 	/* output not yet read */
 	char *buf;
 	size_t len, off;
+	struct ptscope_leaf *scratch;	/* a PTE table's leaves (PTRS_PER_PTE) */
 
 	struct ptscope_walk walk;
 	struct ptscope_leaf run;	/* pending coalesced run */
@@ -187,10 +188,15 @@ static void text_vma(struct session *s, const struct ptscope_vma *v)
 	    backing_name(v->backing), v->name[0] ? " " : "", v->name);
 }
 
+static size_t per_leaf(struct session *s)
+{
+	return s->file->binary ? sizeof(struct ptscope_leaf) : LINE_MAX_LEN;
+}
+
 /* Emit a leaf or a run; PTSCOPE_WALK_FULL if it does not fit. */
 static int put_leaf(struct session *s, const struct ptscope_leaf *l)
 {
-	if (room(s) < LINE_MAX_LEN)
+	if (room(s) < per_leaf(s))
 		return PTSCOPE_WALK_FULL;
 	if (s->file->binary)
 		out_rec(s, l, sizeof(*l));
@@ -229,32 +235,6 @@ static bool extends_run(const struct ptscope_leaf *r, const struct ptscope_leaf 
 	return l->swap_offset == r->swap_offset;
 }
 
-static int on_leaf(struct ptscope_walk *w, const struct ptscope_leaf *l)
-{
-	struct session *s = w->priv;
-	int ret;
-
-	if (s->op == PTSCOPE_OP_PTCOST) {
-		s->cost.leaves[l->level]++;
-		if (l->level == PTSCOPE_LVL_PMD && s->vma_deposits &&
-		    (l->flags & PTSCOPE_F_PFN_VALID))
-			s->cost.deposited++;
-		return 0;
-	}
-	if (!(s->reqflags & PTSCOPE_REQ_COALESCE))
-		return put_leaf(s, l);
-	if (s->have_run && extends_run(&s->run, l)) {
-		s->run.count++;
-		return 0;
-	}
-	ret = flush_run(s);
-	if (ret)
-		return ret;
-	s->run = *l;
-	s->have_run = true;
-	return 0;
-}
-
 static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
 {
 	struct session *s = w->priv;
@@ -284,11 +264,6 @@ static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
 	return 0;
 }
 
-static size_t per_leaf(struct session *s)
-{
-	return s->file->binary ? sizeof(struct ptscope_leaf) : LINE_MAX_LEN;
-}
-
 /* Room to go on walking: a PTE table, a VMA and a flushed run. */
 static size_t chunk_need(struct session *s)
 {
@@ -296,12 +271,60 @@ static size_t chunk_need(struct session *s)
 	       LINE_MAX_LEN;
 }
 
-/* Can @n more leaves (and a pending run) go into the buffer now? */
-static bool on_room(struct ptscope_walk *w, unsigned int n)
+/*
+ * Space for @n leaves.  A plain binary walk decodes them straight into
+ * the output buffer; text, coalesced and ptcost walks into the scratch
+ * array, from which on_leaves() formats, merges or counts them.  Room is
+ * checked here, for all @n leaves and a pending run, so on_leaves()
+ * cannot run out of it.
+ */
+static struct ptscope_leaf *on_leaves_get(struct ptscope_walk *w,
+					  unsigned int n)
 {
 	struct session *s = w->priv;
 
-	return s->op == PTSCOPE_OP_PTCOST || room(s) >= (n + 1) * per_leaf(s);
+	if (s->op == PTSCOPE_OP_PTCOST)
+		return s->scratch;
+	if (room(s) < (n + 1) * per_leaf(s))
+		return NULL;
+	if (s->file->binary && !(s->reqflags & PTSCOPE_REQ_COALESCE))
+		return (struct ptscope_leaf *)(s->buf + s->len);
+	return s->scratch;
+}
+
+static void count_cost(struct session *s, const struct ptscope_leaf *l)
+{
+	s->cost.leaves[l->level]++;
+	if (l->level == PTSCOPE_LVL_PMD && s->vma_deposits &&
+	    (l->flags & PTSCOPE_F_PFN_VALID))
+		s->cost.deposited++;
+}
+
+static void on_leaves(struct ptscope_walk *w, struct ptscope_leaf *l,
+		      unsigned int n)
+{
+	struct session *s = w->priv;
+	unsigned int i;
+
+	if ((void *)l == s->buf + s->len) {	/* decoded in place */
+		s->len += n * sizeof(*l);
+		s->totals.leaves += n;
+		s->totals.entries += n;
+		return;
+	}
+	for (i = 0; i < n; i++, l++) {
+		if (s->op == PTSCOPE_OP_PTCOST) {
+			count_cost(s, l);
+		} else if (!(s->reqflags & PTSCOPE_REQ_COALESCE)) {
+			put_leaf(s, l);
+		} else if (s->have_run && extends_run(&s->run, l)) {
+			s->run.count++;
+		} else {
+			flush_run(s);
+			s->run = *l;
+			s->have_run = true;
+		}
+	}
 }
 
 static void on_table(struct ptscope_walk *w, int level, unsigned long pa)
@@ -312,10 +335,10 @@ static void on_table(struct ptscope_walk *w, int level, unsigned long pa)
 }
 
 static const struct ptscope_walk_ops session_walk_ops = {
-	.vma	= on_vma,
-	.leaf	= on_leaf,
-	.table	= on_table,
-	.room	= on_room,
+	.vma		= on_vma,
+	.leaves_get	= on_leaves_get,
+	.leaves		= on_leaves,
+	.table		= on_table,
 };
 
 static void emit_header(struct session *s)
@@ -709,14 +732,22 @@ static int session_open(struct inode *inode, struct file *file)
 	if (!s)
 		return -ENOMEM;
 	s->buf = kvmalloc(SESSION_BUF, GFP_KERNEL);
-	if (!s->buf) {
-		kfree(s);
-		return -ENOMEM;
-	}
+	if (!s->buf)
+		goto err_free;
+	s->scratch = kvmalloc_array(PTRS_PER_PTE, sizeof(*s->scratch),
+				    GFP_KERNEL);
+	if (!s->scratch)
+		goto err_buf;
 	mutex_init(&s->lock);
 	s->file = inode->i_private;
 	file->private_data = s;
 	return nonseekable_open(inode, file);
+
+err_buf:
+	kvfree(s->buf);
+err_free:
+	kfree(s);
+	return -ENOMEM;
 }
 
 static int session_release(struct inode *inode, struct file *file)
@@ -725,6 +756,7 @@ static int session_release(struct inode *inode, struct file *file)
 
 	ptscope_target_put(&s->target);
 	mutex_destroy(&s->lock);
+	kvfree(s->scratch);
 	kvfree(s->buf);
 	kfree(s);
 	return 0;

@@ -137,90 +137,75 @@ static u32 frame_mapcount(struct page *page)
 }
 
 /*
- * What the frame behind a present entry is.  The page is not pinned: the
- * memmap entry of an online frame always exists, and the values read are
- * a snapshot, exactly as pagemap's are.
+ * What the frame behind a present entry is: PTSCOPE_F_* bits, and its map
+ * count in @mapcount.  The page is not pinned: the memmap entry of an
+ * online frame always exists, and the values read are a snapshot, exactly
+ * as pagemap's are.
  */
-static void decode_frame(struct ptscope_leaf *leaf)
+static u64 decode_frame(u64 pfn, u64 flags, u32 *mapcount)
 {
 	struct page *page;
+	u64 f;
 
-	if (is_zero_pfn(leaf->pfn)) {
-		leaf->flags |= PTSCOPE_F_ZERO_PAGE;
-		return;
-	}
-	if (leaf->flags & (PTSCOPE_F_SPECIAL | PTSCOPE_F_DEVMAP))
-		return;
-	page = pfn_to_online_page(leaf->pfn);
+	if (is_zero_pfn(pfn))
+		return PTSCOPE_F_ZERO_PAGE;
+	if (flags & (PTSCOPE_F_SPECIAL | PTSCOPE_F_DEVMAP))
+		return 0;
+	page = pfn_to_online_page(pfn);
 	if (!page)
-		return;
-	leaf->flags |= folio_test_anon(page_folio(page)) ?
-		       PTSCOPE_F_ANON_PAGE : PTSCOPE_F_FILE_PAGE;
-	leaf->mapcount = frame_mapcount(page);
-	if (leaf->mapcount == 1)
-		leaf->flags |= PTSCOPE_F_EXCLUSIVE;
+		return 0;
+	f = folio_test_anon(page_folio(page)) ? PTSCOPE_F_ANON_PAGE :
+						PTSCOPE_F_FILE_PAGE;
+	*mapcount = frame_mapcount(page);
+	if (*mapcount == 1)
+		f |= PTSCOPE_F_EXCLUSIVE;
+	return f;
 }
 
 /* A non-present, non-empty entry: swap, migration, marker... */
-static void decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
+static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
 {
 	swp_entry_t e = pte_to_swp_entry(pte);
+	u64 f = 0;
 
 	if (pte_swp_soft_dirty(pte))
-		leaf->flags |= PTSCOPE_F_SOFT_DIRTY;
+		f |= PTSCOPE_F_SOFT_DIRTY;
 	if (pte_swp_uffd_wp(pte))
-		leaf->flags |= PTSCOPE_F_UFFD_WP;
+		f |= PTSCOPE_F_UFFD_WP;
 	if (pte_swp_exclusive(pte))
-		leaf->flags |= PTSCOPE_F_SWP_EXCLUSIVE;
+		f |= PTSCOPE_F_SWP_EXCLUSIVE;
 
 	if (is_pte_marker_entry(e)) {
-		leaf->flags |= PTSCOPE_F_MARKER;
 		leaf->swap_offset = pte_marker_get(e);
-		return;
+		return f | PTSCOPE_F_MARKER;
 	}
 	if (is_migration_entry(e))
-		leaf->flags |= PTSCOPE_F_MIGRATION;
+		f |= PTSCOPE_F_MIGRATION;
 	else if (is_device_private_entry(e))
-		leaf->flags |= PTSCOPE_F_DEVICE_PRIVATE;
+		f |= PTSCOPE_F_DEVICE_PRIVATE;
 	else if (is_device_exclusive_entry(e))
-		leaf->flags |= PTSCOPE_F_DEVICE_EXCL;
+		f |= PTSCOPE_F_DEVICE_EXCL;
 	else if (is_hwpoison_entry(e))
-		leaf->flags |= PTSCOPE_F_HWPOISON;
+		f |= PTSCOPE_F_HWPOISON;
 
 	if (is_pfn_swap_entry(e)) {
 		leaf->pfn = swp_offset_pfn(e);
-		leaf->flags |= PTSCOPE_F_PFN_VALID;
+		f |= PTSCOPE_F_PFN_VALID;
 	} else if (!non_swap_entry(e)) {
-		leaf->flags |= PTSCOPE_F_SWAP;
+		f |= PTSCOPE_F_SWAP;
 		leaf->swap_type = swp_type(e);
 		leaf->swap_offset = swp_offset(e);
 	}
+	return f;
 }
 
-/*
- * Decode one leaf.  On x86 an entry has the same layout at every level
- * (hugetlb relies on this too), so the software bits are read with the
- * PTE helpers; only the frame number needs the level's own helper.
- */
-static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
-			unsigned long va, struct ptscope_leaf *leaf)
+/* A present entry: hardware and software bits, and the frame number. */
+static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
+			  struct ptscope_leaf *leaf)
 {
-	pte_t pte = __pte(raw);
+	u64 raw = pte_val(pte);
+	u64 f = decode_hw(raw, level) | PTSCOPE_F_PFN_VALID;
 
-	memset(leaf, 0, sizeof(*leaf));
-	leaf->hdr.type = PTSCOPE_REC_LEAF;
-	leaf->hdr.size = sizeof(*leaf);
-	leaf->va = va;
-	leaf->entry = raw;
-	leaf->level = level;
-	leaf->count = 1;
-
-	if (!pte_present(pte)) {
-		decode_nonpresent(pte, leaf);
-		return;
-	}
-
-	leaf->flags = decode_hw(raw, level) | PTSCOPE_F_PFN_VALID;
 	switch (level) {
 	case PTSCOPE_LVL_PUD:
 		leaf->pfn = pud_pfn(__pud(raw));
@@ -233,35 +218,68 @@ static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
 		break;
 	}
 	if (pte_write(pte))
-		leaf->flags |= PTSCOPE_F_WRITE;
+		f |= PTSCOPE_F_WRITE;
 	if (pte_soft_dirty(pte))
-		leaf->flags |= PTSCOPE_F_SOFT_DIRTY;
+		f |= PTSCOPE_F_SOFT_DIRTY;
 	if (pte_uffd_wp(pte))
-		leaf->flags |= PTSCOPE_F_UFFD_WP;
+		f |= PTSCOPE_F_UFFD_WP;
 	if (pte_special(pte))
-		leaf->flags |= PTSCOPE_F_SPECIAL;
+		f |= PTSCOPE_F_SPECIAL;
 	if (pte_devmap(pte))
-		leaf->flags |= PTSCOPE_F_DEVMAP;
+		f |= PTSCOPE_F_DEVMAP;
 	if (pte_protnone(pte)) {
-		leaf->flags |= PTSCOPE_F_PROTNONE;
+		f |= PTSCOPE_F_PROTNONE;
 		if (vma && vma_is_accessible(vma))
-			leaf->flags |= PTSCOPE_F_NUMA_HINT;
+			f |= PTSCOPE_F_NUMA_HINT;
 	}
 #ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
 	leaf->pkey = pte_flags_pkey(pte_flags(pte));
 #endif
-	decode_frame(leaf);
+	return f | decode_frame(leaf->pfn, f, &leaf->mapcount);
 }
 
+/*
+ * Decode one leaf into @leaf, every field written (it may be the output
+ * buffer itself: no memset and no copy per entry).  On x86 an entry has
+ * the same layout at every level (hugetlb relies on this too), so the
+ * software bits are read with the PTE helpers; only the frame number
+ * needs the level's own helper.
+ */
+static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
+			unsigned long va, struct ptscope_leaf *leaf)
+{
+	pte_t pte = __pte(raw);
+
+	leaf->hdr.type = PTSCOPE_REC_LEAF;
+	leaf->hdr.size = sizeof(*leaf);
+	leaf->hdr.reserved = 0;
+	leaf->va = va;
+	leaf->entry = raw;
+	leaf->pfn = 0;
+	leaf->swap_offset = 0;
+	leaf->count = 1;
+	leaf->mapcount = 0;
+	leaf->level = level;
+	leaf->pkey = 0;
+	leaf->swap_type = 0;
+	leaf->reserved = 0;
+	if (pte_present(pte))
+		leaf->flags = decode_present(vma, pte, level, leaf);
+	else
+		leaf->flags = decode_nonpresent(pte, leaf);
+}
+
+/* Report one huge (PMD or PUD) leaf, or a non-present entry there. */
 static int emit_leaf(struct ptscope_walk *w, struct vm_area_struct *vma,
 		     u64 raw, int level, unsigned long va)
 {
-	struct ptscope_leaf leaf;
+	struct ptscope_leaf *leaf = w->ops->leaves_get(w, 1);
 
-	if (!w->ops->leaf)
-		return 0;
-	decode_leaf(vma, raw, level, va, &leaf);
-	return w->ops->leaf(w, &leaf);
+	if (!leaf)
+		return PTSCOPE_WALK_FULL;
+	decode_leaf(vma, raw, level, va, leaf);
+	w->ops->leaves(w, leaf, 1);
+	return 0;
 }
 
 static void note_table(struct ptscope_walk *w, int level, unsigned long pa)
@@ -273,23 +291,28 @@ static void note_table(struct ptscope_walk *w, int level, unsigned long pa)
 		w->ops->table(w, level, pa);
 }
 
+/* Report a PTE table's entries in [addr, end): all of them, or none. */
 static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
 			  pmd_t pmd, unsigned long addr, unsigned long end)
 {
 	pte_t *ptep = pte_offset_kernel(&pmd, addr);
-	int ret;
+	struct ptscope_leaf *leaves;
+	unsigned int n = 0;
 
+	leaves = w->ops->leaves_get(w, (end - addr) >> PAGE_SHIFT);
+	if (!leaves) {
+		w->addr = addr;
+		return PTSCOPE_WALK_FULL;
+	}
+	note_table(w, PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT);
 	for (; addr != end; addr += PAGE_SIZE, ptep++) {
 		pte_t pte = ptep_get(ptep);
 
-		if (pte_none(pte))
-			continue;
-		ret = emit_leaf(w, vma, pte_val(pte), PTSCOPE_LVL_PTE, addr);
-		if (ret) {
-			w->addr = addr;
-			return ret;
-		}
+		if (!pte_none(pte))
+			decode_leaf(vma, pte_val(pte), PTSCOPE_LVL_PTE, addr,
+				    &leaves[n++]);
 	}
+	w->ops->leaves(w, leaves, n);
 	return 0;
 }
 
@@ -313,11 +336,6 @@ static int walk_pmd_range(struct ptscope_walk *w, struct vm_area_struct *vma,
 		} else if (pmd_bad(pmd)) {
 			continue;
 		} else {
-			if (w->ops->room && !w->ops->room(w, PTRS_PER_PTE)) {
-				w->addr = addr;
-				return PTSCOPE_WALK_FULL;
-			}
-			note_table(w, PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT);
 			ret = walk_pte_table(w, vma, pmd, addr, next);
 			if (ret)
 				return ret;

@@ -17,24 +17,33 @@ struct ptscope_walk;
  * @vma:   called once when the walk enters a VMA (again after a resume
  *         only if the VMA changed).  Return 0 to go on, PTSCOPE_WALK_FULL
  *         to stop before this VMA.
- * @leaf:  called for each non-empty leaf entry.  Same return values; on
- *         PTSCOPE_WALK_FULL the walk resumes at this leaf next time.
+ * @leaves_get: space for @n more leaf records, which the walker fills
+ *         in address order; NULL if the caller cannot take @n more leaves
+ *         now: the walk stops before them and resumes there next time.
+ *         Asked before each PTE table (for all of the table's entries in
+ *         the range) and before each huge leaf (@n = 1), so a PTE table is
+ *         always reported whole, within one hold of the locks (a
+ *         consistent picture of each 2 MiB region even if it is collapsed
+ *         into a THP in between).  A binary front end hands out its
+ *         output buffer here, so records are decoded in place.
+ * @leaves: the walker filled the first @n records of that space with the
+ *         non-empty leaf entries found (@n may be 0).  Cannot fail: the
+ *         room was promised by @leaves_get.
  * @table: called once for each page-table page the walk steps into;
  *         @level is the level of the entries the table holds.
- * @room:  asked before a PTE table is walked: can the caller take up to
- *         @n more leaves now?  If not, the walk stops before the table
- *         and resumes there, so a PTE table is always reported whole,
- *         within one hold of the locks (a consistent picture of each
- *         2 MiB region even if it is collapsed into a THP in between).
  *
+ * One call per PTE table rather than per entry keeps indirect calls and
+ * copies out of the per-entry path (Documentation/performance.rst).
  * All callbacks run under mmap_read_lock and rcu_read_lock: they must
- * not sleep.  Any callback may be NULL.
+ * not sleep.  @vma and @table may be NULL.
  */
 struct ptscope_walk_ops {
 	int (*vma)(struct ptscope_walk *w, struct vm_area_struct *vma);
-	int (*leaf)(struct ptscope_walk *w, const struct ptscope_leaf *leaf);
+	struct ptscope_leaf *(*leaves_get)(struct ptscope_walk *w,
+					   unsigned int n);
+	void (*leaves)(struct ptscope_walk *w, struct ptscope_leaf *leaves,
+		       unsigned int n);
 	void (*table)(struct ptscope_walk *w, int level, unsigned long pa);
-	bool (*room)(struct ptscope_walk *w, unsigned int n);
 };
 
 #define PTSCOPE_WALK_FULL	1
