@@ -6,6 +6,7 @@
  * each record is printed as it arrives, so a walk of any size runs in
  * the same memory.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -43,7 +44,7 @@ const struct cli_cmd cli_cmd_walk = {
 
 struct walk_ctx {
 	bool coalesce;
-	json_object *vma_json;		/* current VMA, shared by its leaves */
+	char *vma_json;			/* current VMA, serialised once */
 	uint64_t present_bytes, swap_bytes, huge_bytes;
 };
 
@@ -102,33 +103,46 @@ static void text_leaf(const struct walk_ctx *w, const struct ptscope_leaf *l)
 	printf("%s\n", *c ? col(C_RESET) : "");
 }
 
+/*
+ * One JSON Lines object per leaf, written directly (a json-c object per
+ * leaf, with the VMA object serialised again on every line, cost 100
+ * times the walk itself; Documentation/performance.rst).  Every string
+ * written here comes from fixed tables or is a number; the VMA, whose
+ * name needs escaping, is serialised once per VMA by json-c.
+ */
 static void json_leaf(struct walk_ctx *w, const struct ptscope_leaf *l)
 {
-	json_object *o = json_object_new_object();
-	bool present = l->flags & PTSCOPE_F_PRESENT;
+	uint64_t f = l->flags & ~PTSCOPE_F_PFN_VALID;
+	const char *sep = "";
+	int i;
 
-	jset(o, "va", cli_json_hex(l->va));
-	jset(o, "size", json_object_new_int64(pts_level_size(l->level)));
-	jset(o, "count", json_object_new_int64(l->count));
-	jset(o, "level", json_object_new_string(lvl(l->level)));
-	jset(o, "entry", cli_json_hex(l->entry));
-	jset(o, "pfn", l->flags & PTSCOPE_F_PFN_VALID ?
-	     json_object_new_int64(l->pfn) : NULL);
-	jset(o, "present", json_object_new_boolean(present));
-	jset(o, "flags", cli_json_flags(l->flags & ~PTSCOPE_F_PFN_VALID));
-	if (l->flags & PTSCOPE_F_SWAP) {
-		json_object *s = json_object_new_object();
+	printf("{\"va\":\"0x%llx\",\"size\":%llu,\"count\":%llu,\"level\":\"%s\","
+	       "\"entry\":\"0x%llx\",\"pfn\":", (unsigned long long)l->va,
+	       (unsigned long long)pts_level_size(l->level),
+	       (unsigned long long)l->count, lvl(l->level),
+	       (unsigned long long)l->entry);
+	if (l->flags & PTSCOPE_F_PFN_VALID)
+		printf("%llu", (unsigned long long)l->pfn);
+	else
+		fputs("null", stdout);
+	printf(",\"present\":%s,\"flags\":[",
+	       l->flags & PTSCOPE_F_PRESENT ? "true" : "false");
+	for (i = 0; f; i++, f >>= 1) {
+		const char *name = f & 1 ? pts_flag_name(1ULL << i) : NULL;
 
-		jset(s, "type", json_object_new_int(l->swap_type));
-		jset(s, "offset", json_object_new_int64(l->swap_offset));
-		jset(o, "swap", s);
-	} else {
-		jset(o, "swap", NULL);
+		if (name) {
+			printf("%s\"%s\"", sep, name);
+			sep = ",";
+		}
 	}
-	jset(o, "mapcount", json_object_new_int64(l->mapcount));
-	jset(o, "pkey", json_object_new_int(l->pkey));
-	jset(o, "vma", w->vma_json ? json_object_get(w->vma_json) : NULL);
-	cli_json_print(o, false);
+	fputs("],\"swap\":", stdout);
+	if (l->flags & PTSCOPE_F_SWAP)
+		printf("{\"type\":%u,\"offset\":%llu}", l->swap_type,
+		       (unsigned long long)l->swap_offset);
+	else
+		fputs("null", stdout);
+	printf(",\"mapcount\":%u,\"pkey\":%u,\"vma\":%s}\n", l->mapcount,
+	       l->pkey, w->vma_json ? w->vma_json : "null");
 }
 
 static void count_leaf(struct walk_ctx *w, const struct ptscope_leaf *l)
@@ -213,9 +227,17 @@ int cmd_walk(int argc, char **argv)
 			const struct ptscope_vma *v = (const void *)rec;
 
 			if (cli.json) {
-				if (w.vma_json)
-					json_object_put(w.vma_json);
-				w.vma_json = cli_json_vma(v);
+				json_object *o = cli_json_vma(v);
+
+				free(w.vma_json);
+				w.vma_json = strdup(json_object_to_json_string_ext(o,
+					JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+				json_object_put(o);
+				if (!w.vma_json) {
+					cli_err("out of memory");
+					cli_stream_close(&st);
+					return CLI_ERR;
+				}
 			} else {
 				text_vma(v);
 			}
@@ -229,8 +251,7 @@ int cmd_walk(int argc, char **argv)
 				text_leaf(&w, l);
 		}
 	}
-	if (w.vma_json)
-		json_object_put(w.vma_json);
+	free(w.vma_json);
 	if (ret < 0) {
 		cli_stream_close(&st);
 		return st.rc;
