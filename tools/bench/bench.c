@@ -159,6 +159,16 @@ static void target_child(enum layout lay, size_t bytes, int rep, int go)
 	uint64_t msg[3];
 	char *p;
 	size_t i;
+	int fd;
+
+	/*
+	 * Drop what was inherited, above all the "go" pipes of targets
+	 * spawned before: holding one would keep that target alive after the
+	 * parent closes its end, and stop_target() would wait forever.
+	 */
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != rep && fd != go)
+			close(fd);
 
 	if (lay == SPARSE) {
 		uint64_t stride = (SPARSE_SPAN / SPARSE_PAGES) & ~(PAGE - 1);
@@ -229,7 +239,8 @@ static void stop_target(struct target *t)
 
 /* ---- walk methods --------------------------------------------------------- */
 
-static int open_session(const char *file, const struct target *t)
+static int open_session(const char *file, const struct target *t,
+			const char *more)
 {
 	char path[256], req[128];
 	int fd, n;
@@ -238,17 +249,17 @@ static int open_session(const char *file, const struct target *t)
 	fd = open(path, O_RDWR);
 	if (fd < 0)
 		die("%s: %s", path, strerror(errno));
-	n = snprintf(req, sizeof(req), "pid=%d range=0x%" PRIx64 "-0x%" PRIx64,
-		     t->pid, t->start, t->end);
+	n = snprintf(req, sizeof(req), "pid=%d range=0x%" PRIx64 "-0x%" PRIx64 "%s",
+		     t->pid, t->start, t->end, more);
 	if (write(fd, req, n) != n)
 		die("%s: request: %s", path, strerror(errno));
 	return fd;
 }
 
 /* (a) binary records: leaf entries (sum of counts). */
-static uint64_t m_records(const struct target *t)
+static uint64_t read_records(const struct target *t, const char *more)
 {
-	int fd = open_session("records", t);
+	int fd = open_session("records", t, more);
 	size_t have = 0, off;
 	uint64_t entries = 0;
 	ssize_t n;
@@ -279,10 +290,21 @@ static uint64_t m_records(const struct target *t)
 	return entries;
 }
 
+static uint64_t m_records(const struct target *t)
+{
+	return read_records(t, "");
+}
+
+/* (a') the same, coalesced: runs of equal entries on consecutive frames. */
+static uint64_t m_records_coalesce(const struct target *t)
+{
+	return read_records(t, " coalesce");
+}
+
 /* (b) text walk: leaf lines (they start with two spaces). */
 static uint64_t m_text(const struct target *t)
 {
-	int fd = open_session("walk", t);
+	int fd = open_session("walk", t, "");
 	uint64_t lines = 0;
 	int col = 0, c0 = 0, c1 = 0;
 	ssize_t n, i;
@@ -423,6 +445,7 @@ static const struct method methods[] = {
 	{ "cli-json", m_cli },
 	{ "pagemap", m_pagemap },
 	{ "pagemap-scan", m_scan },
+	{ "records-coalesce", m_records_coalesce },
 };
 
 #define NR_METHODS	(int)(sizeof(methods) / sizeof(methods[0]))
@@ -431,6 +454,7 @@ static const struct method methods[] = {
 #define M_CLI		2
 #define M_PAGEMAP	3
 #define M_SCAN		4
+#define M_RECORDS_CO	5
 
 /* Time METHOD on T, REPS times, interleaved with the others by the caller. */
 static double time_once(int m, const struct target *t, uint64_t *entries)
@@ -528,17 +552,21 @@ static struct memsnap memsnap(void)
 	return s;
 }
 
-static void memory_section(unsigned long mib, long cli_rss_kb)
+static void memory_section(unsigned long mib)
 {
 	struct target t = spawn_target(DENSE, mib * MIB);
 	struct memsnap before, during, after;
+	long cli_rss_kb;
 	int fd[2];
 	char extra[128];
 	struct stat3 st;
 
+	fprintf(stderr, "bench: memory: CLI walk of %lu MiB\n", mib);
+	m_cli(&t);
+	cli_rss_kb = last_cli_maxrss_kb;
 	before = memsnap();
-	fd[0] = open_session("records", &t);
-	fd[1] = open_session("walk", &t);
+	fd[0] = open_session("records", &t, "");
+	fd[1] = open_session("walk", &t, "");
 	if (read(fd[0], rbuf, 4096) < 0 || read(fd[1], rbuf, 4096) < 0)
 		die("memory: read: %s", strerror(errno));
 	during = memsnap();
@@ -891,7 +919,7 @@ static void sparse_section(void)
 static void plot(const struct size_result *r, int n)
 {
 	static const char *const colour[] = { "#1f77b4", "#d62728", "#9467bd",
-					      "#2ca02c", "#ff7f0e" };
+					      "#2ca02c", "#ff7f0e", "#8c564b" };
 	const int W = 720, H = 440, L = 70, R = 160, T = 40, B = 50;
 	double ymax = 0, x0, x1;
 	char path[512];
@@ -986,11 +1014,32 @@ static void plot(const struct size_result *r, int n)
 
 /* ---- main --------------------------------------------------------------- */
 
+enum { SEC_WALK = 1, SEC_FAULTS = 2, SEC_MEMORY = 4, SEC_SPARSE = 8, SEC_ALL = 15 };
+
+/* --sections walk,faults,memory,sparse ("walk" is dense + scaling). */
+static int parse_sections(const char *list)
+{
+	static const char *const names[] = { "walk", "faults", "memory", "sparse" };
+	char *copy = strdup(list), *tok, *save;
+	int sec = 0, i;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < 4 && strcmp(tok, names[i]); i++)
+			;
+		if (i == 4)
+			die("--sections: unknown section '%s' (walk, faults, memory, sparse)", tok);
+		sec |= 1 << i;
+	}
+	free(copy);
+	return sec;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned long sizes[MAX_SIZES] = { 64, 128, 256, 512, 1024 };
+	unsigned long sizes[MAX_SIZES] = { 64, 256, 1024, 2048, 4096 };
 	unsigned long dense = 1024, fault_anon = 32, fault_file = 16, fault_rounds = 8;
-	int nsizes = 5, i, m, dense_idx = -1, skip_faults = 0;
+	unsigned long biggest = 0;
+	int nsizes = 5, i, m, dense_idx = -1, sections = SEC_ALL;
 	struct size_result res[MAX_SIZES];
 	char path[512], *tok, *save;
 
@@ -1004,7 +1053,7 @@ int main(int argc, char **argv)
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--no-faults")) {
-			skip_faults = 1;
+			sections &= ~SEC_FAULTS;
 			continue;
 		}
 		if (!val)
@@ -1026,6 +1075,8 @@ int main(int argc, char **argv)
 			fault_file = strtoul(val, NULL, 0);
 		} else if (!strcmp(a, "--fault-rounds")) {
 			fault_rounds = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--sections")) {
+			sections = parse_sections(val);
 		} else if (!strcmp(a, "--sizes")) {
 			char *copy = strdup(val);
 
@@ -1050,87 +1101,94 @@ int main(int argc, char **argv)
 	printf("ptscope bench: %d runs per figure, medians with [min-max]; TCG guest: "
 	       "only ratios mean anything\n", reps);
 
-	/* 1 + 3: dense walk at every size (the CLI only at the dense size). */
-	for (i = 0; i < nsizes; i++) {
-		if (sizes[i] == dense)
-			dense_idx = i;
-		measure_size(sizes[i], sizes[i] == dense, &res[i]);
-		fprintf(stderr, "bench: %lu MiB done\n", sizes[i]);
-	}
-	if (dense_idx < 0) {
-		dense_idx = nsizes;
-		measure_size(dense, 1, &res[nsizes]);
-	}
-
-	printf("\n== Dense walk: %lu MiB resident 4 KiB anonymous pages (%lu entries) ==\n",
-	       dense, dense * MIB / PAGE);
-	printf("%-14s %11s %11s %11s %9s %12s\n", "method", "median ms", "min ms", "max ms",
-	       "x pagemap", "entries");
-	for (m = 0; m < NR_METHODS; m++) {
-		const struct stat3 *s = &res[dense_idx].st[m];
-		const struct stat3 *pm = &res[dense_idx].st[M_PAGEMAP];
-
-		printf("%-14s %11.2f %11.2f %11.2f %9.3f %12" PRIu64 "%s\n", methods[m].name,
-		       s->med / 1e6, s->min / 1e6, s->max / 1e6, s->med / pm->med,
-		       res[dense_idx].entries[m], m == M_CLI ? " (to /dev/null)" : "");
-		snprintf(path, sizeof(path), "ratio_to_pagemap=%.4f", s->med / pm->med);
-		csv_row("dense", methods[m].name, dense, *s, "ns", path);
-	}
-	{
-		const struct size_result *d = &res[dense_idx];
-		double rp = d->st[M_RECORDS].med / d->st[M_PAGEMAP].med;
-		double rs = d->st[M_RECORDS].med / d->st[M_SCAN].med;
-
-		printf("target: records <= 0.5x pagemap read: %s (%.3fx)\n", met(rp <= 0.5), rp);
-		printf("target: records not slower than PAGEMAP_SCAN: %s (%.3fx)\n",
-		       met(rs <= 1.0), rs);
-	}
-
-	/* 3: scaling table. */
-	printf("\n== Scaling: ns per entry (median [min-max]) ==\n");
-	printf("%-8s", "MiB");
-	for (m = 0; m < NR_METHODS; m++)
-		if (m != M_CLI)
-			printf(" %22s", methods[m].name);
-	printf("\n");
-	for (i = 0; i < nsizes; i++) {
-		double pages = res[i].mib * MIB / PAGE;
-
-		printf("%-8lu", res[i].mib);
-		for (m = 0; m < NR_METHODS; m++) {
-			char cell[64];
-
-			if (m == M_CLI)
-				continue;
-			snprintf(cell, sizeof(cell), "%.1f [%.1f-%.1f]", res[i].st[m].med / pages,
-				 res[i].st[m].min / pages, res[i].st[m].max / pages);
-			printf(" %22s", cell);
-		}
-		printf("\n");
-	}
-	if (nsizes >= 2) {
-		double lo = 1e300, hi = 0;
-
+	for (i = 0; i < nsizes; i++)
+		biggest = sizes[i] > biggest ? sizes[i] : biggest;
+	if (sections & SEC_WALK) {
+		/* 1 + 3: dense walk at every size (the CLI only at the dense size). */
 		for (i = 0; i < nsizes; i++) {
-			double pe = res[i].st[M_RECORDS].med / (res[i].mib * MIB / PAGE);
-
-			lo = pe < lo ? pe : lo;
-			hi = pe > hi ? pe : hi;
+			if (sizes[i] == dense)
+				dense_idx = i;
+			measure_size(sizes[i], sizes[i] == dense, &res[i]);
+			fprintf(stderr, "bench: %lu MiB done\n", sizes[i]);
 		}
-		printf("target: flat per-entry cost (records, max/min over sizes <= 1.25): %s "
-		       "(%.3f)\n", met(hi / lo <= 1.25), hi / lo);
+		if (dense_idx < 0) {
+			dense_idx = nsizes;
+			measure_size(dense, 1, &res[nsizes]);
+		}
+
+		printf("\n== Dense walk: %lu MiB resident 4 KiB anonymous pages (%lu entries) ==\n",
+		       dense, dense * MIB / PAGE);
+		printf("%-14s %11s %11s %11s %9s %12s\n", "method", "median ms", "min ms", "max ms",
+		       "x pagemap", "entries");
+		for (m = 0; m < NR_METHODS; m++) {
+			const struct stat3 *s = &res[dense_idx].st[m];
+			const struct stat3 *pm = &res[dense_idx].st[M_PAGEMAP];
+
+			printf("%-14s %11.2f %11.2f %11.2f %9.3f %12" PRIu64 "%s\n", methods[m].name,
+			       s->med / 1e6, s->min / 1e6, s->max / 1e6, s->med / pm->med,
+			       res[dense_idx].entries[m], m == M_CLI ? " (to /dev/null)" : "");
+			snprintf(path, sizeof(path), "ratio_to_pagemap=%.4f", s->med / pm->med);
+			csv_row("dense", methods[m].name, dense, *s, "ns", path);
+		}
+		{
+			const struct size_result *d = &res[dense_idx];
+			double rp = d->st[M_RECORDS].med / d->st[M_PAGEMAP].med;
+			double rs = d->st[M_RECORDS].med / d->st[M_SCAN].med;
+
+			printf("target: records <= 0.5x pagemap read: %s (%.3fx)\n", met(rp <= 0.5), rp);
+			printf("target: records not slower than PAGEMAP_SCAN: %s (%.3fx)\n",
+			       met(rs <= 1.0), rs);
+		}
+
+		/* 3: scaling table. */
+		printf("\n== Scaling: ns per entry (median [min-max]) ==\n");
+		printf("%-8s", "MiB");
+		for (m = 0; m < NR_METHODS; m++)
+			if (m != M_CLI)
+				printf(" %22s", methods[m].name);
+		printf("\n");
+		for (i = 0; i < nsizes; i++) {
+			double pages = res[i].mib * MIB / PAGE;
+
+			printf("%-8lu", res[i].mib);
+			for (m = 0; m < NR_METHODS; m++) {
+				char cell[64];
+
+				if (m == M_CLI)
+					continue;
+				snprintf(cell, sizeof(cell), "%.1f [%.1f-%.1f]", res[i].st[m].med / pages,
+					 res[i].st[m].min / pages, res[i].st[m].max / pages);
+				printf(" %22s", cell);
+			}
+			printf("\n");
+		}
+		if (nsizes >= 2) {
+			double lo = 1e300, hi = 0;
+
+			for (i = 0; i < nsizes; i++) {
+				double pe = res[i].st[M_RECORDS].med / (res[i].mib * MIB / PAGE);
+
+				lo = pe < lo ? pe : lo;
+				hi = pe > hi ? pe : hi;
+			}
+			printf("target: flat per-entry cost (records, max/min over sizes <= 1.25): %s "
+			       "(%.3f)\n", met(hi / lo <= 1.25), hi / lo);
+		}
+		plot(res, nsizes);
+
 	}
-	plot(res, nsizes);
 
 	/* 4: fault path. */
-	if (!skip_faults)
+	if (sections & SEC_FAULTS)
 		fault_section(fault_anon, fault_file, fault_rounds);
 
-	/* 5: memory. */
-	memory_section(dense, res[dense_idx].cli_rss_kb);
+	/* 5: memory, during a walk of the biggest size. */
+	if (sections & SEC_MEMORY)
+		memory_section(biggest ? biggest : dense);
 
-	/* 2: sparse vs packed (last: it may be slow). */
-	sparse_section();
+	/* 2: sparse vs packed. */
+	if (sections & SEC_SPARSE)
+		sparse_section();
 
 	fclose(csv);
 	printf("\nresults: %s/results.csv\n", out_dir);

@@ -144,6 +144,9 @@ static const char *const walk_names[] = {
  */
 #define FT_MAX_SWAPFILES	22
 
+/* Events waiting in the ring buffer before the BPF side wakes us. */
+#define TRACE_WAKEUP_BYTES	(256 * 1024)
+
 enum attach_hmf { HMF_FENTRY, HMF_KPROBE };
 enum attach_exc { EXC_TP_BTF, EXC_TRACEPOINT, EXC_NONE };
 static const char *const hmf_names[] = { "fentry/fexit", "kprobe/kretprobe" };
@@ -859,6 +862,8 @@ static int try_attach(struct trace *t, enum attach_hmf hmf, enum attach_exc exc)
 		return -errno;
 	s->rodata->targ_tgid = t->pid;
 	s->rodata->self_tgid = getpid();
+	/* Batched wake-ups: the reader polls every 100 ms anyway. */
+	s->rodata->wakeup_bytes = TRACE_WAKEUP_BYTES;
 
 	bpf_program__set_autoload(s->progs.hmf_fentry, hmf == HMF_FENTRY);
 	bpf_program__set_autoload(s->progs.hmf_fexit, hmf == HMF_FENTRY);
