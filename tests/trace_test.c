@@ -351,63 +351,21 @@ struct counters {
 	int found;
 };
 
-static int faults_ctl(const char *verb, pid_t pid)
-{
-	char path[512], line[64];
-	int fd, n, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/faults", pts_dir());
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(line, sizeof(line), "%s pid=%d\n", verb, pid);
-	if (write(fd, line, n) != n)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* The module's counters for PID, from the faults file. */
+/* The module's counters for PID (found = 0 if it is not tracked). */
 static void module_counters(pid_t pid, struct counters *c)
 {
-	char path[512], line[4096];
-	FILE *f;
+	struct pts_faults f;
 
 	memset(c, 0, sizeof(*c));
-	snprintf(path, sizeof(path), "%s/faults", pts_dir());
-	f = fopen(path, "re");
-	if (!f)
+	if (pts_faults_read(pid, &f))
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *tok, *save = NULL;
-
-		if (strncmp(line, "pid=", 4) || atoi(line + 4) != pid)
-			continue;
-		c->found = 1;
-		for (tok = strtok_r(line, " \n", &save); tok;
-		     tok = strtok_r(NULL, " \n", &save)) {
-			char *eq = strchr(tok, '=');
-			long long v;
-
-			if (!eq)
-				continue;
-			*eq++ = '\0';
-			v = atoll(eq);
-			if (!strcmp(tok, "minor"))
-				c->minor = v;
-			else if (!strcmp(tok, "major"))
-				c->major = v;
-			else if (!strcmp(tok, "retry"))
-				c->retry = v;
-			else if (!strcmp(tok, "error"))
-				c->error = v;
-			else if (!strcmp(tok, "faults"))
-				c->faults = v;
-			else if (!strcmp(tok, "missed"))
-				c->missed = v;
-		}
-	}
-	fclose(f);
+	c->found = 1;
+	c->minor = f.count[PTSCOPE_FC_MINOR];
+	c->major = f.count[PTSCOPE_FC_MAJOR];
+	c->retry = f.count[PTSCOPE_FC_RETRY];
+	c->error = f.count[PTSCOPE_FC_ERROR];
+	c->faults = f.count[PTSCOPE_FC_FAULTS];
+	c->missed = f.count[PTSCOPE_FC_MISSED];
 }
 
 /* N pagemap entries of PID from ADDR; 0 or -errno. */
@@ -757,7 +715,7 @@ FIXTURE_SETUP(trace)
 		TH_LOG("trace did not start the workload (see its messages above)");
 	}
 	self->pid = r.addr;
-	ASSERT_EQ(0, faults_ctl("track", self->pid));
+	ASSERT_EQ(0, pts_faults_ctl("track", self->pid));
 	self->tracked = 1;
 }
 
@@ -766,7 +724,7 @@ FIXTURE_TEARDOWN(trace)
 	int i;
 
 	if (self->tracked)
-		faults_ctl("untrack", self->pid);
+		pts_faults_ctl("untrack", self->pid);
 	if (self->pid > 0)
 		kill(self->pid, SIGKILL);
 	if (self->trace > 0) {
