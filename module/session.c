@@ -387,6 +387,9 @@ static void text_xlate(struct session *s, struct ptscope_xlate_level *lv,
 		    level_names[lv[i].level], lv[i].index, lv[i].table_pa,
 		    lv[i].entry_pa, lv[i].entry, lv[i].folded ? " (folded)" : "");
 		out_flags(s, lv[i].flags);
+		if (lv[i].xflags & PTSCOPE_XLATE_PTI_USER)
+			out(s, " (PTI user copy; kernel copy 0x%016llx)",
+			    lv[i].kernel_entry);
 		out(s, "\n");
 	}
 	if (x->vma_end)
@@ -394,6 +397,8 @@ static void text_xlate(struct session *s, struct ptscope_xlate_level *lv,
 	if (x->stop == PTSCOPE_STOP_OK)
 		out(s, "pa 0x%llx (%s leaf, pfn 0x%llx)\n", x->pa,
 		    level_names[x->stop_level], x->leaf.pfn);
+	else if (x->stop == PTSCOPE_STOP_NO_VMA)
+		out(s, "stop no-vma: no VMA covers this address, no table was read\n");
 	else
 		out(s, "stop %s at %s\n", stop_name(x->stop),
 		    level_names[x->stop_level]);
@@ -437,13 +442,28 @@ static void emit_trailer(struct session *s)
 		for (i = 0; i < PTSCOPE_NR_LEVELS; i++)
 			c->entries[i] = c->leaves[i] +
 					(i ? c->tables[i - 1] : 0);
+		/*
+		 * With 4-level paging the P4D level is folded into the PGD:
+		 * the PGD's entries point at PUD tables, and there is no P4D
+		 * table or entry of its own.
+		 */
+		if (ptscope_paging_levels() == 4) {
+			c->entries[PTSCOPE_LVL_PGD] = c->leaves[PTSCOPE_LVL_PGD] +
+						      c->tables[PTSCOPE_LVL_PUD];
+			c->entries[PTSCOPE_LVL_P4D] = 0;
+			c->tables[PTSCOPE_LVL_P4D] = 0;
+		}
 		if (s->file->binary) {
 			out_rec(s, c, sizeof(*c));
 		} else {
 			out(s, "level tables entries leaves\n");
-			for (i = PTSCOPE_NR_LEVELS - 1; i >= 0; i--)
+			for (i = PTSCOPE_NR_LEVELS - 1; i >= 0; i--) {
+				if (i == PTSCOPE_LVL_P4D &&
+				    ptscope_paging_levels() == 4)
+					continue;
 				out(s, "%-5s %6llu %7llu %6llu\n", level_names[i],
 				    c->tables[i], c->entries[i], c->leaves[i]);
+			}
 			out(s, "deposited_pte_tables %llu\n", c->deposited);
 			out(s, "table_bytes_pte_pmd_pud %llu\n",
 			    (c->tables[0] + c->tables[1] + c->tables[2] +

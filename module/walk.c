@@ -2,17 +2,31 @@
 /*
  * ptscope walker core: read-only walk of another process's page tables.
  *
- * Locking, as fs/proc/task_mmu.c does for pagemap:
+ * What is held, and why (Documentation/design.rst has the whole argument):
  *  - the caller pins the mm_struct (mmgrab) for the life of a session;
  *  - every chunk takes mmget_not_zero() (the target may have exited),
  *    then mmap_read_lock_killable(), and walks only inside VMAs found
- *    under that lock, so no upper-level table can be freed under us;
- *  - PTE tables are dereferenced under rcu_read_lock(): since 6.6
- *    khugepaged frees them by RCU without the mmap lock;
- *  - every entry is read once (READ_ONCE) into a local copy, and the
- *    next level is found from that copy, as lockless GUP does;
- *  - a chunk visits at most WALK_BUDGET tables, then drops both locks,
- *    reschedules and checks for a fatal signal.
+ *    under that lock: PGD, P4D, PUD and PMD tables inside a VMA are freed
+ *    only under the mmap write lock (free_pgtables()), except shared
+ *    hugetlb PMD tables, below;
+ *  - a PTE table is read under its own lock (pte_lockptr()), taken after
+ *    rcu_read_lock() and checked with pmd_same() against a fresh read of
+ *    the PMD, as pte_offset_map_lock() does: since 6.6 khugepaged frees
+ *    PTE tables by RCU without the mmap lock;
+ *  - a huge PMD (THP, hugetlb, or a PMD swap/migration entry) is read again
+ *    under pmd_lock(), a PUD leaf under pud_lock(), as
+ *    __pmd_trans_huge_lock() and huge_pte_lock() do: the kernel changes them
+ *    under those locks, through transient states (pmdp_invalidate())
+ *    that are never visible to a reader holding the lock;
+ *  - a hugetlb PMD table that may be shared with other processes is read
+ *    entry by entry with interrupts off, as GUP-fast does: another sharer
+ *    can unshare and free it under the mmap read lock, and the unsharer
+ *    waits for interrupts-off readers (huge_pmd_unshare_flush());
+ *  - entries read without their lock (upper levels) are read once
+ *    (READ_ONCE) into a local copy, and the next level is found from that
+ *    copy;
+ *  - a chunk visits at most WALK_BUDGET PTE tables or huge leaves, then
+ *    drops every lock, reschedules and checks for a fatal signal.
  *
  * Nothing here writes to a page table, a page or a VMA.
  */
@@ -137,13 +151,31 @@ static u32 frame_mapcount(struct page *page)
 }
 
 /*
+ * The huge zero page: huge_zero_pfn and huge_zero_folio are not exported,
+ * so recognise it by what only it can be.  A PMD leaf in an anonymous VMA
+ * maps an anonymous THP, or the huge zero page (do_huge_pmd_anonymous_page()
+ * maps it read-only on a read fault); the huge zero folio is large, not
+ * anonymous and has no mapping (it belongs to no file).  A page-cache THP
+ * has a mapping and never sits in an anonymous VMA.
+ */
+static bool is_huge_zero(struct vm_area_struct *vma, struct folio *folio,
+			 int level, u64 flags)
+{
+	return level == PTSCOPE_LVL_PMD && vma && vma_is_anonymous(vma) &&
+	       !(flags & PTSCOPE_F_WRITE) && folio_test_large(folio) &&
+	       !folio_test_anon(folio) && !READ_ONCE(folio->mapping);
+}
+
+/*
  * What the frame behind a present entry is: PTSCOPE_F_* bits, and its map
  * count in @mapcount.  The page is not pinned: the memmap entry of an
  * online frame always exists, and the values read are a snapshot, exactly
  * as pagemap's are.
  */
-static u64 decode_frame(u64 pfn, u64 flags, u32 *mapcount)
+static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
+			u64 flags, u32 *mapcount)
 {
+	struct folio *folio;
 	struct page *page;
 	u64 f;
 
@@ -154,8 +186,10 @@ static u64 decode_frame(u64 pfn, u64 flags, u32 *mapcount)
 	page = pfn_to_online_page(pfn);
 	if (!page)
 		return 0;
-	f = folio_test_anon(page_folio(page)) ? PTSCOPE_F_ANON_PAGE :
-						PTSCOPE_F_FILE_PAGE;
+	folio = page_folio(page);
+	if (is_huge_zero(vma, folio, level, flags))
+		return PTSCOPE_F_ZERO_PAGE;
+	f = folio_test_anon(folio) ? PTSCOPE_F_ANON_PAGE : PTSCOPE_F_FILE_PAGE;
 	*mapcount = frame_mapcount(page);
 	if (*mapcount == 1)
 		f |= PTSCOPE_F_EXCLUSIVE;
@@ -219,6 +253,9 @@ static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
 	}
 	if (pte_write(pte))
 		f |= PTSCOPE_F_WRITE;
+	/* Dirty or, since 6.6, SavedDirty (moved there by pte_wrprotect()). */
+	if (pte_dirty(pte))
+		f |= PTSCOPE_F_MODIFIED;
 	if (pte_soft_dirty(pte))
 		f |= PTSCOPE_F_SOFT_DIRTY;
 	if (pte_uffd_wp(pte))
@@ -235,7 +272,25 @@ static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
 #ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
 	leaf->pkey = pte_flags_pkey(pte_flags(pte));
 #endif
-	return f | decode_frame(leaf->pfn, f, &leaf->mapcount);
+	return f | decode_frame(vma, leaf->pfn, level, f, &leaf->mapcount);
+}
+
+/*
+ * Is a leaf entry present, as the kernel reads it?  A PTE is present with
+ * PRESENT or PROTNONE (PROT_NONE, NUMA hint).  Above the PTE level the
+ * kernel also counts PSE (pmd_present()): a huge PMD being changed by
+ * pmdp_invalidate() keeps PSE while PRESENT is clear and its frame number
+ * is inverted; swap and migration entries never have PSE.  The walker
+ * reads huge entries under their lock and never sees that state, but a
+ * leaf with PSE is never decoded as a swap entry.
+ */
+static bool leaf_present(u64 raw, int level)
+{
+	u64 bits = _PAGE_PRESENT | _PAGE_PROTNONE;
+
+	if (level != PTSCOPE_LVL_PTE)
+		bits |= _PAGE_PSE;
+	return raw & bits;
 }
 
 /*
@@ -243,7 +298,8 @@ static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
  * buffer itself: no memset and no copy per entry).  On x86 an entry has
  * the same layout at every level (hugetlb relies on this too), so the
  * software bits are read with the PTE helpers; only the frame number
- * needs the level's own helper.
+ * needs the level's own helper (pmd_pfn() and pud_pfn() undo the
+ * inversion of a non-present frame number).
  */
 static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
 			unsigned long va, struct ptscope_leaf *leaf)
@@ -263,23 +319,10 @@ static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
 	leaf->pkey = 0;
 	leaf->swap_type = 0;
 	leaf->reserved = 0;
-	if (pte_present(pte))
+	if (leaf_present(raw, level))
 		leaf->flags = decode_present(vma, pte, level, leaf);
 	else
 		leaf->flags = decode_nonpresent(pte, leaf);
-}
-
-/* Report one huge (PMD or PUD) leaf, or a non-present entry there. */
-static int emit_leaf(struct ptscope_walk *w, struct vm_area_struct *vma,
-		     u64 raw, int level, unsigned long va)
-{
-	struct ptscope_leaf *leaf = w->ops->leaves_get(w, 1);
-
-	if (!leaf)
-		return PTSCOPE_WALK_FULL;
-	decode_leaf(vma, raw, level, va, leaf);
-	w->ops->leaves(w, leaf, 1);
-	return 0;
 }
 
 static void note_table(struct ptscope_walk *w, int level, unsigned long pa)
@@ -305,20 +348,147 @@ static unsigned long zero_run(const void *p, unsigned long n)
 	return q ? (q - (const u8 *)p) / sizeof(u64) : n;
 }
 
-/* Report a PTE table's entries in [addr, end): all of them, or none. */
-static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
-			  pmd_t pmd, unsigned long addr, unsigned long end)
+/*
+ * A hugetlb PMD table that other processes may share: a MAP_SHARED hugetlb
+ * VMA of 2 MiB pages that covers the whole 1 GiB a PMD table maps
+ * (want_pmd_share()).  A sharer can unshare such a table and free it while
+ * we hold only this mm's mmap read lock; the hugetlb VMA lock that keeps
+ * it is not exported.
+ */
+static bool hugetlb_pmd_maybe_shared(struct vm_area_struct *vma,
+				     unsigned long addr)
 {
-	pte_t *ptep = pte_offset_kernel(&pmd, addr);
+	unsigned long base = addr & PUD_MASK;
+
+	return is_vm_hugetlb_page(vma) && (vma->vm_flags & VM_MAYSHARE) &&
+	       vma_kernel_pagesize(vma) == PMD_SIZE &&
+	       base >= vma->vm_start && base + PUD_SIZE <= vma->vm_end;
+}
+
+#ifdef PTSCOPE_HAVE_HUGE_PMD_UNSHARE_FLUSH
+/*
+ * Read one entry of a hugetlb PMD table that may be shared, as GUP-fast
+ * does: with interrupts off, from a fresh read of our own PUD entry.  The
+ * process that unshares the table clears its PUD entry and then, before
+ * the table can be reused or freed, huge_pmd_unshare_flush() waits for
+ * every CPU to take an IPI, which this one does only after we are done.
+ * No lock is taken here: spinning on a page-table lock with interrupts
+ * off could deadlock against a holder waiting for a TLB-flush IPI.
+ * Hugetlb changes a PMD through none (huge_ptep_get_and_clear()), never
+ * through an invalid-but-PSE state, so one READ_ONCE() sees a real entry.
+ */
+static pmd_t shared_pmd_get(pud_t *pudp, unsigned long addr)
+{
+	unsigned long flags;
+	pmd_t pmd = __pmd(0);
+	pud_t pud;
+
+	local_irq_save(flags);
+	pud = READ_ONCE(*pudp);
+	if (pud_present(pud) && !pud_leaf(pud))
+		pmd = READ_ONCE(*pmd_offset(&pud, addr));
+	local_irq_restore(flags);
+	return pmd;
+}
+
+/* Report the entries of a PMD table that may be shared, one at a time. */
+static int walk_shared_pmds(struct ptscope_walk *w, struct vm_area_struct *vma,
+			    pud_t *pudp, unsigned long addr, unsigned long end,
+			    int *budget)
+{
+	unsigned long next;
+
+	do {
+		pmd_t pmd = shared_pmd_get(pudp, addr);
+		struct ptscope_leaf *leaf;
+
+		next = pmd_addr_end(addr, end);
+		if (pmd_none(pmd))
+			continue;
+		leaf = w->ops->leaves_get(w, 1);
+		if (!leaf) {
+			w->addr = addr;
+			return PTSCOPE_WALK_FULL;
+		}
+		decode_leaf(vma, pmd_val(pmd), PTSCOPE_LVL_PMD, addr & PMD_MASK,
+			    leaf);
+		w->ops->leaves(w, leaf, 1);
+		if (--(*budget) <= 0 && next != end) {
+			w->addr = next;
+			return WALK_YIELD;
+		}
+	} while (addr = next, addr != end);
+	return 0;
+}
+#else
+/*
+ * Without huge_pmd_unshare_flush() nothing makes an interrupts-off reader
+ * safe against a table being unshared and freed: refuse, rather than read
+ * memory that may no longer be a page table.
+ */
+static int walk_shared_pmds(struct ptscope_walk *w, struct vm_area_struct *vma,
+			    pud_t *pudp, unsigned long addr, unsigned long end,
+			    int *budget)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+/*
+ * Report a huge PMD entry (a THP or hugetlb leaf, or a PMD swap or
+ * migration entry) read under pmd_lock(), the lock the kernel changes it
+ * under.  -EAGAIN if it is not one any more (split, zapped): read again.
+ */
+static int walk_huge_pmd(struct ptscope_walk *w, struct vm_area_struct *vma,
+			 pmd_t *pmdp, unsigned long addr)
+{
+	struct ptscope_leaf *leaf = w->ops->leaves_get(w, 1);
+	spinlock_t *ptl;	/* the lock the kernel changes the entry under */
+	pmd_t pmd;
+
+	if (!leaf) {
+		w->addr = addr;
+		return PTSCOPE_WALK_FULL;
+	}
+	ptl = pmd_lock(w->mm, pmdp);
+	pmd = READ_ONCE(*pmdp);
+	spin_unlock(ptl);
+	if (pmd_none(pmd) || (pmd_present(pmd) && !pmd_leaf(pmd)))
+		return -EAGAIN;
+	decode_leaf(vma, pmd_val(pmd), PTSCOPE_LVL_PMD, addr & PMD_MASK, leaf);
+	w->ops->leaves(w, leaf, 1);
+	return 0;
+}
+
+/*
+ * Report a PTE table's entries in [addr, end): all of them, read under the
+ * table's lock.  The lock is found from @pmd, our copy of the PMD entry;
+ * rcu_read_lock() (held by the caller) keeps the table and its lock from
+ * being freed, and the PMD entry read again under the lock proves the
+ * table is still this PMD's (pte_offset_map_lock() does the same).
+ * -EAGAIN if it is not: the PMD entry is read again.
+ */
+static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
+			  pmd_t *pmdp, pmd_t pmd, unsigned long addr,
+			  unsigned long end)
+{
 	struct ptscope_leaf *leaves;
 	unsigned int n = 0;
+	spinlock_t *ptl;	/* the lock the kernel changes the entry under */
+	pte_t *ptep;
 
 	leaves = w->ops->leaves_get(w, (end - addr) >> PAGE_SHIFT);
 	if (!leaves) {
 		w->addr = addr;
 		return PTSCOPE_WALK_FULL;
 	}
-	note_table(w, PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT);
+	ptl = pte_lockptr(w->mm, &pmd);
+	spin_lock(ptl);
+	if (!pmd_same(pmd, READ_ONCE(*pmdp))) {
+		spin_unlock(ptl);
+		return -EAGAIN;
+	}
+	ptep = pte_offset_kernel(&pmd, addr);
 	while (addr != end) {
 		pte_t pte = ptep_get(ptep);
 		unsigned long skip;
@@ -334,6 +504,8 @@ static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
 		addr += skip << PAGE_SHIFT;
 		ptep += skip;
 	}
+	spin_unlock(ptl);
+	note_table(w, PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT);
 	w->ops->leaves(w, leaves, n);
 	return 0;
 }
@@ -347,9 +519,11 @@ static int walk_pmd_range(struct ptscope_walk *w, struct vm_area_struct *vma,
 	int ret;
 
 	do {
-		pmd_t pmd = READ_ONCE(*pmdp);
+		pmd_t pmd;
 
 		next = pmd_addr_end(addr, end);
+again:
+		pmd = READ_ONCE(*pmdp);
 		if (pmd_none(pmd)) {
 			/* Jump over the empty entries that follow, if any. */
 			unsigned long left = next == end ? 0 :
@@ -362,25 +536,44 @@ static int walk_pmd_range(struct ptscope_walk *w, struct vm_area_struct *vma,
 			}
 			continue;
 		}
-		if (!pmd_present(pmd) || pmd_leaf(pmd)) {
-			ret = emit_leaf(w, vma, pmd_val(pmd), PTSCOPE_LVL_PMD,
-					addr & PMD_MASK);
-		} else if (pmd_bad(pmd)) {
+		/* pmd_present() is true for a huge PMD being invalidated. */
+		if (!pmd_present(pmd) || pmd_leaf(pmd))
+			ret = walk_huge_pmd(w, vma, pmdp, addr);
+		else if (pmd_bad(pmd))
 			continue;
-		} else {
-			ret = walk_pte_table(w, vma, pmd, addr, next);
-			if (ret)
-				return ret;
-		}
-		if (ret) {
-			w->addr = addr;
+		else
+			ret = walk_pte_table(w, vma, pmdp, pmd, addr, next);
+		if (ret == -EAGAIN)
+			goto again;
+		if (ret)
 			return ret;
-		}
 		if (--(*budget) <= 0 && next != end) {
 			w->addr = next;
 			return WALK_YIELD;
 		}
 	} while (pmdp++, addr = next, addr != end);
+	return 0;
+}
+
+/* A PUD leaf (1 GiB hugetlb page) under pud_lock(), as huge_pte_lock(). */
+static int walk_huge_pud(struct ptscope_walk *w, struct vm_area_struct *vma,
+			 pud_t *pudp, unsigned long addr)
+{
+	struct ptscope_leaf *leaf = w->ops->leaves_get(w, 1);
+	spinlock_t *ptl;	/* the lock the kernel changes the entry under */
+	pud_t pud;
+
+	if (!leaf) {
+		w->addr = addr;
+		return PTSCOPE_WALK_FULL;
+	}
+	ptl = pud_lock(w->mm, pudp);
+	pud = READ_ONCE(*pudp);
+	spin_unlock(ptl);
+	if (pud_none(pud) || (pud_present(pud) && !pud_leaf(pud)))
+		return -EAGAIN;
+	decode_leaf(vma, pud_val(pud), PTSCOPE_LVL_PUD, addr & PUD_MASK, leaf);
+	w->ops->leaves(w, leaf, 1);
 	return 0;
 }
 
@@ -393,18 +586,19 @@ static int walk_pud_range(struct ptscope_walk *w, struct vm_area_struct *vma,
 	int ret;
 
 	do {
-		pud_t pud = READ_ONCE(*pudp);
+		pud_t pud;
 
 		next = pud_addr_end(addr, end);
+again:
+		pud = READ_ONCE(*pudp);
 		if (pud_none(pud))
 			continue;
 		if (!pud_present(pud) || pud_leaf(pud)) {
-			ret = emit_leaf(w, vma, pud_val(pud), PTSCOPE_LVL_PUD,
-					addr & PUD_MASK);
-			if (ret) {
-				w->addr = addr;
+			ret = walk_huge_pud(w, vma, pudp, addr);
+			if (ret == -EAGAIN)
+				goto again;
+			if (ret)
 				return ret;
-			}
 			if (--(*budget) <= 0 && next != end) {
 				w->addr = next;
 				return WALK_YIELD;
@@ -414,7 +608,10 @@ static int walk_pud_range(struct ptscope_walk *w, struct vm_area_struct *vma,
 		if (pud_bad(pud))
 			continue;
 		note_table(w, PTSCOPE_LVL_PMD, pud_pfn(pud) << PAGE_SHIFT);
-		ret = walk_pmd_range(w, vma, pud, addr, next, budget);
+		if (hugetlb_pmd_maybe_shared(vma, addr))
+			ret = walk_shared_pmds(w, vma, pudp, addr, next, budget);
+		else
+			ret = walk_pmd_range(w, vma, pud, addr, next, budget);
 		if (ret)
 			return ret;
 		if (*budget <= 0 && next != end) {
@@ -557,10 +754,18 @@ out_put:
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * One step of a translation.  Hardware bit names are given only to a
+ * present entry: in a non-present one the same bits hold a swap type and
+ * offset, a marker or the inverted frame of a PROT_NONE entry.
+ */
 static int xlate_step(struct ptscope_xlate_level *lv, int level,
 		      unsigned long table_pa, unsigned int index, u64 entry,
 		      bool folded)
 {
+	bool leaf = level != PTSCOPE_LVL_PGD && level != PTSCOPE_LVL_P4D &&
+		    (level == PTSCOPE_LVL_PTE || (entry & _PAGE_PSE));
+
 	memset(lv, 0, sizeof(*lv));
 	lv->hdr.type = PTSCOPE_REC_LEVEL;
 	lv->hdr.size = sizeof(*lv);
@@ -569,7 +774,8 @@ static int xlate_step(struct ptscope_xlate_level *lv, int level,
 	lv->table_pa = table_pa;
 	lv->entry_pa = table_pa + index * sizeof(u64);
 	lv->entry = entry;
-	lv->flags = decode_hw(entry, level);
+	if (leaf ? leaf_present(entry, level) : (entry & _PAGE_PRESENT))
+		lv->flags = decode_hw(entry, level);
 	lv->folded = folded;
 	return 1;
 }
@@ -591,7 +797,7 @@ static void xlate_leaf(struct vm_area_struct *vma, struct ptscope_xlate *out,
 	decode_leaf(vma, raw, level, va & ~(size - 1), leaf);
 	f = leaf->flags;
 	out->stop_level = level;
-	if (pte_present(__pte(raw))) {
+	if (leaf_present(raw, level)) {
 		out->stop = PTSCOPE_STOP_OK;
 		out->pa = ((u64)leaf->pfn << PAGE_SHIFT) | (va & (size - 1));
 	} else if (f & PTSCOPE_F_SWAP) {
@@ -609,25 +815,67 @@ static void xlate_leaf(struct vm_area_struct *vma, struct ptscope_xlate *out,
 	}
 }
 
-static void xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
-		       unsigned long va, struct ptscope_xlate_level *lv,
-		       int *n, struct ptscope_xlate *out)
+/*
+ * The top-level step.  With page-table isolation the CPU runs user mode on
+ * the user copy of the PGD (the page after mm->pgd); report that one, and
+ * the kernel copy beside it.  Both point to the same lower tables.
+ */
+static pgd_t xlate_pgd(struct mm_struct *mm, unsigned long va,
+		       struct ptscope_xlate_level *lv)
 {
-	bool l5 = pgtable_l5_enabled();
 	pgd_t *pgdp = pgd_offset(mm, va);
 	pgd_t pgd = READ_ONCE(*pgdp);
+
+	xlate_step(lv, PTSCOPE_LVL_PGD, __pa(mm->pgd), pgd_index(va),
+		   pgd_val(pgd), false);
+#ifdef PTSCOPE_HAVE_PTI_USER_PGD
+	if (boot_cpu_has(X86_FEATURE_PTI)) {
+		pgd_t upgd = READ_ONCE(*kernel_to_user_pgdp(pgdp));
+
+		lv->kernel_entry = pgd_val(pgd);
+		lv->xflags |= PTSCOPE_XLATE_PTI_USER;
+		lv->entry = pgd_val(upgd);
+		lv->table_pa = __pa(mm->pgd) + PAGE_SIZE;
+		lv->entry_pa = lv->table_pa + lv->index * sizeof(u64);
+		lv->flags = lv->entry & _PAGE_PRESENT ?
+			    decode_hw(lv->entry, PTSCOPE_LVL_PGD) : 0;
+		pgd = upgd;
+	}
+#endif
+	return pgd;
+}
+
+/*
+ * Walk one address down to its leaf, reading each level the way the walk
+ * does: huge entries under their lock, a PTE under its table's lock with
+ * the PMD re-checked, a possibly shared hugetlb PMD with interrupts off.
+ * Return: -EAGAIN if a table changed under us (start again), else 0.
+ */
+static int xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
+		      unsigned long va, struct ptscope_xlate_level *lv,
+		      int *n, struct ptscope_xlate *out)
+{
+	bool l5 = pgtable_l5_enabled();
+	pud_t *pudp;
+	pmd_t *pmdp;
+	spinlock_t *ptl;	/* the lock the kernel changes the entry under */
+	pgd_t pgd;
 	p4d_t p4d;
 	pud_t pud;
 	pmd_t pmd;
 	pte_t pte;
 
-	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PGD, __pa(mm->pgd),
-			 pgd_index(va), pgd_val(pgd), false);
+	*n = 0;
+	pgd = xlate_pgd(mm, va, &lv[(*n)++]);
 	if (l5) {
-		if (pgd_none(pgd))
-			return xlate_stop(out, PTSCOPE_LVL_PGD, PTSCOPE_STOP_EMPTY);
-		if (pgd_bad(pgd))
-			return xlate_stop(out, PTSCOPE_LVL_PGD, PTSCOPE_STOP_BAD);
+		if (pgd_none(pgd)) {
+			xlate_stop(out, PTSCOPE_LVL_PGD, PTSCOPE_STOP_EMPTY);
+			return 0;
+		}
+		if (pgd_bad(pgd)) {
+			xlate_stop(out, PTSCOPE_LVL_PGD, PTSCOPE_STOP_BAD);
+			return 0;
+		}
 		p4d = READ_ONCE(*p4d_offset(&pgd, va));
 		*n += xlate_step(&lv[*n], PTSCOPE_LVL_P4D,
 				 pgd_pfn(pgd) << PAGE_SHIFT, p4d_index(va),
@@ -635,41 +883,92 @@ static void xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 	} else {
 		/* Folded: the PGD entry is the P4D entry. */
 		p4d = READ_ONCE(*p4d_offset(&pgd, va));
-		*n += xlate_step(&lv[*n], PTSCOPE_LVL_P4D, __pa(mm->pgd),
+		*n += xlate_step(&lv[*n], PTSCOPE_LVL_P4D, lv[0].table_pa,
 				 pgd_index(va), p4d_val(p4d), true);
+		lv[*n - 1].flags = lv[0].flags;
 	}
-	if (p4d_none(p4d))
-		return xlate_stop(out, l5 ? PTSCOPE_LVL_P4D : PTSCOPE_LVL_PGD,
-				  PTSCOPE_STOP_EMPTY);
-	if (p4d_bad(p4d))
-		return xlate_stop(out, PTSCOPE_LVL_P4D, PTSCOPE_STOP_BAD);
+	if (p4d_none(p4d)) {
+		xlate_stop(out, l5 ? PTSCOPE_LVL_P4D : PTSCOPE_LVL_PGD,
+			   PTSCOPE_STOP_EMPTY);
+		return 0;
+	}
+	if (p4d_bad(p4d)) {
+		xlate_stop(out, PTSCOPE_LVL_P4D, PTSCOPE_STOP_BAD);
+		return 0;
+	}
 
-	pud = READ_ONCE(*pud_offset(&p4d, va));
+	pudp = pud_offset(&p4d, va);
+	pud = READ_ONCE(*pudp);
+	if (!pud_none(pud) && (!pud_present(pud) || pud_leaf(pud))) {
+		ptl = pud_lock(mm, pudp);
+		pud = READ_ONCE(*pudp);
+		spin_unlock(ptl);
+		if (pud_present(pud) && !pud_leaf(pud))
+			return -EAGAIN;
+	}
 	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PUD, p4d_pfn(p4d) << PAGE_SHIFT,
 			 pud_index(va), pud_val(pud), false);
-	if (pud_none(pud))
-		return xlate_stop(out, PTSCOPE_LVL_PUD, PTSCOPE_STOP_EMPTY);
-	if (!pud_present(pud) || pud_leaf(pud))
-		return xlate_leaf(vma, out, pud_val(pud), PTSCOPE_LVL_PUD, va);
-	if (pud_bad(pud))
-		return xlate_stop(out, PTSCOPE_LVL_PUD, PTSCOPE_STOP_BAD);
+	if (pud_none(pud)) {
+		xlate_stop(out, PTSCOPE_LVL_PUD, PTSCOPE_STOP_EMPTY);
+		return 0;
+	}
+	if (!pud_present(pud) || pud_leaf(pud)) {
+		xlate_leaf(vma, out, pud_val(pud), PTSCOPE_LVL_PUD, va);
+		return 0;
+	}
+	if (pud_bad(pud)) {
+		xlate_stop(out, PTSCOPE_LVL_PUD, PTSCOPE_STOP_BAD);
+		return 0;
+	}
 
-	pmd = READ_ONCE(*pmd_offset(&pud, va));
+	pmdp = pmd_offset(&pud, va);
+	if (hugetlb_pmd_maybe_shared(vma, va)) {
+#ifdef PTSCOPE_HAVE_HUGE_PMD_UNSHARE_FLUSH
+		pmd = shared_pmd_get(pudp, va);
+#else
+		return -EOPNOTSUPP;
+#endif
+	} else {
+		pmd = READ_ONCE(*pmdp);
+		if (!pmd_none(pmd) && (!pmd_present(pmd) || pmd_leaf(pmd))) {
+			ptl = pmd_lock(mm, pmdp);
+			pmd = READ_ONCE(*pmdp);
+			spin_unlock(ptl);
+			if (pmd_present(pmd) && !pmd_leaf(pmd))
+				return -EAGAIN;
+		}
+	}
 	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PMD, pud_pfn(pud) << PAGE_SHIFT,
 			 pmd_index(va), pmd_val(pmd), false);
-	if (pmd_none(pmd))
-		return xlate_stop(out, PTSCOPE_LVL_PMD, PTSCOPE_STOP_EMPTY);
-	if (!pmd_present(pmd) || pmd_leaf(pmd))
-		return xlate_leaf(vma, out, pmd_val(pmd), PTSCOPE_LVL_PMD, va);
-	if (pmd_bad(pmd))
-		return xlate_stop(out, PTSCOPE_LVL_PMD, PTSCOPE_STOP_BAD);
+	if (pmd_none(pmd)) {
+		xlate_stop(out, PTSCOPE_LVL_PMD, PTSCOPE_STOP_EMPTY);
+		return 0;
+	}
+	if (!pmd_present(pmd) || pmd_leaf(pmd)) {
+		xlate_leaf(vma, out, pmd_val(pmd), PTSCOPE_LVL_PMD, va);
+		return 0;
+	}
+	if (pmd_bad(pmd)) {
+		xlate_stop(out, PTSCOPE_LVL_PMD, PTSCOPE_STOP_BAD);
+		return 0;
+	}
 
+	ptl = pte_lockptr(mm, &pmd);
+	spin_lock(ptl);
+	if (!pmd_same(pmd, READ_ONCE(*pmdp))) {
+		spin_unlock(ptl);
+		return -EAGAIN;
+	}
 	pte = ptep_get(pte_offset_kernel(&pmd, va));
+	spin_unlock(ptl);
 	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT,
 			 pte_index(va), pte_val(pte), false);
-	if (pte_none(pte))
-		return xlate_stop(out, PTSCOPE_LVL_PTE, PTSCOPE_STOP_EMPTY);
+	if (pte_none(pte)) {
+		xlate_stop(out, PTSCOPE_LVL_PTE, PTSCOPE_STOP_EMPTY);
+		return 0;
+	}
 	xlate_leaf(vma, out, pte_val(pte), PTSCOPE_LVL_PTE, va);
+	return 0;
 }
 
 /**
@@ -680,9 +979,13 @@ static void xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
  * @nr_levels: number of steps filled in
  * @out:       outcome: physical address, or where and why the walk stopped
  *
+ * Outside every VMA no table is read (there the tables may be freed under
+ * the mmap read lock): the outcome is PTSCOPE_STOP_NO_VMA with no step.
+ *
  * Context: process context; takes and drops the mmap lock.
  * Return: 0 (the outcome is in @out), -ESRCH if the target has exited,
- * -EINTR on a fatal signal.
+ * -EINTR on a fatal signal, -EOPNOTSUPP for a shared hugetlb table on a
+ * kernel that gives no safe way to read it.
  */
 int ptscope_translate(struct mm_struct *mm, unsigned long va,
 		      struct ptscope_xlate_level *levels, int *nr_levels,
@@ -704,14 +1007,17 @@ int ptscope_translate(struct mm_struct *mm, unsigned long va,
 		goto out_put;
 	vma = find_vma(mm, va);
 	if (!vma || va < vma->vm_start) {
-		/* Tables outside VMAs may be freed under a read lock. */
 		xlate_stop(out, PTSCOPE_LVL_PGD, PTSCOPE_STOP_NO_VMA);
 	} else {
 		out->vma_start = vma->vm_start;
 		out->vma_end = vma->vm_end;
 		rcu_read_lock();
-		xlate_walk(mm, vma, va, levels, nr_levels, out);
+		do {
+			ret = xlate_walk(mm, vma, va, levels, nr_levels, out);
+		} while (ret == -EAGAIN);
 		rcu_read_unlock();
+		if (ret)
+			*nr_levels = 0;
 	}
 	mmap_read_unlock(mm);
 out_put:

@@ -769,6 +769,8 @@ TEST_F_TIMEOUT(cli, translate_json_matches_pagemap, 120)
 		if (va == 0x1000) {
 			EXPECT_STREQ("no-vma", jstr(o, "stop"));
 			EXPECT_EQ(0, nl);
+			/* no table was read: there is no level to stop at */
+			EXPECT_TRUE(json_object_is_type(jget(o, "stop_level"), json_type_null));
 		}
 		json_object_put(o);
 		run_free(&r);
@@ -794,6 +796,16 @@ TEST_F(cli, translate_text_is_textbook)
 	run_cli(&r, "translate", self->t.pidstr, vastr);
 	ASSERT_EQ(0, r.status);
 	EXPECT_NE(NULL, strstr(r.out, "=> stopped at pte: "));
+	run_free(&r);
+
+	/*
+	 * Outside every VMA no table is read: say so, and do not claim the
+	 * walk stopped at a level (the pgd entry there may well be present).
+	 */
+	run_cli(&r, "translate", self->t.pidstr, "0x1000");
+	ASSERT_EQ(0, r.status);
+	EXPECT_EQ(NULL, strstr(r.out, "stopped at")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, "no table was read")) TH_LOG("%s", r.out);
 	run_free(&r);
 }
 

@@ -663,6 +663,13 @@ uint64_t ptw_expected_pagemap(const struct ptw_page *p,
 		exp |= PML_PRESENT | p->pfn;
 		if (p->flags & PTSCOPE_F_FILE_PAGE)
 			exp |= PML_FILE;
+		/*
+		 * pagemap_pmd_range() sets PM_FILE for any page that is not
+		 * anonymous, the huge zero page included (for the small zero
+		 * page vm_normal_page() gives no page and no PM_FILE).
+		 */
+		if ((p->flags & PTSCOPE_F_ZERO_PAGE) && p->level == PTSCOPE_LVL_PMD)
+			exp |= PML_FILE;
 		if (p->flags & PTSCOPE_F_EXCLUSIVE)
 			exp |= PML_EXCLUSIVE;
 		/* pagemap_hugetlb_range() looks at the VMA's soft-dirty only. */
@@ -912,8 +919,32 @@ int ptw_check_xlate(const struct ptw_xlate *x, pid_t pid, unsigned long va,
 		if (!!l->folded != (levels == 4 && l->level == PTSCOPE_LVL_P4D))
 			FAIL("translate 0x%lx: %s folded=%u with %d-level paging", va,
 			     pts_level_name(l->level), l->folded, levels);
+		/*
+		 * With page-table isolation the CPU walks the user copy of the
+		 * top level (the page after the kernel copy) in user mode: the
+		 * step reports that one, and the kernel copy beside it, which
+		 * differs at most in NX.  No other step has two copies.
+		 */
+		if (i == 0 && x->hdr.user_pgd_pa) {
+			if (!(l->xflags & PTSCOPE_XLATE_PTI_USER))
+				FAIL("translate 0x%lx: PTI is on but the pgd step is not the user copy",
+				     va);
+			if ((l->entry | (1ULL << 63)) != (l->kernel_entry | (1ULL << 63)))
+				FAIL("translate 0x%lx: PTI user pgd entry 0x%llx, kernel copy 0x%llx",
+				     va, (unsigned long long)l->entry,
+				     (unsigned long long)l->kernel_entry);
+		} else if (l->xflags & PTSCOPE_XLATE_PTI_USER) {
+			FAIL("translate 0x%lx: %s step claims a PTI user copy", va,
+			     pts_level_name(l->level));
+		}
+		/* Hardware bit names only for what the MMU reads as present. */
+		if (!(l->entry & 1) && !(l->entry & (1ULL << 8)) &&
+		    !(l->level != PTSCOPE_LVL_PTE && (l->entry & (1ULL << 7))) && l->flags)
+			FAIL("translate 0x%lx: non-present %s entry 0x%llx decoded as %s", va,
+			     pts_level_name(l->level), (unsigned long long)l->entry,
+			     pts_flags_str(l->flags, (char[256]){ 0 }, 256));
 		if (i == 0)
-			table = x->hdr.pgd_pa;
+			table = x->hdr.user_pgd_pa ? x->hdr.user_pgd_pa : x->hdr.pgd_pa;
 		else if (l->folded)
 			table = x->lv[i - 1].table_pa;
 		else

@@ -3,7 +3,8 @@
  * Race the module against a target that changes its address space as
  * fast as it can, from two threads: fork/exit (COW), mmap/munmap, mremap
  * (growing, and moving to an address that is not 2 MiB aligned, which
- * splits huge PMDs), mprotect, MADV_DONTNEED, MADV_PAGEOUT (to zram swap,
+ * splits huge PMDs), mprotect, MADV_DONTNEED, MADV_COLD, MADV_FREE,
+ * MADV_PAGEOUT (to zram swap,
  * set up here when no swap is active and removed afterwards), THP
  * collapse (khugepaged scanning without sleeping, and MADV_COLLAPSE) and
  * split (partial MADV_DONTNEED, and debugfs split_huge_pages).  Walkers,
@@ -40,6 +41,9 @@
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
 #endif
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -114,7 +118,7 @@ static void *churn(void *arg)
 	unsigned int seed = getpid() + (unsigned long)arg;
 
 	for (;;) {
-		int i = rand_r(&seed) % SLOTS, op = rand_r(&seed) % 12;
+		int i = rand_r(&seed) % SLOTS, op = rand_r(&seed) % 14;
 		size_t l = (1 + rand_r(&seed) % 4) * 2 * MB;
 		char *p;
 
@@ -171,6 +175,12 @@ static void *churn(void *arg)
 			break;
 		case 9:
 			slot[i] = move_unaligned(slot[i], len[i]);
+			break;
+		case 10:	/* pmdp_invalidate() on each THP, mmap read lock only */
+			madvise(slot[i], len[i], MADV_COLD);
+			break;
+		case 11:	/* the same, and the pages may go */
+			madvise(slot[i], len[i], MADV_FREE);
 			break;
 		default:
 			memset(slot[i], op, len[i]);
@@ -276,7 +286,10 @@ static const char *const kind_names[NWORKERS] = {
 	"track cycles", "walks of exiting processes",
 };
 
-/* Structure, and no frame beyond the last RAM frame. */
+/*
+ * Structure, no swap entry above the PTE level, and no frame beyond the
+ * last RAM frame.
+ */
 static void check_walk(struct worker *w, pid_t pid, int ret, struct ptw_walk *walk,
 		       int exiting)
 {
@@ -299,9 +312,21 @@ static void check_walk(struct worker *w, pid_t pid, int ret, struct ptw_walk *wa
 
 		if (l->flags & PTSCOPE_F_SWAP)
 			w->swap_leaves++;
+		/*
+		 * Linux has no swap entry above the PTE level (a PMD can be a
+		 * migration entry, never a swap entry): one there is a huge
+		 * PMD misread, e.g. while pmdp_invalidate() changes it.
+		 */
+		if ((l->flags & PTSCOPE_F_SWAP) && l->level > 0) {
+			snprintf(w->why, sizeof(w->why),
+				 "swap entry at level %u: 0x%016llx at 0x%llx",
+				 l->level, (unsigned long long)l->entry,
+				 (unsigned long long)l->va);
+			w->failures++;
+		}
 		if (l->level > 0 && (l->flags & PTSCOPE_F_PRESENT))
 			w->huge_leaves++;
-		if ((l->flags & PTSCOPE_F_PRESENT) && l->pfn > max_pfn) {
+		if ((l->flags & PTSCOPE_F_PFN_VALID) && l->pfn > max_pfn) {
 			snprintf(w->why, sizeof(w->why),
 				 "pfn 0x%llx beyond the last RAM frame 0x%llx",
 				 (unsigned long long)l->pfn,

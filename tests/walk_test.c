@@ -857,9 +857,13 @@ static void check_pages(struct __test_metadata *_metadata, const struct ptw_walk
 			EXPECT_TRUE(kf & (1ULL << KPF_THP))
 				TH_LOG("kpageflags 0x%llx: not a THP", (unsigned long long)kf);
 		} else if (kind == K_HUGE_ZERO) {
+			/* kpageflags says it is the (huge) zero page: so must we. */
 			EXPECT_TRUE(kf & (1ULL << KPF_ZERO_PAGE));
-			if (!(l->flags & PTSCOPE_F_ZERO_PAGE))
-				TH_LOG("note: the huge zero page is not flagged zero-page");
+			EXPECT_TRUE(l->flags & PTSCOPE_F_ZERO_PAGE)
+				TH_LOG("the huge zero page at pfn 0x%llx is not flagged zero-page",
+				       (unsigned long long)l->pfn);
+			EXPECT_FALSE(l->flags & (PTSCOPE_F_FILE_PAGE | PTSCOPE_F_ANON_PAGE |
+						 PTSCOPE_F_EXCLUSIVE | PTSCOPE_F_WRITE));
 		} else {
 			EXPECT_TRUE(kf & (1ULL << KPF_HUGE))
 				TH_LOG("kpageflags 0x%llx: not hugetlb", (unsigned long long)kf);
@@ -1139,12 +1143,68 @@ TEST(whole_process)
 	pml_child_stop(&c);
 }
 
+/* ---- page-table isolation --------------------------------------------- */
+
+/* Is PTI on in this boot?  The kernel lists the "pti" CPU flag then. */
+static bool pti_enabled(void)
+{
+	char line[4096];
+	bool on = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	while (!on && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5))
+			on = strstr(line, " pti ") || strstr(line, " pti\n");
+	fclose(f);
+	return on;
+}
+
+/*
+ * With PTI the CPU runs user code on the user copy of the top level; the
+ * kernel copy marks user entries NX so that the kernel never executes
+ * user code.  translate shows the user copy, the kernel copy beside it,
+ * and ptw_check_xlate() follows the chain from the user copy's address.
+ */
+TEST(pti_translate_shows_user_copy)
+{
+	static const char code[] = { 0xc3 };	/* an executable page: ret */
+	struct ptw_xlate x;
+	char why[256] = "";
+	char *p;
+
+	if (access(PTSCOPE_DEBUGFS_DIR "/records", F_OK))
+		SKIP(return, "ptscope module not loaded");
+	if (!pti_enabled())
+		SKIP(return, "no page-table isolation in this boot (pti=on is set in one make check run)");
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memcpy(p, code, sizeof(code));
+	ASSERT_EQ(0, ptw_translate(getpid(), (unsigned long)p, &x));
+	EXPECT_EQ(0, ptw_check_xlate(&x, getpid(), (unsigned long)p, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_NE(0, x.hdr.user_pgd_pa);
+	EXPECT_EQ(x.hdr.pgd_pa + PAGE, x.hdr.user_pgd_pa);
+	ASSERT_LT(0, x.nlv);
+	EXPECT_TRUE(x.lv[0].xflags & PTSCOPE_XLATE_PTI_USER);
+	EXPECT_EQ(x.hdr.user_pgd_pa, x.lv[0].table_pa);
+	EXPECT_FALSE(x.lv[0].flags & PTSCOPE_F_NX)
+		TH_LOG("user copy 0x%llx is NX: user code could not run",
+		       (unsigned long long)x.lv[0].entry);
+	EXPECT_TRUE(x.lv[0].kernel_entry & (1ULL << 63))
+		TH_LOG("kernel copy 0x%llx lacks NX", (unsigned long long)x.lv[0].kernel_entry);
+	EXPECT_EQ(PTSCOPE_STOP_OK, x.x.stop);
+	munmap(p, PAGE);
+}
+
 /* ---- fork + COW ------------------------------------------------------- */
 
 #define COW_PAGES	32
 
 struct cow_view {
-	uint64_t pfn, flags, pm, kpc;
+	uint64_t pfn, flags, pm, kpc, entry;
 	uint32_t mapcount;
 	int has;
 };
@@ -1173,6 +1233,7 @@ static int cow_snapshot(pid_t pid, unsigned long start, struct cow_view *v, char
 		v[i].has = pg[i].leaf >= 0;
 		v[i].pfn = pg[i].pfn;
 		v[i].flags = pg[i].flags;
+		v[i].entry = pg[i].entry;
 		v[i].mapcount = pg[i].mapcount;
 		v[i].pm = pm[i];
 		if (pml_kpagecount(pg[i].pfn, &v[i].kpc))
@@ -1246,6 +1307,24 @@ TEST(fork_cow)
 		EXPECT_FALSE(pb->flags & PTSCOPE_F_WRITE);
 		EXPECT_FALSE(cb->flags & PTSCOPE_F_WRITE);
 		EXPECT_EQ(pml_pfn(pb->pm), pml_pfn(cb->pm));
+		/*
+		 * The parent wrote every page before the fork: the kernel
+		 * still counts them dirty (pte_dirty()), although since 6.6
+		 * pte_wrprotect() has moved the hardware Dirty bit (6) into the
+		 * software SavedDirty bit (58) so that no write can set it
+		 * without a fault.  "modified" is that view; "dirty" the bit.
+		 */
+		EXPECT_TRUE(pb->flags & PTSCOPE_F_MODIFIED)
+			TH_LOG("page %d written before fork, entry 0x%llx: not modified",
+			       i, (unsigned long long)pb->entry);
+		EXPECT_EQ(!!(pb->flags & PTSCOPE_F_DIRTY), !!(pb->entry & (1ULL << 6)));
+		EXPECT_EQ(!!(pb->flags & PTSCOPE_F_MODIFIED),
+			  !!(pb->entry & ((1ULL << 6) | (1ULL << 58))));
+		if (i == 0)
+			TH_LOG("parent's written page after fork: entry 0x%llx (%s)",
+			       (unsigned long long)pb->entry,
+			       pb->entry & (1ULL << 6) ? "Dirty kept" :
+			       "Dirty moved to SavedDirty");
 		/* after */
 		ASSERT_TRUE(pa->has && ca->has);
 		if (i % 2 == 0) {
@@ -1379,6 +1458,54 @@ FIXTURE_TEARDOWN(ptcost)
 }
 
 /*
+ * Entries in use per level.  Each table below a level hangs off exactly one
+ * entry of it (a leaf is an entry too), so entries = leaves + tables one
+ * level down; with 4-level paging the P4D is folded into the PGD, which
+ * then points at the PUD tables, and there is no P4D row.  Independently
+ * of that arithmetic, each level has at least as many entries in use as
+ * there are distinct indexes at that level among the walked leaves.
+ */
+static void check_cost_entries(struct __test_metadata *_metadata,
+			       const struct ptscope_cost *c, const struct ptw_walk *w)
+{
+	int l5 = w->hdr.paging_levels == 5, i;
+	unsigned int shift[PTSCOPE_NR_LEVELS] = { 12, 21, 30, 39, l5 ? 48 : 39 };
+	uint64_t distinct[PTSCOPE_NR_LEVELS] = { 0 }, last[PTSCOPE_NR_LEVELS];
+	size_t k;
+
+	memset(last, 0xff, sizeof(last));
+	for (k = 0; k < w->nleaves; k++) {
+		for (i = w->leaves[k].level; i < PTSCOPE_NR_LEVELS; i++) {
+			uint64_t idx = w->leaves[k].va >> shift[i];
+
+			if (idx != last[i])	/* leaves come in address order */
+				distinct[i]++;
+			last[i] = idx;
+		}
+	}
+	for (i = PTSCOPE_LVL_PTE; i < PTSCOPE_NR_LEVELS; i++) {
+		uint64_t below = 0;
+
+		if (i == PTSCOPE_LVL_P4D && !l5) {
+			EXPECT_EQ(0, c->entries[i]) TH_LOG("4-level paging: a p4d row");
+			EXPECT_EQ(0, c->tables[i]);
+			continue;
+		}
+		if (i > 0)
+			below = c->tables[i == PTSCOPE_LVL_PGD && !l5 ?
+					  PTSCOPE_LVL_PUD : i - 1];
+		EXPECT_EQ(c->leaves[i] + below, c->entries[i])
+			TH_LOG("level %d: entries %llu, leaves %llu + tables below %llu", i,
+			       (unsigned long long)c->entries[i],
+			       (unsigned long long)c->leaves[i], (unsigned long long)below);
+		EXPECT_LE(distinct[i], c->entries[i])
+			TH_LOG("level %d: %llu entries in use, but leaves lie under %llu", i,
+			       (unsigned long long)c->entries[i],
+			       (unsigned long long)distinct[i]);
+	}
+}
+
+/*
  * ptcost against VmPTE: the kernel's own count is reported unchanged, the
  * PTE+PMD+PUD tables the walk found plus the deposited ones add up to it,
  * the leaves equal a walk's, vm_bytes is the size of the maps lines.
@@ -1424,6 +1551,7 @@ TEST_F_TIMEOUT(ptcost, matches_vmpte, 60)
 	ASSERT_EQ(0, ptw_walk(pid, 0, top, 0, &w));
 	EXPECT_EQ(w.end.leaves, c.leaves[PTSCOPE_LVL_PTE] + c.leaves[PTSCOPE_LVL_PMD] +
 				c.leaves[PTSCOPE_LVL_PUD]);
+	check_cost_entries(_metadata, &c, &w);
 	n = pml_maps(pid, &maps);
 	ASSERT_LT(0, n);
 	for (i = 0; i < n; i++)

@@ -171,7 +171,9 @@ static void reason(const struct ptscope_xlate *x, char *buf, size_t len)
 		break;
 	case PTSCOPE_STOP_NO_VMA:
 		snprintf(buf, len, "no VMA covers this address: nothing is mapped "
-			 "here, an access would raise SIGSEGV");
+			 "here, an access would raise SIGSEGV; no table was read "
+			 "(outside VMAs the kernel may free tables under the "
+			 "mmap read lock)");
 		break;
 	case PTSCOPE_STOP_EMPTY:
 		snprintf(buf, len, "the %s entry is empty: nothing below it is mapped "
@@ -279,6 +281,10 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 		jset(l, "table_pa", cli_json_hex(lv[i].table_pa));
 		jset(l, "entry_pa", cli_json_hex(lv[i].entry_pa));
 		jset(l, "flags", cli_json_flags(lv[i].flags));
+		if (lv[i].xflags & PTSCOPE_XLATE_PTI_USER) {
+			jset(l, "copy", json_object_new_string("pti-user"));
+			jset(l, "kernel_entry", cli_json_hex(lv[i].kernel_entry));
+		}
 		json_object_array_add(a, l);
 	}
 	jset(o, "levels", a);
@@ -288,7 +294,8 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 	jset(o, "page_size", x->stop == PTSCOPE_STOP_OK ?
 	     json_object_new_int64(pts_level_size(x->stop_level)) : NULL);
 	jset(o, "stop", json_object_new_string(pts_stop_name(x->stop)));
-	jset(o, "stop_level", json_object_new_string(lvl(x->stop_level)));
+	jset(o, "stop_level", x->stop == PTSCOPE_STOP_NO_VMA ? NULL :
+	     json_object_new_string(lvl(x->stop_level)));
 	reason(x, why, sizeof(why));
 	jset(o, "reason", json_object_new_string(why));
 	if (x->vma_end) {
@@ -320,8 +327,12 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 	printf("%u-level paging (%s), 4K pages; CR3 holds the %s at pa 0x%llx%s\n",
 	       h->paging_levels, h->paging_levels == 5 ? "LA57" : "LA57 off",
 	       h->paging_levels == 5 ? "pgd (PML5)" : "pgd (PML4)",
-	       (unsigned long long)h->pgd_pa,
+	       (unsigned long long)(h->user_pgd_pa ? h->user_pgd_pa : h->pgd_pa),
 	       folded ? "; the p4d level is folded into the pgd" : "");
+	if (h->user_pgd_pa)
+		printf("(page-table isolation: that is the user copy, loaded in user "
+		       "mode; in the kernel CR3 holds the kernel copy at pa 0x%llx)\n",
+		       (unsigned long long)h->pgd_pa);
 
 	printf("\nThe address, split for %u-level paging (%s12; bits 63..%d must "
 	       "copy bit %d):\n", h->paging_levels,
@@ -353,6 +364,12 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 		       (unsigned long long)lv[i].entry_pa,
 		       (unsigned long long)lv[i].entry,
 		       pts_flags_str(lv[i].flags, flags, sizeof(flags)));
+		if (lv[i].xflags & PTSCOPE_XLATE_PTI_USER)
+			printf("  %-5s %5s  (page-table isolation: the CPU walks this user "
+			       "copy in user mode;\n  %-5s %5s   the kernel copy at pa 0x%llx "
+			       "holds 0x%016llx)\n", "", "", "", "",
+			       (unsigned long long)(lv[i].table_pa - 4096),
+			       (unsigned long long)lv[i].kernel_entry);
 	}
 	reason(x, why, sizeof(why));
 	if (x->stop == PTSCOPE_STOP_OK) {
@@ -372,6 +389,8 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 			printf(", mapped %u time%s", x->leaf.mapcount,
 			       x->leaf.mapcount == 1 ? "" : "s");
 		printf(")\n");
+	} else if (x->stop == PTSCOPE_STOP_NO_VMA) {
+		printf("\n%s=> %s%s\n", col(C_YELLOW), why, col(C_RESET));
 	} else {
 		printf("\n%s=> stopped at %s: %s%s\n", col(C_YELLOW),
 		       lvl(x->stop_level), why, col(C_RESET));

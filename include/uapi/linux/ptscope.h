@@ -152,6 +152,8 @@ struct ptscope_vma {
 #define PTSCOPE_F_ANON_PAGE	(1ULL << 24)	/* frame is an anonymous page */
 #define PTSCOPE_F_FILE_PAGE	(1ULL << 25)	/* frame is a page-cache page */
 #define PTSCOPE_F_EXCLUSIVE	(1ULL << 26)	/* frame mapped exactly once */
+#define PTSCOPE_F_MODIFIED	(1ULL << 27)	/* pte_dirty(): kernel's view, Dirty
+						 * or SavedDirty (6.6+) */
 /* Non-present but non-empty entries. */
 #define PTSCOPE_F_SWAP		(1ULL << 32)	/* swap entry: swap_type/swap_offset */
 #define PTSCOPE_F_MIGRATION	(1ULL << 33)	/* migration entry (pfn valid) */
@@ -180,7 +182,17 @@ struct ptscope_leaf {
 /* Size in bytes of one entry at a leaf level. */
 #define PTSCOPE_LEVEL_SHIFT(lvl)	(12 + 9 * (lvl))
 
-/* PTSCOPE_REC_LEVEL: one step of a translation, top level first. */
+/*
+ * PTSCOPE_REC_LEVEL: one step of a translation, top level first.  @flags
+ * holds the hardware bits of a present entry (a table pointer or a leaf);
+ * a non-present entry has none (its swap or marker bits are decoded in
+ * the XLATE record's leaf).  With page-table isolation the top level has
+ * two copies: @entry is the user copy, the one the CPU walks in user
+ * mode, and @kernel_entry the kernel copy (the same table pointer, NX set
+ * on user entries), with PTSCOPE_XLATE_PTI_USER in @xflags.
+ */
+#define PTSCOPE_XLATE_PTI_USER	(1U << 0)	/* @entry read from the PTI user copy */
+
 struct ptscope_xlate_level {
 	struct ptscope_rec_hdr hdr;
 	__u32 level;			/* enum ptscope_level */
@@ -190,13 +202,16 @@ struct ptscope_xlate_level {
 	__u64 entry;			/* raw entry value */
 	__u64 flags;			/* PTSCOPE_F_* decoded from the entry */
 	__u32 folded;			/* level folded into the one above (4-level P4D) */
-	__u32 reserved;
+	__u32 xflags;			/* PTSCOPE_XLATE_* */
+	__u64 kernel_entry;		/* PTI: the kernel copy of @entry */
 };
 
 /* PTSCOPE_REC_XLATE: the outcome of a translation. */
 enum ptscope_stop {
 	PTSCOPE_STOP_OK = 0,		/* reached a present leaf: pa valid */
-	PTSCOPE_STOP_NO_VMA = 1,	/* no VMA covers the address */
+	PTSCOPE_STOP_NO_VMA = 1,	/* no VMA covers the address: no table was
+					 * read, no LEVEL record; stop_level is
+					 * meaningless */
 	PTSCOPE_STOP_EMPTY = 2,		/* entry at stop_level is empty */
 	PTSCOPE_STOP_NOT_PRESENT = 3,	/* non-present, non-swap entry */
 	PTSCOPE_STOP_SWAP = 4,		/* swap entry at stop_level */
@@ -268,6 +283,7 @@ struct ptscope_end {
 	X(PTSCOPE_F_ANON_PAGE, "anon")				\
 	X(PTSCOPE_F_FILE_PAGE, "file")				\
 	X(PTSCOPE_F_EXCLUSIVE, "exclusive")			\
+	X(PTSCOPE_F_MODIFIED, "modified")			\
 	X(PTSCOPE_F_SWAP, "swap")				\
 	X(PTSCOPE_F_MIGRATION, "migration")			\
 	X(PTSCOPE_F_DEVICE_PRIVATE, "device-private")		\
