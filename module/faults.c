@@ -463,9 +463,16 @@ static int faults_show(struct seq_file *m, void *v)
 
 static int faults_open(struct inode *inode, struct file *file)
 {
+	struct pid_namespace *ns;
+	int ret;
+
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	return single_open(file, faults_show, ptscope_opener_ns());
+	ns = ptscope_opener_ns();
+	ret = single_open(file, faults_show, ns);
+	if (ret)
+		put_pid_ns(ns);
+	return ret;
 }
 
 static int faults_release(struct inode *inode, struct file *file)
