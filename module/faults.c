@@ -34,6 +34,7 @@
 #include <linux/hugetlb.h>
 #include <linux/shmem_fs.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -364,7 +365,7 @@ static bool tracked_exited(struct tracked *t)
 	return exited;
 }
 
-static int do_track(pid_t nr)
+static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 {
 	struct tracked *t;
 	struct pid *tgid;
@@ -373,13 +374,13 @@ static int do_track(pid_t nr)
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	tgid = ptscope_tgid_get(nr, t->comm);
+	tgid = ptscope_tgid_get(file, ns, nr, t->comm);
 	if (IS_ERR(tgid)) {
 		kfree(t);
 		return PTR_ERR(tgid);
 	}
 	t->tgid = tgid;
-	t->nr = pid_vnr(tgid);
+	t->nr = pid_nr_ns(tgid, ns);
 	refcount_set(&t->ref, 1);
 
 	mutex_lock(&tracked_lock);
@@ -405,7 +406,7 @@ err:
 	return ret;
 }
 
-static int do_untrack(pid_t nr)
+static int do_untrack(struct pid_namespace *ns, pid_t nr)
 {
 	struct tracked *t;
 	struct pid *pid;
@@ -413,7 +414,7 @@ static int do_untrack(pid_t nr)
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	pid = find_get_pid(nr);
+	pid = ptscope_find_get_pid(ns, nr);
 	if (!pid)
 		return -ESRCH;
 	mutex_lock(&tracked_lock);
@@ -462,9 +463,24 @@ static int faults_show(struct seq_file *m, void *v)
 
 static int faults_open(struct inode *inode, struct file *file)
 {
+	struct pid_namespace *ns;
+	int ret;
+
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	return single_open(file, faults_show, NULL);
+	ns = ptscope_opener_ns();
+	ret = single_open(file, faults_show, ns);
+	if (ret)
+		put_pid_ns(ns);
+	return ret;
+}
+
+static int faults_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+
+	put_pid_ns(m->private);
+	return single_release(inode, file);
 }
 
 /*
@@ -476,6 +492,7 @@ static int faults_open(struct inode *inode, struct file *file)
 static ssize_t faults_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
+	struct pid_namespace *ns = ((struct seq_file *)file->private_data)->private;
 	char buf[64], cmd[16];
 	unsigned int nr;
 	char extra;
@@ -493,9 +510,9 @@ static ssize_t faults_write(struct file *file, const char __user *ubuf,
 	if (!nr || nr > PID_MAX_LIMIT)
 		return -EINVAL;
 	if (!strcmp(cmd, "track"))
-		ret = do_track(nr);
+		ret = do_track(file, ns, nr);
 	else if (!strcmp(cmd, "untrack"))
-		ret = do_untrack(nr);
+		ret = do_untrack(ns, nr);
 	else
 		ret = -EINVAL;
 	return ret ? ret : len;
@@ -507,7 +524,7 @@ static const struct file_operations faults_fops = {
 	.read		= seq_read,
 	.llseek		= seq_lseek,
 	.write		= faults_write,
-	.release	= single_release,
+	.release	= faults_release,
 };
 
 /**

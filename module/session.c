@@ -23,6 +23,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/mutex.h>
+#include <linux/pid_namespace.h>
 
 #include "internal.h"
 #include "walk.h"
@@ -40,6 +41,7 @@ enum stage { ST_IDLE, ST_HEADER, ST_BODY, ST_TRAILER, ST_EOF };
 struct session {
 	struct mutex lock;		/* serializes read() and write() */
 	const struct ptscope_file *file;
+	struct pid_namespace *pid_ns;	/* the opener's: requests' PIDs */
 	enum stage stage;
 	int error;			/* returned once the buffer drains */
 
@@ -721,7 +723,7 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 	ret = parse_request(s->file, line, &r);
 	if (ret)
 		return ret;
-	ret = ptscope_target_get(r.pid, &t);
+	ret = ptscope_target_get(file, s->pid_ns, r.pid, &t);
 	if (ret)
 		return ret;
 
@@ -760,6 +762,7 @@ static int session_open(struct inode *inode, struct file *file)
 		goto err_buf;
 	mutex_init(&s->lock);
 	s->file = inode->i_private;
+	s->pid_ns = ptscope_opener_ns();
 	file->private_data = s;
 	return nonseekable_open(inode, file);
 
@@ -775,6 +778,7 @@ static int session_release(struct inode *inode, struct file *file)
 	struct session *s = file->private_data;
 
 	ptscope_target_put(&s->target);
+	put_pid_ns(s->pid_ns);
 	mutex_destroy(&s->lock);
 	kvfree(s->scratch);
 	kvfree(s->buf);

@@ -7,7 +7,7 @@
 /**
  * struct ptscope_target - a process whose page tables a session reads
  * @mm:   its address space, pinned with mmgrab() (not mmget())
- * @pid:  PID as the caller named it
+ * @pid:  PID as the caller named it, in the opener's PID namespace
  * @comm: command name at the time of the request
  */
 struct ptscope_target {
@@ -16,8 +16,15 @@ struct ptscope_target {
 	char comm[TASK_COMM_LEN];
 };
 
-int ptscope_target_get(pid_t nr, struct ptscope_target *t);
+struct file;
+struct pid_namespace;
+
+struct pid_namespace *ptscope_opener_ns(void);
+struct pid *ptscope_find_get_pid(struct pid_namespace *ns, pid_t nr);
+int ptscope_target_get(struct file *file, struct pid_namespace *ns, pid_t nr,
+		       struct ptscope_target *t);
 void ptscope_target_put(struct ptscope_target *t);
-struct pid *ptscope_tgid_get(pid_t nr, char *comm);
+struct pid *ptscope_tgid_get(struct file *file, struct pid_namespace *ns,
+			     pid_t nr, char *comm);
 
 #endif /* PTSCOPE_TARGET_H */
