@@ -705,7 +705,7 @@ TEST(fd_to_unprivileged)
 #define BIG_STRS	3
 #define BIG_STR		(120 * 1024)
 #define BIG_PAGES	(BIG_STRS * BIG_STR / PAGE)
-#define EXEC_CYCLES	300	/* default of PTSCOPE_ACCESS_EXEC_CYCLES */
+#define EXEC_CYCLES	80	/* default of PTSCOPE_ACCESS_EXEC_CYCLES */
 
 static int exec_cycles(void)
 {
