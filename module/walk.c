@@ -365,7 +365,19 @@ static bool hugetlb_pmd_maybe_shared(struct vm_area_struct *vma,
 	       base >= vma->vm_start && base + PUD_SIZE <= vma->vm_end;
 }
 
-#ifdef PTSCOPE_HAVE_HUGE_PMD_UNSHARE_FLUSH
+/*
+ * huge_pmd_unshare_flush() waits for interrupts-off readers on every CPU
+ * only through tlb_remove_table_sync_one(), which is an empty function
+ * without CONFIG_MMU_GATHER_RCU_TABLE_FREE (x86: !PARAVIRT).  There the
+ * only IPIs are TLB flushes sent to the CPUs in the target mm's cpumask,
+ * which a walker of another process's tables is not in.
+ */
+#if defined(PTSCOPE_HAVE_HUGE_PMD_UNSHARE_FLUSH) && \
+	IS_ENABLED(CONFIG_MMU_GATHER_RCU_TABLE_FREE)
+#define PTSCOPE_SHARED_PMD_READ_SAFE 1
+#endif
+
+#ifdef PTSCOPE_SHARED_PMD_READ_SAFE
 /*
  * Read one entry of a hugetlb PMD table that may be shared, as GUP-fast
  * does: with interrupts off, from a fresh read of our own PUD entry.  The
@@ -452,10 +464,16 @@ static int walk_huge_pmd(struct ptscope_walk *w, struct vm_area_struct *vma,
 	}
 	ptl = pmd_lock(w->mm, pmdp);
 	pmd = READ_ONCE(*pmdp);
-	spin_unlock(ptl);
-	if (pmd_none(pmd) || (pmd_present(pmd) && !pmd_leaf(pmd)))
+	if (pmd_none(pmd) || (pmd_present(pmd) && !pmd_leaf(pmd))) {
+		spin_unlock(ptl);
 		return -EAGAIN;
+	}
+	/*
+	 * Decode under the lock: the frame stays mapped (and the folio
+	 * neither freed nor split) only while the entry cannot change.
+	 */
 	decode_leaf(vma, pmd_val(pmd), PTSCOPE_LVL_PMD, addr & PMD_MASK, leaf);
+	spin_unlock(ptl);
 	w->ops->leaves(w, leaf, 1);
 	return 0;
 }
@@ -569,10 +587,12 @@ static int walk_huge_pud(struct ptscope_walk *w, struct vm_area_struct *vma,
 	}
 	ptl = pud_lock(w->mm, pudp);
 	pud = READ_ONCE(*pudp);
-	spin_unlock(ptl);
-	if (pud_none(pud) || (pud_present(pud) && !pud_leaf(pud)))
+	if (pud_none(pud) || (pud_present(pud) && !pud_leaf(pud))) {
+		spin_unlock(ptl);
 		return -EAGAIN;
+	}
 	decode_leaf(vma, pud_val(pud), PTSCOPE_LVL_PUD, addr & PUD_MASK, leaf);
+	spin_unlock(ptl);
 	w->ops->leaves(w, leaf, 1);
 	return 0;
 }
@@ -859,6 +879,7 @@ static int xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 	pud_t *pudp;
 	pmd_t *pmdp;
 	spinlock_t *ptl;	/* the lock the kernel changes the entry under */
+	spinlock_t *held = NULL;	/* held while the leaf is decoded */
 	pgd_t pgd;
 	p4d_t p4d;
 	pud_t pud;
@@ -902,19 +923,21 @@ static int xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 	if (!pud_none(pud) && (!pud_present(pud) || pud_leaf(pud))) {
 		ptl = pud_lock(mm, pudp);
 		pud = READ_ONCE(*pudp);
-		spin_unlock(ptl);
-		if (pud_present(pud) && !pud_leaf(pud))
+		if (pud_present(pud) && !pud_leaf(pud)) {
+			spin_unlock(ptl);
 			return -EAGAIN;
+		}
+		held = ptl;
 	}
 	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PUD, p4d_pfn(p4d) << PAGE_SHIFT,
 			 pud_index(va), pud_val(pud), false);
 	if (pud_none(pud)) {
 		xlate_stop(out, PTSCOPE_LVL_PUD, PTSCOPE_STOP_EMPTY);
-		return 0;
+		goto out;
 	}
 	if (!pud_present(pud) || pud_leaf(pud)) {
 		xlate_leaf(vma, out, pud_val(pud), PTSCOPE_LVL_PUD, va);
-		return 0;
+		goto out;
 	}
 	if (pud_bad(pud)) {
 		xlate_stop(out, PTSCOPE_LVL_PUD, PTSCOPE_STOP_BAD);
@@ -923,7 +946,7 @@ static int xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 
 	pmdp = pmd_offset(&pud, va);
 	if (hugetlb_pmd_maybe_shared(vma, va)) {
-#ifdef PTSCOPE_HAVE_HUGE_PMD_UNSHARE_FLUSH
+#ifdef PTSCOPE_SHARED_PMD_READ_SAFE
 		pmd = shared_pmd_get(pudp, va);
 #else
 		return -EOPNOTSUPP;
@@ -933,20 +956,22 @@ static int xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 		if (!pmd_none(pmd) && (!pmd_present(pmd) || pmd_leaf(pmd))) {
 			ptl = pmd_lock(mm, pmdp);
 			pmd = READ_ONCE(*pmdp);
-			spin_unlock(ptl);
-			if (pmd_present(pmd) && !pmd_leaf(pmd))
+			if (pmd_present(pmd) && !pmd_leaf(pmd)) {
+				spin_unlock(ptl);
 				return -EAGAIN;
+			}
+			held = ptl;
 		}
 	}
 	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PMD, pud_pfn(pud) << PAGE_SHIFT,
 			 pmd_index(va), pmd_val(pmd), false);
 	if (pmd_none(pmd)) {
 		xlate_stop(out, PTSCOPE_LVL_PMD, PTSCOPE_STOP_EMPTY);
-		return 0;
+		goto out;
 	}
 	if (!pmd_present(pmd) || pmd_leaf(pmd)) {
 		xlate_leaf(vma, out, pmd_val(pmd), PTSCOPE_LVL_PMD, va);
-		return 0;
+		goto out;
 	}
 	if (pmd_bad(pmd)) {
 		xlate_stop(out, PTSCOPE_LVL_PMD, PTSCOPE_STOP_BAD);
@@ -959,15 +984,18 @@ static int xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 		spin_unlock(ptl);
 		return -EAGAIN;
 	}
+	held = ptl;
 	pte = ptep_get(pte_offset_kernel(&pmd, va));
-	spin_unlock(ptl);
 	*n += xlate_step(&lv[*n], PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT,
 			 pte_index(va), pte_val(pte), false);
-	if (pte_none(pte)) {
+	if (pte_none(pte))
 		xlate_stop(out, PTSCOPE_LVL_PTE, PTSCOPE_STOP_EMPTY);
-		return 0;
-	}
-	xlate_leaf(vma, out, pte_val(pte), PTSCOPE_LVL_PTE, va);
+	else
+		xlate_leaf(vma, out, pte_val(pte), PTSCOPE_LVL_PTE, va);
+out:
+	/* The leaf's frame was decoded while its entry could not change. */
+	if (held)
+		spin_unlock(held);
 	return 0;
 }
 

@@ -326,6 +326,22 @@ static void check_walk(struct worker *w, pid_t pid, int ret, struct ptw_walk *wa
 		}
 		if (l->level > 0 && (l->flags & PTSCOPE_F_PRESENT))
 			w->huge_leaves++;
+		/*
+		 * A huge leaf is decoded while its entry maps the frame, so
+		 * an anon or file frame behind it is mapped at least once;
+		 * map count 0 means the frame was looked at after the entry
+		 * could change (zapped, the folio freed).
+		 */
+		if (l->level > 0 && (l->flags & PTSCOPE_F_PRESENT) &&
+		    (l->flags & (PTSCOPE_F_ANON_PAGE | PTSCOPE_F_FILE_PAGE)) &&
+		    !l->mapcount) {
+			snprintf(w->why, sizeof(w->why),
+				 "level %u leaf at 0x%llx: %s frame 0x%llx, map count 0",
+				 l->level, (unsigned long long)l->va,
+				 l->flags & PTSCOPE_F_ANON_PAGE ? "anon" : "file",
+				 (unsigned long long)l->pfn);
+			w->failures++;
+		}
 		if ((l->flags & PTSCOPE_F_PFN_VALID) && l->pfn > max_pfn) {
 			snprintf(w->why, sizeof(w->why),
 				 "pfn 0x%llx beyond the last RAM frame 0x%llx",
