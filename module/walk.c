@@ -389,7 +389,7 @@ static bool hugetlb_pmd_maybe_shared(struct vm_area_struct *vma,
  * Hugetlb changes a PMD through none (huge_ptep_get_and_clear()), never
  * through an invalid-but-PSE state, so one READ_ONCE() sees a real entry.
  */
-static pmd_t shared_pmd_get(pud_t *pudp, unsigned long addr)
+static pmd_t shared_pmd_get(pud_t *pudp, unsigned long addr, pud_t *pudv)
 {
 	unsigned long flags;
 	pmd_t pmd = __pmd(0);
@@ -397,6 +397,7 @@ static pmd_t shared_pmd_get(pud_t *pudp, unsigned long addr)
 
 	local_irq_save(flags);
 	pud = READ_ONCE(*pudp);
+	*pudv = pud;
 	if (pud_present(pud) && !pud_leaf(pud))
 		pmd = READ_ONCE(*pmd_offset(&pud, addr));
 	local_irq_restore(flags);
@@ -411,7 +412,8 @@ static int walk_shared_pmds(struct ptscope_walk *w, struct vm_area_struct *vma,
 	unsigned long next;
 
 	do {
-		pmd_t pmd = shared_pmd_get(pudp, addr);
+		pud_t pud;
+		pmd_t pmd = shared_pmd_get(pudp, addr, &pud);
 		struct ptscope_leaf *leaf;
 
 		next = pmd_addr_end(addr, end);
@@ -947,7 +949,12 @@ static int xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 	pmdp = pmd_offset(&pud, va);
 	if (hugetlb_pmd_maybe_shared(vma, va)) {
 #ifdef PTSCOPE_SHARED_PMD_READ_SAFE
-		pmd = shared_pmd_get(pudp, va);
+		pud_t pud2;
+
+		/* The PMD entry must come from the table the PUD step shows. */
+		pmd = shared_pmd_get(pudp, va, &pud2);
+		if (!pud_same(pud2, pud))
+			return -EAGAIN;
 #else
 		return -EOPNOTSUPP;
 #endif

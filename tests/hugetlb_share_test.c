@@ -4,15 +4,16 @@
  *
  * Two processes that map the same hugetlb file MAP_SHARED over a whole,
  * 1 GiB-aligned gigabyte share one PMD table (huge_pmd_share()): each
- * one's PUD entry points at the same table page.  MADV_DONTNEED by either
- * unshares it (huge_pmd_unshare()) and, once the other lets go too, the
- * table is freed, all under the mmap read lock of the process that
- * zapped, which is not the lock the walker holds.  The module reads such
- * tables entry by entry with interrupts off (Documentation/design.rst,
- * "Shared hugetlb tables").
+ * one's PUD entry points at the same table page.  The target's own
+ * MADV_DONTNEED (under its mmap read lock, beside the walker) or a hole
+ * punched in the file unshares it (huge_pmd_unshare()); the other sharer
+ * may then unmap and so free the table, under locks the walker does not
+ * hold.  The module reads such tables entry by entry with interrupts off
+ * (Documentation/design.rst, "Shared hugetlb PMD tables").
  *
- * Here both sharers zap and touch again as fast as they can while walkers
- * and translators read the first one.  Each leaf must be possible: a
+ * Here the target zaps and touches again, and the other sharer zaps,
+ * unmaps and maps again and punches holes, as fast as they can, while
+ * walkers and translators read the target.  Each leaf must be possible: a
  * present 2 MiB leaf at PMD level, a hugetlb frame (kpageflags HUGE)
  * inside the guest's memory, and equal to pagemap's frame whenever
  * pagemap read before and after the walk agree.  That the two really
@@ -22,10 +23,13 @@
  * PTSCOPE_RACE_SECONDS sets the duration (default 10).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/falloc.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -43,27 +47,38 @@
 #define TOUCH		8		/* huge pages the sharers touch */
 #define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
-/* Map 1 GiB of shared hugetlb memory at a 1 GiB-aligned address. */
-static char *map_aligned_gb(void)
+/* A 1 GiB-aligned free gigabyte of address space, or NULL. */
+static char *aligned_gb(void)
 {
 	char *p = mmap(NULL, 2 * GB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-		       MAP_NORESERVE, -1, 0), *a, *q;
+		       MAP_NORESERVE, -1, 0), *a;
 
 	if (p == MAP_FAILED)
 		return NULL;
 	a = (char *)(((unsigned long)p + GB - 1) & ~(GB - 1));
 	munmap(p, 2 * GB);
-	q = mmap(a, GB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS |
-		 MAP_HUGETLB | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	return a;
+}
+
+/* Map the whole 1 GiB hugetlb file FD at A. */
+static char *map_gb(int fd, char *a)
+{
+	char *q = mmap(a, GB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE |
+		       MAP_FIXED, fd, 0);
+
 	return q == a ? q : NULL;
 }
 
 /*
- * Touch some of the first TOUCH huge pages, zap them all, forever (until
- * killed).  The file keeps its pages (MADV_DONTNEED only unmaps a shared
- * mapping), so TOUCH pages is all the memory this takes.
+ * Touch some of the first TOUCH huge pages, then unmap them in one of the
+ * ways that unshare or free a shared PMD table, forever (until killed):
+ * MADV_DONTNEED (unshares this process's PUD entry), and, with FREE set,
+ * munmap and mmap again (the last owner frees the table) and a hole
+ * punched in the file (unmaps, and unshares, in every sharer).  The file
+ * keeps at most TOUCH pages.
  */
-static void __attribute__((noreturn)) churn(char *p, unsigned int seed)
+static void __attribute__((noreturn)) churn(int fd, char *p, unsigned int seed,
+					    bool free)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	for (;;) {
@@ -71,8 +86,20 @@ static void __attribute__((noreturn)) churn(char *p, unsigned int seed)
 
 		for (i = 0; i < TOUCH / 2; i++)
 			p[(rand_r(&seed) % TOUCH) * HPAGE] = 1;
-		if (rand_r(&seed) % 2)
+		switch (rand_r(&seed) % (free ? 4 : 2)) {
+		case 0:
 			madvise(p, GB, MADV_DONTNEED);
+			break;
+		case 2:
+			munmap(p, GB);
+			if (!map_gb(fd, p))
+				_exit(1);
+			break;
+		case 3:
+			fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (rand_r(&seed) % TOUCH) * HPAGE, HPAGE);
+			break;
+		}
 	}
 }
 
@@ -93,6 +120,7 @@ static uint64_t pmd_table(pid_t pid, unsigned long va)
 FIXTURE(share)
 {
 	pid_t a, b;
+	int fd;
 	char *p;
 	long saved_hugepages;
 };
@@ -103,6 +131,8 @@ FIXTURE_SETUP(share)
 	char buf[32];
 
 	self->a = self->b = 0;
+	self->fd = -1;
+	self->p = NULL;
 	self->saved_hugepages = -1;
 	if (access(PTSCOPE_DEBUGFS_DIR "/records", F_OK))
 		SKIP(return, "ptscope module not loaded");
@@ -110,23 +140,28 @@ FIXTURE_SETUP(share)
 	if (have < 0)
 		SKIP(return, "no hugetlb support (%s)", NR_HUGEPAGES);
 	self->saved_hugepages = have;
-	snprintf(buf, sizeof(buf), "%ld", have + TOUCH);
+	snprintf(buf, sizeof(buf), "%ld", have + 2 * TOUCH);
 	if (pml_write_str(NR_HUGEPAGES, buf) ||
 	    pml_read_long(NR_HUGEPAGES) < have + TOUCH)
 		SKIP(return, "cannot reserve %d 2 MiB huge pages", TOUCH);
-	self->p = map_aligned_gb();
-	if (!self->p)
+	self->fd = memfd_create("ptscope-share", MFD_HUGETLB | MFD_CLOEXEC);
+	if (self->fd < 0)
+		SKIP(return, "memfd_create(MFD_HUGETLB): %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(self->fd, GB));
+	self->p = aligned_gb();
+	if (!self->p || !map_gb(self->fd, self->p))
 		SKIP(return, "cannot map 1 GiB of shared hugetlb memory at a 1 GiB boundary");
-	/* Populate one page so that the child's fork shares the table. */
+	/* Populate one page so that each fork starts out sharing the table. */
 	self->p[0] = 1;
+	/* A, the target, only zaps; B also unmaps, maps again, punches holes. */
 	self->a = fork();
 	ASSERT_LE(0, self->a);
 	if (self->a == 0)
-		churn(self->p, 1);
+		churn(self->fd, self->p, 1, false);
 	self->b = fork();
 	ASSERT_LE(0, self->b);
 	if (self->b == 0)
-		churn(self->p, 2);
+		churn(self->fd, self->p, 2, true);
 }
 
 FIXTURE_TEARDOWN(share)
@@ -143,6 +178,8 @@ FIXTURE_TEARDOWN(share)
 		waitpid(self->b, NULL, 0);
 	if (self->p)
 		munmap(self->p, GB);
+	if (self->fd >= 0)
+		close(self->fd);
 	if (self->saved_hugepages >= 0) {
 		snprintf(buf, sizeof(buf), "%ld", self->saved_hugepages);
 		pml_write_str(NR_HUGEPAGES, buf);
@@ -212,7 +249,13 @@ TEST_F_TIMEOUT(share, churn_reads_are_possible, 180)
 		for (i = 0; i < 512; i++)
 			before[i] = pm[i * 512];
 		ret = ptw_walk(self->a, start, start + GB, 0, &w);
-		ASSERT_EQ(0, ret) TH_LOG("walk: %s", strerror(-ret));
+		ASSERT_EQ(0, ret) {
+			int st = 0;
+
+			TH_LOG("walk: %s (target: %s, status 0x%x)", strerror(-ret),
+			       waitpid(self->a, &st, WNOHANG) == self->a ? "ended" : "alive",
+			       st);
+		}
 		ret = pml_pagemap(self->a, start, GB / PAGE_4K, pm);
 		ASSERT_EQ(0, ret) TH_LOG("pagemap: %s", strerror(-ret));
 		for (i = 0; i < 512; i++)
