@@ -21,6 +21,11 @@
  *
  * Every test runs twice: with the attach points trace picks (fentry/fexit
  * where they work) and with --attach kprobe.
+ *
+ * The command line: CMD's output on the same file never lands inside a
+ * line; -o FILE; -- CMD traced from its exec on (no event of ptscope's
+ * forked child); a CMD that cannot run prints only the reason; -p of a
+ * kernel thread is refused; exit statuses and usage errors.
  */
 #include <ctype.h>
 #include <errno.h>

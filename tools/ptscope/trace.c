@@ -1295,7 +1295,8 @@ int cmd_trace(int argc, char **argv)
 		t.out.fd = open(t.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (t.out.fd < 0) {
 			cli_err("cannot open %s: %s", t.output, strerror(errno));
-			return CLI_ERR;
+			ret = CLI_ERR;
+			goto cleanup;
 		}
 		/* Colour only where asked for: FILE is no terminal. */
 		cli.color = cli.color_when > 0;
