@@ -1118,4 +1118,50 @@ TEST_F_TIMEOUT(cli, valgrind_clean_walk, 900)
 	run_free(&r);
 }
 
+/*
+ * trace's own paths (the BPF program loaded and attached, the output
+ * buffer, -o, the exec pipe, a failed exec, a kernel thread refused):
+ * no error, no leak.  Where the BPF program is loaded, valgrind does not
+ * know what bpf(2) reads and writes (libbpf's attributes and logs show
+ * as uninitialised): those runs check leaks and invalid accesses, not
+ * uninitialised values.
+ */
+TEST_F_TIMEOUT(cli, valgrind_clean_trace, 900)
+{
+	char out[] = "/tmp/ptscope-cli-trace-XXXXXX";
+	char *ok[] = { "valgrind", "--error-exitcode=99", "--leak-check=full",
+		       "--errors-for-leak-kinds=definite,indirect,possible", "-q",
+		       "--undef-value-errors=no",
+		       (char *)cli(), "trace", "--json", "-o", out, "--", "/bin/true", NULL };
+	char *nx[] = { "valgrind", "--error-exitcode=99", "--leak-check=full",
+		       "--errors-for-leak-kinds=definite,indirect,possible", "-q",
+		       "--undef-value-errors=no",
+		       (char *)cli(), "trace", "--", "/nonexistent/command", NULL };
+	char *kt[] = { "valgrind", "--error-exitcode=99", "--leak-check=full",
+		       "--errors-for-leak-kinds=definite,indirect,possible", "-q",
+		       (char *)cli(), "trace", "-p", "2", NULL };
+	struct run r;
+	int fd;
+
+	if (variant->swap)
+		SKIP(return, "once is enough");
+	if (pml_sh("command -v valgrind >/dev/null"))
+		SKIP(return, "no valgrind");
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	run_prog(&r, NULL, ok);
+	EXPECT_EQ(0, r.status) TH_LOG("valgrind: %s", r.err);
+	run_free(&r);
+	unlink(out);
+	run_prog(&r, NULL, nx);
+	EXPECT_EQ(127, r.status) TH_LOG("valgrind: %s", r.err);
+	EXPECT_STREQ("", r.out);
+	run_free(&r);
+	run_prog(&r, NULL, kt);
+	EXPECT_EQ(5, r.status) TH_LOG("valgrind: %s", r.err);
+	EXPECT_STREQ("", r.out);
+	run_free(&r);
+}
+
 TEST_HARNESS_MAIN

@@ -21,6 +21,11 @@
  *
  * Every test runs twice: with the attach points trace picks (fentry/fexit
  * where they work) and with --attach kprobe.
+ *
+ * The command line: CMD's output on the same file never lands inside a
+ * line; -o FILE; -- CMD traced from its exec on (no event of ptscope's
+ * forked child); a CMD that cannot run prints only the reason; -p of a
+ * kernel thread is refused; exit statuses and usage errors.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -342,6 +347,36 @@ static void __attribute__((constructor)) workload_main(void)
 		_exit(2);
 	unsetenv(ENV_WORKLOAD);
 	workload(in, out, file, major_file);
+}
+
+/*
+ * The splice test's command: write a line to stdout, then fault in a
+ * fresh page, N times, each line in its own write(2): its output and its
+ * faults' events go to the same file at the same time.
+ */
+#define ENV_SPLICE	"PTSCOPE_TRACE_SPLICE"
+
+static void __attribute__((constructor)) splice_main(void)
+{
+	const char *env = getenv(ENV_SPLICE);
+	char line[64];
+	char *p;
+	int n, i, len;
+
+	if (!env)
+		return;
+	n = atoi(env);
+	p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(2);
+	madvise(p, n * PAGE, MADV_NOHUGEPAGE);
+	for (i = 0; i < n; i++) {
+		len = snprintf(line, sizeof(line), "CMDLINE %d\n", i);
+		if (write(STDOUT_FILENO, line, len) != len)
+			_exit(3);
+		p[i * PAGE] = 1;
+	}
+	_exit(0);
 }
 
 /* ---- oracles ------------------------------------------------------------- */
@@ -1376,6 +1411,66 @@ static int run_trace(const char *out, const char *const *args)
 	return WEXITSTATUS(st);
 }
 
+/* The same, stdout to OUT and stderr to ERR (files, created). */
+static int run_trace_io(const char *out, const char *err, const char *const *args)
+{
+	const char *bin = ptscope_bin();
+	char *argv[24];
+	int n = 0, st, fd;
+	pid_t pid;
+
+	argv[n++] = (char *)bin;
+	argv[n++] = "trace";
+	while (*args && n < 23)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, STDOUT_FILENO);
+		fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, STDERR_FILENO);
+		execv(bin, argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* The whole of a small file, NUL-terminated (caller frees), or NULL. */
+static char *slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			char *b = realloc(buf, cap + 65536);
+
+			if (!b) {
+				free(buf);
+				close(fd);
+				return NULL;
+			}
+			buf = b;
+			cap += 65536;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n > 0)
+			len += n;
+	} while (n > 0);
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
 static int file_has(const char *path, const char *what)
 {
 	char line[4096];
@@ -1445,6 +1540,254 @@ TEST(running_process_for_a_while)
 	EXPECT_TRUE(json_object_object_get_ex(sum, "paging_levels", NULL));
 	EXPECT_EQ(0, jint(jobj(sum, "lost"), "total", -1));
 	json_object_put(o);
+}
+
+/*
+ * CMD writes to the same file as trace's JSON: every line of the file is
+ * either one of CMD's lines, whole, or a JSON object, and each of CMD's
+ * lines is there once.  (Issue 12: CMD's output spliced into a JSON line.)
+ * CMD is this program (splice_main()): a line, then a page fault, and
+ * again, so that its lines and its events are written at the same time.
+ */
+#define SPLICE_LINES	3000
+
+TEST(cmd_output_never_inside_a_line)
+{
+	static char me[PATH_MAX];
+	const char *args[] = { "--json", "--", me, NULL };
+	char out[] = "/tmp/ptscope-trace-splice-XXXXXX", err[] = "/tmp/ptscope-trace-err-XXXXXX";
+	static int seen[SPLICE_LINES];
+	int fd, i, bad = 0, events = 0, summary = 0;
+	char *text, *line, *save = NULL, n_lines[16];
+
+	memset(seen, 0, sizeof(seen));
+	ssize_t l = readlink("/proc/self/exe", me, sizeof(me) - 1);
+
+	me[l > 0 ? l : 0] = '\0';
+	snprintf(n_lines, sizeof(n_lines), "%d", SPLICE_LINES);
+	setenv(ENV_SPLICE, n_lines, 1);
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	fd = mkstemp(err);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	EXPECT_EQ(0, run_trace_io(out, err, args));
+	unsetenv(ENV_SPLICE);
+	text = slurp(out);
+	ASSERT_NE(NULL, text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_object *o;
+		int n, end = 0;
+
+		if (sscanf(line, "CMDLINE %d%n", &n, &end) == 1 && !line[end] &&
+		    n >= 0 && n < SPLICE_LINES) {
+			seen[n]++;
+			continue;
+		}
+		o = line[0] == '{' ? json_tokener_parse(line) : NULL;
+		if (!o) {
+			if (bad++ < 3)
+				TH_LOG("neither CMD's line nor JSON: %.300s", line);
+			continue;
+		}
+		if (json_object_object_get_ex(o, "summary", NULL))
+			summary++;
+		else
+			events++;
+		json_object_put(o);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(1, summary);
+	EXPECT_LT(0, events);
+	for (i = 0; i < SPLICE_LINES && seen[i] == 1; i++)
+		;
+	EXPECT_EQ(SPLICE_LINES, i) {
+		TH_LOG("CMD's line %d seen %d times", i, seen[i]);
+	}
+	free(text);
+	unlink(out);
+	unlink(err);
+}
+
+/* -o FILE: the trace goes to FILE, stdout is CMD's alone. */
+TEST(output_file)
+{
+	char out[] = "/tmp/ptscope-trace-o-XXXXXX", err[] = "/tmp/ptscope-trace-oe-XXXXXX";
+	char file[] = "/tmp/ptscope-trace-of-XXXXXX";
+	const char *args[] = { "--json", "-o", file, "--", "/bin/sh", "-c",
+			       "echo hello; echo world", NULL };
+	const char *targs[] = { "--output", file, "--", "/bin/true", NULL };
+	char *text, *line, *save = NULL;
+	int fd, events = 0, summary = 0, bad = 0;
+
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	fd = mkstemp(err);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	fd = mkstemp(file);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(0, run_trace_io(out, err, args));
+	text = slurp(out);
+	ASSERT_NE(NULL, text);
+	EXPECT_STREQ("hello\nworld\n", text);
+	free(text);
+	text = slurp(file);
+	ASSERT_NE(NULL, text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_object *o = json_tokener_parse(line);
+
+		if (!o) {
+			bad++;
+			continue;
+		}
+		if (json_object_object_get_ex(o, "summary", NULL))
+			summary++;
+		else
+			events++;
+		json_object_put(o);
+	}
+	free(text);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(1, summary);
+	EXPECT_LT(0, events);
+
+	/* Text, long option: the table in FILE, nothing on stdout. */
+	ASSERT_EQ(0, run_trace_io(out, err, targs));
+	text = slurp(out);
+	ASSERT_NE(NULL, text);
+	EXPECT_STREQ("", text);
+	free(text);
+	EXPECT_TRUE(file_has(file, "CLASS"));
+	EXPECT_TRUE(file_has(file, "--- ptscope trace: pid"));
+	unlink(out);
+	unlink(err);
+	unlink(file);
+}
+
+/*
+ * -- CMD is traced from its exec on: no event of ptscope's forked child
+ * (comm "ptscope", which makes copy-on-write faults before it execs).
+ */
+TEST(cmd_traced_from_its_exec)
+{
+	static const char *const args[] = { "--json", "--", "/bin/true", NULL };
+	char out[] = "/tmp/ptscope-trace-exec-XXXXXX", err[] = "/tmp/ptscope-trace-ee-XXXXXX";
+	char *text, *line, *save = NULL;
+	int fd, events = 0, other = 0;
+	json_object *sum = NULL;
+
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	fd = mkstemp(err);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	EXPECT_EQ(0, run_trace_io(out, err, args));
+	text = slurp(out);
+	ASSERT_NE(NULL, text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_object *o = json_tokener_parse(line), *s;
+
+		ASSERT_NE(NULL, o) {
+			TH_LOG("not JSON: %s", line);
+		}
+		if (json_object_object_get_ex(o, "summary", &s)) {
+			sum = json_object_get(s);
+		} else {
+			events++;
+			if (strcmp(jstr(o, "comm"), "true") && other++ < 3)
+				TH_LOG("event of %s before the exec: %.200s", jstr(o, "comm"),
+				       line);
+		}
+		json_object_put(o);
+	}
+	free(text);
+	EXPECT_LT(0, events);
+	EXPECT_EQ(0, other);
+	ASSERT_NE(NULL, sum);
+	/* Every fault counted is one of those events. */
+	EXPECT_EQ(events, jint(sum, "events", -1));
+	EXPECT_EQ(0, jint(jobj(sum, "lost"), "total", -1));
+	json_object_put(sum);
+	unlink(out);
+	unlink(err);
+}
+
+/* A command that cannot run: its reason on stderr, nothing on stdout. */
+TEST(exec_failure_prints_only_the_reason)
+{
+	static const char *const text_args[] = { "--", "/nonexistent/command", NULL };
+	static const char *const json_args[] = { "--json", "--", "/nonexistent/command",
+						 NULL };
+	const char *const *args[] = { text_args, json_args };
+	char out[] = "/tmp/ptscope-trace-nx-XXXXXX", err[] = "/tmp/ptscope-trace-nxe-XXXXXX";
+	char *o, *e;
+	int fd, i;
+
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	fd = mkstemp(err);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(127, run_trace_io(out, err, args[i]));
+		o = slurp(out);
+		e = slurp(err);
+		ASSERT_NE(NULL, o);
+		ASSERT_NE(NULL, e);
+		EXPECT_STREQ("", o);
+		EXPECT_STREQ("ptscope trace: error: cannot run /nonexistent/command: "
+			     "No such file or directory\n", e);
+		free(o);
+		free(e);
+	}
+	unlink(out);
+	unlink(err);
+}
+
+/* -p of a kernel thread: refused as walk refuses it (status 5). */
+TEST(kernel_thread_refused)
+{
+	static const char *const args[] = { "-p", "2", "--duration", "1", NULL };
+	char out[] = "/tmp/ptscope-trace-kt-XXXXXX", err[] = "/tmp/ptscope-trace-kte-XXXXXX";
+	char stat[512], *o, *e, *p;
+	unsigned long flags = 0;
+	FILE *f;
+	int fd;
+
+	/* PID 2 is kthreadd: PF_KTHREAD (0x00200000) in field 9 of stat. */
+	f = fopen("/proc/2/stat", "re");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(stat, sizeof(stat), f));
+	fclose(f);
+	p = strrchr(stat, ')');
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(1, sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags));
+	if (!(flags & 0x00200000))
+		SKIP(return, "PID 2 is not a kernel thread here");
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	fd = mkstemp(err);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	EXPECT_EQ(5, run_trace_io(out, err, args));
+	o = slurp(out);
+	e = slurp(err);
+	ASSERT_NE(NULL, o);
+	ASSERT_NE(NULL, e);
+	EXPECT_STREQ("", o);
+	EXPECT_STREQ("ptscope trace: error: pid 2 is a kernel thread: it has no user address "
+		     "space\n", e);
+	free(o);
+	free(e);
+	unlink(out);
+	unlink(err);
 }
 
 TEST(usage_errors)

@@ -38,6 +38,11 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 targ_tgid = 0;	/* 0: every process ... */
 const volatile __u32 self_tgid = 0;	/* ... but the tracer itself */
 /*
+ * The target is ptscope's forked child, about to exec CMD: report only
+ * what happens from the exec on (see exec_done()).
+ */
+const volatile bool after_exec = false;
+/*
  * Wake the reader only once this much is waiting in the ring buffer (0:
  * at every event); the reader also polls every 100 ms.  Waking a reader
  * per fault roughly doubled the cost of a traced fault.
@@ -133,12 +138,28 @@ static __always_inline void count(__u32 idx)
 		(*v)++;
 }
 
+/*
+ * Has the current task exec'd since it was forked?  fork() copies the
+ * parent's self_exec_id into the child's parent_exec_id (and, as part of
+ * the task, into its self_exec_id); begin_new_exec() increments
+ * self_exec_id at the exec's point of no return, when the new program's
+ * address space has replaced the old one.  Threads that CMD starts later
+ * inherit both from its (exec'd) main thread, so they differ too.  No
+ * event to catch, no race: the task's own fields say it.
+ */
+static __always_inline bool exec_done(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, self_exec_id) != BPF_CORE_READ(task, parent_exec_id);
+}
+
 static __always_inline bool is_target(__u64 pid_tgid)
 {
 	__u32 tgid = pid_tgid >> 32;
 
 	if (targ_tgid)
-		return tgid == targ_tgid;
+		return tgid == targ_tgid && (!after_exec || exec_done());
 	return tgid != self_tgid;
 }
 

@@ -14,6 +14,9 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000
 #endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
 
 #define ANON_RW		(MAP_PRIVATE | MAP_ANONYMOUS)
 #define PFN_BITS	0x000ffffffffff000ULL	/* x86-64 entry bits 12..51 */
@@ -410,16 +413,73 @@ static int leaf_of(struct lab_ctx *c, pid_t pid, uint64_t va, struct ptscope_lea
 	return 0;
 }
 
+/* An entry that a check of M3 looked at, and what it was. */
+struct m3_ent {
+	const char *role;
+	const struct ptscope_leaf *l;	/* NULL: no entry */
+};
+
+/*
+ * One check of M3 and the entries that decided it: "check NAME: ok|NOT
+ * as described: ROLE va V entry E (p rw u a d nx), ..." in the notes,
+ * and observed.checks[] = {check, ok, entries: [{role, va, entry,
+ * present, rw, user, accessed, dirty, nx}]}.
+ */
+static void m3_check(struct lab_ctx *c, json_object *checks, const char *name, bool ok,
+		     const struct m3_ent *e, size_t n, uint64_t gone_va)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	char buf[1536];
+	size_t i, used = 0;
+
+	for (i = 0; i < n; i++) {
+		json_object *j = json_object_new_object();
+		const struct ptscope_leaf *l = e[i].l;
+		uint64_t f = l ? l->flags : 0;
+		int w;
+
+		jset(j, "role", json_object_new_string(e[i].role));
+		jset(j, "va", cli_json_hex(l ? l->va : gone_va));
+		jset(j, "entry", l ? cli_json_hex(l->entry) : NULL);
+		jset(j, "present", json_object_new_boolean(f & PTSCOPE_F_PRESENT));
+		jset(j, "rw", json_object_new_boolean(f & PTSCOPE_F_RW));
+		jset(j, "user", json_object_new_boolean(f & PTSCOPE_F_USER));
+		jset(j, "accessed", json_object_new_boolean(f & PTSCOPE_F_ACCESSED));
+		jset(j, "dirty", json_object_new_boolean(f & PTSCOPE_F_DIRTY));
+		jset(j, "nx", json_object_new_boolean(f & PTSCOPE_F_NX));
+		json_object_array_add(arr, j);
+		if (l)
+			w = snprintf(buf + used, sizeof(buf) - used,
+				     "%s%s 0x%llx entry 0x%016llx (p=%d rw=%d u=%d a=%d d=%d nx=%d)",
+				     i ? "; " : "", e[i].role, (unsigned long long)l->va,
+				     (unsigned long long)l->entry, !!(f & PTSCOPE_F_PRESENT),
+				     !!(f & PTSCOPE_F_RW), !!(f & PTSCOPE_F_USER),
+				     !!(f & PTSCOPE_F_ACCESSED), !!(f & PTSCOPE_F_DIRTY),
+				     !!(f & PTSCOPE_F_NX));
+		else
+			w = snprintf(buf + used, sizeof(buf) - used, "%s%s 0x%llx no entry",
+				     i ? "; " : "", e[i].role, (unsigned long long)gone_va);
+		if (w > 0 && (size_t)w < sizeof(buf) - used)
+			used += w;
+	}
+	jset(o, "check", json_object_new_string(name));
+	jset(o, "ok", json_object_new_boolean(ok));
+	jset(o, "entries", arr);
+	json_object_array_add(checks, o);
+	lab_note(c, "check %s: %s: %s", name, ok ? "ok" : "NOT as described", buf);
+}
+
 static int run_m3(struct lab_ctx *c)
 {
-	struct ptscope_leaf rw, ro, ex, sa, sb, rw_clear, rw_again;
-	bool f1, f2, f3, f4, f5, f6, f7, gone_found;
-	uint64_t p_rw, p_ro, p_ex, p_sa, p_sb, extra, xor, model, seen = 0;
+	struct ptscope_leaf rw, ro, ex, sa, sb, rw_clear, fr, fr_clear, fr_read;
+	bool f1, f2, f3, f4, f5, f6, f7, f8, f9, gone_found;
+	uint64_t p_rw, p_ro, p_ex, p_sa, p_sb, p_fr, extra, xor, model, seen = 0;
 	struct lab_child a, b;
 	char exe[256], buf[640], tmp[256];
 	int fd_tmp, fd_exe, ret = -1;
 	bool pfn_in_entry, valid_ok, dirty_ok, rw_ok, acc_ok, user_ok, nx_seen;
-	json_object *ent;
+	json_object *ent, *checks;
+	char failed[128] = "";
 	ssize_t n;
 
 	memset(&b, 0, sizeof(b));
@@ -458,17 +518,39 @@ static int run_m3(struct lab_ctx *c)
 		lab_fail(c, "a touched page had no entry");
 		goto out;
 	}
+	/*
+	 * The accessed bit is set by the MMU when it walks the tables to
+	 * fill a TLB entry, not on an access that hits the TLB; and Linux
+	 * clears it on x86 without flushing the TLB (clear_refs, reclaim:
+	 * ptep_clear_flush_young()).  A page A has accessed may still be in
+	 * the TLB of the CPU A runs on, so reading it again sets the bit or
+	 * not by luck.  The page read after clear_refs is therefore one that
+	 * A's code has never accessed: the kernel fills it (the entry is
+	 * born with the accessed bit), so no TLB can hold its translation,
+	 * and A's first read of it must walk the tables.
+	 */
+	lab_step(c, "Had the kernel fill another anonymous page of A (MADV_POPULATE_WRITE): "
+		 "A's own code never accessed it, so no TLB holds its translation.");
+	p_fr = lab_c_anon(c, &a, LAB_PAGE, LAB_PAGE, -1);
+	if (!p_fr || lab_c_madvise(c, &a, p_fr, LAB_PAGE, MADV_POPULATE_WRITE) ||
+	    leaf_of(c, a.pid, p_fr, &fr, &f8))
+		goto out;
 	lab_step(c, "Cleared the accessed bits of A (echo 1 > /proc/A/clear_refs), looked, "
-		 "had A read the read-write page again, looked again.");
+		 "had A read the kernel-filled page (its first access to it), looked again.");
 	snprintf(buf, sizeof(buf), "/proc/%d/clear_refs", a.pid);
 	if (lab_write_str(buf, "1")) {
 		lab_fail(c, "cannot write %s", buf);
 		goto out;
 	}
 	if (leaf_of(c, a.pid, p_rw, &rw_clear, &f6) ||
-	    lab_c_touch(c, &a, p_rw, 1, LAB_PAGE, LAB_READ, 0) < 0 ||
-	    leaf_of(c, a.pid, p_rw, &rw_again, &f7))
+	    leaf_of(c, a.pid, p_fr, &fr_clear, &f7) ||
+	    lab_c_touch(c, &a, p_fr, 1, LAB_PAGE, LAB_READ, 0) < 0 ||
+	    leaf_of(c, a.pid, p_fr, &fr_read, &f9))
 		goto out;
+	if (!f6 || !f7 || !f8 || !f9) {
+		lab_fail(c, "a page lost its entry while A was not running");
+		goto out;
+	}
 	lab_step(c, "Dropped the read-write page (MADV_DONTNEED) and looked for its entry.");
 	if (lab_c_madvise(c, &a, p_rw, LAB_PAGE, MADV_DONTNEED))
 		goto out;
@@ -485,10 +567,10 @@ static int run_m3(struct lab_ctx *c)
 	jset(ent, "file_exec_read", lab_leaf_json(&ex));
 	jset(ent, "shared_in_a", lab_leaf_json(&sa));
 	jset(ent, "shared_in_b", lab_leaf_json(&sb));
-	if (f6)
-		jset(ent, "anon_rw_after_clear_refs", lab_leaf_json(&rw_clear));
-	if (f7)
-		jset(ent, "anon_rw_read_again", lab_leaf_json(&rw_again));
+	jset(ent, "anon_rw_after_clear_refs", lab_leaf_json(&rw_clear));
+	jset(ent, "kernel_filled", lab_leaf_json(&fr));
+	jset(ent, "kernel_filled_after_clear_refs", lab_leaf_json(&fr_clear));
+	jset(ent, "kernel_filled_first_read", lab_leaf_json(&fr_read));
 	lab_ev(c, "entries", ent);
 
 	/* The frame number sits in the entry's bits 12..51. */
@@ -499,9 +581,8 @@ static int run_m3(struct lab_ctx *c)
 	dirty_ok = (rw.flags & PTSCOPE_F_DIRTY) && !(ex.flags & PTSCOPE_F_DIRTY);
 	rw_ok = (rw.flags & PTSCOPE_F_RW) && !(ro.flags & PTSCOPE_F_RW) &&
 		!(ex.flags & PTSCOPE_F_RW);
-	acc_ok = (rw.flags & PTSCOPE_F_ACCESSED) && f6 && f7 &&
-		 !(rw_clear.flags & PTSCOPE_F_ACCESSED) &&
-		 (rw_again.flags & PTSCOPE_F_ACCESSED);
+	acc_ok = (rw.flags & PTSCOPE_F_ACCESSED) && !(rw_clear.flags & PTSCOPE_F_ACCESSED) &&
+		 !(fr_clear.flags & PTSCOPE_F_ACCESSED) && (fr_read.flags & PTSCOPE_F_ACCESSED);
 	user_ok = rw.flags & ro.flags & ex.flags & PTSCOPE_F_USER;
 	nx_seen = (rw.flags & PTSCOPE_F_NX) && !(ex.flags & PTSCOPE_F_NX);
 	model = PTSCOPE_F_PRESENT | PTSCOPE_F_RW | PTSCOPE_F_USER | PTSCOPE_F_ACCESSED |
@@ -520,8 +601,40 @@ static int run_m3(struct lab_ctx *c)
 	lab_note(c, "model bits: valid %s, read/write %s, modified (dirty) %s, accessed %s, "
 		 "user %s", valid_ok ? "ok" : "NOT as described",
 		 rw_ok ? "ok" : "NOT as described", dirty_ok ? "ok" : "NOT as described",
-		 acc_ok ? "ok (cleared by clear_refs, set again by the next read)" :
+		 acc_ok ? "ok (cleared by clear_refs, set by the MMU on the first read)" :
 		 "NOT as described", user_ok ? "ok" : "NOT set");
+	/* The entries each check was decided by. */
+	checks = json_object_new_array();
+	{
+		const struct m3_ent pfn[] = { { "written", &rw }, { "exec-file", &ex },
+					      { "shared-in-A", &sa } };
+		const struct m3_ent valid[] = { { "written", &rw }, { "read-only", &ro },
+						{ "exec-file", &ex } };
+		const struct m3_ent rwb[] = { { "written", &rw }, { "read-only", &ro },
+					      { "exec-file", &ex } };
+		const struct m3_ent dirty[] = { { "written", &rw }, { "exec-file", &ex } };
+		const struct m3_ent acc[] = { { "written", &rw },
+					      { "written-after-clear_refs", &rw_clear },
+					      { "kernel-filled-after-clear_refs", &fr_clear },
+					      { "kernel-filled-after-first-read", &fr_read } };
+		const struct m3_ent user[] = { { "written", &rw }, { "read-only", &ro },
+					       { "exec-file", &ex } };
+		const struct m3_ent same[] = { { "shared-in-A", &sa }, { "shared-in-B", &sb } };
+		struct m3_ent gone = { "after-MADV_DONTNEED", NULL };
+
+		if (gone_found)
+			gone.role = "after-MADV_DONTNEED-still-mapped";
+		m3_check(c, checks, "frame-number", pfn_in_entry, pfn, 3, 0);
+		m3_check(c, checks, "valid", rw.flags & ro.flags & ex.flags & PTSCOPE_F_PRESENT,
+			 valid, 3, 0);
+		m3_check(c, checks, "valid-cleared", !gone_found, &gone, 1, p_rw);
+		m3_check(c, checks, "read-write", rw_ok, rwb, 3, 0);
+		m3_check(c, checks, "dirty", dirty_ok, dirty, 2, 0);
+		m3_check(c, checks, "accessed", acc_ok, acc, 4, 0);
+		m3_check(c, checks, "user", user_ok, user, 3, 0);
+		m3_check(c, checks, "same-frame", sa.pfn == sb.pfn, same, 2, 0);
+	}
+	lab_ev(c, "checks", checks);
 	pts_flags_str(extra, buf, sizeof(buf));
 	lab_note(c, "bits the model does not have: %s%s", buf,
 		 nx_seen ? " (nx set on data, clear on code)" : "");
@@ -543,10 +656,14 @@ static int run_m3(struct lab_ctx *c)
 
 	lab_summary(c, "frame + P/RW/U/A/D%s%s", extra ? " + " : "",
 		    extra ? pts_flags_str(extra, buf, sizeof(buf)) : "");
-	if (!pfn_in_entry || !valid_ok || !rw_ok || !dirty_ok || !acc_ok || !user_ok ||
-	    sa.pfn != sb.pfn)
-		lab_verdict(c, LAB_V_NOT, "The entries did not behave as the model describes; "
-			    "see which check failed above.");
+	snprintf(failed, sizeof(failed), "%s%s%s%s%s%s%s", pfn_in_entry ? "" : " frame-number",
+		 valid_ok ? "" : " valid", rw_ok ? "" : " read-write", dirty_ok ? "" : " dirty",
+		 acc_ok ? "" : " accessed", user_ok ? "" : " user",
+		 sa.pfn == sb.pfn ? "" : " same-frame");
+	if (failed[0])
+		lab_verdict(c, LAB_V_NOT, "The entries did not behave as the model describes: "
+			    "check%s failed; the entries that decided it are listed above.",
+			    failed);
 	else if (extra)
 		lab_verdict(c, LAB_V_DIFF, "An x86-64 entry is the frame number (bits 12-51) "
 			    "plus the model's bits: present (valid), RW, U/S, accessed and dirty "

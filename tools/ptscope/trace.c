@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptscope trace [-p PID | -- CMD [ARG...]] [--duration S] [--json]
+ * ptscope trace [-p PID | -- CMD [ARG...]] [--duration S] [--json] [-o FILE]
  *
  * Every page fault of a process, live, through the faulttrace BPF program
  * (tools/bpf/faulttrace.bpf.c): what faulted, why, how it ended, how long
@@ -40,7 +40,7 @@
 const struct cli_cmd cli_cmd_trace = {
 	.name = "trace",
 	.run = cmd_trace,
-	.args = "[-p PID | -- CMD [ARG...]] [--duration S] [--json]",
+	.args = "[-p PID | -- CMD [ARG...]] [--duration S] [--json] [-o FILE]",
 	.summary = "every page fault of a process, live, with the entry before and after",
 	.help =
 	"Follows every page fault of a process (handle_mm_fault(), through BPF:\n"
@@ -71,10 +71,15 @@ const struct cli_cmd cli_cmd_trace = {
 	"totals, and the events lost (ring buffer full, missed probes).\n"
 	"\n"
 	"Options:\n"
-	"  -p, --pid PID        trace this running process\n"
-	"  -- CMD [ARG...]      run CMD and trace it from its exec on; the exit\n"
-	"                       status is then CMD's\n"
+	"  -p, --pid PID        trace this running process (not a kernel thread)\n"
+	"  -- CMD [ARG...]      run CMD and trace it from its exec on (nothing\n"
+	"                       of ptscope's forked child before it); the exit\n"
+	"                       status is then CMD's; if CMD cannot be run,\n"
+	"                       only \"cannot run CMD: reason\" and status 127\n"
 	"                       (with neither, every process but ptscope)\n"
+	"  -o, --output FILE    write the trace to FILE (created or truncated),\n"
+	"                       not to stdout, which stays CMD's; on either,\n"
+	"                       every line goes out whole in one write(2)\n"
 	"  -d, --duration S     stop after S seconds (a CMD still running is\n"
 	"                       then killed with SIGTERM)\n"
 	"  -s, --summary        print only the summary\n"
@@ -94,7 +99,8 @@ const struct cli_cmd cli_cmd_trace = {
 	"Examples:\n"
 	"  ptscope trace -- python3 -c 'bytearray(1 << 20)'\n"
 	"  ptscope trace -p $(pidof postgres) --duration 10 --summary\n"
-	"  ptscope trace --json -- ./a.out | jq -c 'select(.class == \"cow\")'\n",
+	"  ptscope trace --json -- ./a.out | jq -c 'select(.class == \"cow\")'\n"
+	"  ptscope trace --json -o faults.json -- ./a.out\n",
 };
 
 enum ft_class {
@@ -152,6 +158,22 @@ enum attach_exc { EXC_TP_BTF, EXC_TRACEPOINT, EXC_NONE };
 static const char *const hmf_names[] = { "fentry/fexit", "kprobe/kretprobe" };
 static const char *const exc_names[] = { "tp_btf", "tracepoint", "none" };
 
+/*
+ * The trace's output, written by whole lines: a line is formatted here
+ * and written only once complete, several lines in one write(2) up to
+ * PIPE_BUF bytes (what a pipe writes without interleaving), a longer
+ * line alone.  CMD may write to the same file or pipe: its output then
+ * falls between two lines, never inside one.
+ */
+struct out {
+	int fd;
+	char *buf;
+	size_t len;		/* bytes in buf */
+	size_t done;		/* ... of which complete lines */
+	size_t cap;
+	int err;		/* the first write error (errno) */
+};
+
 /* Latencies of one class, for the percentiles. */
 struct class_stats {
 	uint64_t *lat;
@@ -166,13 +188,16 @@ struct trace {
 	bool summary_only;
 	bool verbose;
 	int want_hmf;			/* -1 auto, else enum attach_hmf */
+	const char *output;		/* -o FILE */
 	/* state */
+	struct out out;
 	struct faulttrace_bpf *skel;
 	struct ring_buffer *rb;
 	enum attach_hmf hmf;
 	enum attach_exc exc;
 	pid_t child;
 	int go_fd;			/* releases the spawned child */
+	int exec_fd;			/* the child's exec errno, or EOF on exec */
 	int pidfd;
 	int child_status;
 	bool child_done, target_gone;
@@ -205,6 +230,93 @@ static uint64_t now_ns(void)
 }
 
 static bool verbose_libbpf;
+
+/* ---- output ---------------------------------------------------------- */
+
+static void out_write(struct out *o, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n && !o->err) {
+		w = write(o->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			o->err = w < 0 ? errno : EIO;
+			break;
+		}
+		p += w;
+		n -= w;
+	}
+}
+
+/* Write the complete lines, keep a partial one. */
+static void out_flush(struct out *o)
+{
+	if (!o->done)
+		return;
+	out_write(o, o->buf, o->done);
+	memmove(o->buf, o->buf + o->done, o->len - o->done);
+	o->len -= o->done;
+	o->done = 0;
+}
+
+/* Append to the current line. */
+static void __attribute__((format(printf, 2, 3))) out_printf(struct out *o,
+							      const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < o->cap - o->len)
+			break;
+		{
+			size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 :
+				     o->len + n + 1 + 4096;
+			char *b = realloc(o->buf, cap);
+
+			if (!b) {
+				o->err = ENOMEM;
+				return;
+			}
+			o->buf = b;
+			o->cap = cap;
+		}
+	}
+	o->len += n;
+}
+
+/*
+ * The current line is complete (it ends with '\n').  Lines go out in
+ * batches of at most PIPE_BUF bytes; a line that would push the batch
+ * over sends the batch first.
+ */
+static void out_eol(struct out *o)
+{
+	if (o->len > PIPE_BUF && o->done) {
+		size_t line = o->len - o->done;
+
+		out_write(o, o->buf, o->done);
+		memmove(o->buf, o->buf + o->done, line);
+		o->len = line;
+	}
+	o->done = o->len;
+	if (o->done >= PIPE_BUF)
+		out_flush(o);
+}
+
+/* A whole line (S has no '\n'). */
+static void out_line(struct out *o, const char *s)
+{
+	out_printf(o, "%s\n", s);
+	out_eol(o);
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -383,7 +495,7 @@ static void vma_perm(const struct ft_event *e, char buf[5])
 	buf[4] = '\0';
 }
 
-static void print_json(const struct trace *t, const struct ft_event *e, int cls,
+static void print_json(struct trace *t, const struct ft_event *e, int cls,
 		       int neighbours)
 {
 	json_object *o = json_object_new_object(), *v = json_object_new_object();
@@ -416,8 +528,8 @@ static void print_json(const struct trace *t, const struct ft_event *e, int cls,
 	jset(o, "after", pte_json(&e->after));
 	jset(o, "class", json_object_new_string(class_names[cls]));
 	jset(o, "neighbours", json_object_new_int(neighbours));
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					       JSON_C_TO_STRING_NOSLASHESCAPE));
+	out_line(&t->out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -434,14 +546,15 @@ static const char *pte_str(const struct ft_pte *p, char *buf, size_t len)
 	return buf;
 }
 
-static void print_header(void)
+static void print_header(struct trace *t)
 {
-	printf("%s%-10s %-15s %-15s %-18s %-14s %-5s %-11s %-7s %8s  %-23s   %-23s %s%s\n",
+	out_printf(&t->out, "%s%-10s %-15s %-15s %-18s %-14s %-5s %-11s %-7s %8s  %-23s   %-23s %s%s\n",
 	       col(C_BOLD), "TIME(s)", "PID/TID", "COMM", "ADDRESS", "IP", "ACC",
 	       "CAUSE", "OUTCOME", "LAT(us)", "BEFORE", "AFTER", "CLASS", col(C_RESET));
+	out_eol(&t->out);
 }
 
-static void print_text(const struct trace *t, const struct ft_event *e, int cls,
+static void print_text(struct trace *t, const struct ft_event *e, int cls,
 		       int neighbours)
 {
 	char pt[32], ip[24], bb[40], ab[40], cl[32];
@@ -462,13 +575,14 @@ static void print_text(const struct trace *t, const struct ft_event *e, int cls,
 		c = C_RED;
 	else if (e->outcome == FT_RETRY)
 		c = C_DIM;
-	printf("%10.6f %-15s %-15.*s %#-18llx %-14s %-5s %-11s %s%-7s%s %8.1f  %-23s %s %-23s %s%s%s\n",
+	out_printf(&t->out, "%10.6f %-15s %-15.*s %#-18llx %-14s %-5s %-11s %s%-7s%s %8.1f  %-23s %s %-23s %s%s%s\n",
 	       e->ts > t->start_ns ? (e->ts - t->start_ns) / 1e9 : 0.0, pt,
 	       FT_COMM_LEN, e->comm, (unsigned long long)e->address, ip,
 	       NAME(access_names, e->access), NAME(cause_names, e->cause),
 	       col(c), NAME(outcome_names, e->outcome), col(C_RESET),
 	       e->latency / 1e3, pte_str(&e->before, bb, sizeof(bb)), "->",
 	       pte_str(&e->after, ab, sizeof(ab)), col(C_CYAN), cl, col(C_RESET));
+	out_eol(&t->out);
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -553,14 +667,17 @@ static void read_counters(struct trace *t, uint64_t *out)
 static uint64_t count_inflight(struct trace *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.inflight);
-	__u32 key, next;
+	/*
+	 * Start from a key that cannot be there (no TID is that large):
+	 * the kernel then returns the first key.  (A NULL key does the
+	 * same, but valgrind takes it for an unaddressable read.)
+	 */
+	__u32 key = UINT32_MAX, next;
 	uint64_t n = 0;
-	void *prev = NULL;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
+	while (!bpf_map_get_next_key(fd, &key, &next)) {
 		n++;
 		key = next;
-		prev = &key;
 	}
 	return n;
 }
@@ -623,16 +740,20 @@ static void print_summary(struct trace *t)
 		     jhex(t->skel->bss->paging_page_offset) : NULL);
 		jset(o, "zero_pfn", t->zero_pfn ? json_object_new_int64(t->zero_pfn) : NULL);
 	} else {
-		printf("%s--- ptscope trace: ", col(C_BOLD));
+		out_printf(&t->out, "%s--- ptscope trace: ", col(C_BOLD));
 		if (t->pid)
-			printf("pid %d (%s)", t->pid, t->comm);
+			out_printf(&t->out, "pid %d (%s)", t->pid, t->comm);
 		else
-			printf("all processes");
-		printf(", %.2f s, %s + %s", secs, hmf_names[t->hmf], exc_names[t->exc]);
+			out_printf(&t->out, "all processes");
+		out_printf(&t->out, ", %.2f s, %s + %s", secs, hmf_names[t->hmf],
+			   exc_names[t->exc]);
 		if (t->skel->bss->paging_levels)
-			printf(", %u-level paging", t->skel->bss->paging_levels);
-		printf("%s\n%-14s %9s %10s %10s %10s\n", col(C_RESET), "CLASS", "COUNT",
-		       "P50(us)", "P90(us)", "P99(us)");
+			out_printf(&t->out, ", %u-level paging", t->skel->bss->paging_levels);
+		out_printf(&t->out, "%s\n", col(C_RESET));
+		out_eol(&t->out);
+		out_printf(&t->out, "%-14s %9s %10s %10s %10s\n", "CLASS", "COUNT",
+			   "P50(us)", "P90(us)", "P99(us)");
+		out_eol(&t->out);
 	}
 	for (i = 0; i < CL_NR; i++) {
 		struct class_stats *s = &t->cls[i];
@@ -653,8 +774,9 @@ static void print_summary(struct trace *t)
 			jset(c, "p99_ns", json_object_new_int64(p99));
 			jset(classes, class_names[i], c);
 		} else {
-			printf("%-14s %9zu %10.1f %10.1f %10.1f\n", class_names[i], s->n,
-			       p50 / 1e3, p90 / 1e3, p99 / 1e3);
+			out_printf(&t->out, "%-14s %9zu %10.1f %10.1f %10.1f\n", class_names[i],
+				   s->n, p50 / 1e3, p90 / 1e3, p99 / 1e3);
+			out_eol(&t->out);
 		}
 	}
 	if (cli.json) {
@@ -685,31 +807,36 @@ static void print_summary(struct trace *t)
 			jset(o, "exit_status", json_object_new_int(t->child_status));
 		lo = json_object_new_object();
 		jset(lo, "summary", o);
-		puts(json_object_to_json_string_ext(lo, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+		out_line(&t->out, json_object_to_json_string_ext(lo, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(lo);
 		return;
 	}
-	printf("faults %llu: minor %llu, major %llu, error %llu; retries %llu; "
+	out_printf(&t->out, "faults %llu: minor %llu, major %llu, error %llu; retries %llu; "
 	       "exceptions %llu\n",
 	       (unsigned long long)cnt[FT_CNT_FAULTS], (unsigned long long)cnt[FT_CNT_MINOR],
 	       (unsigned long long)cnt[FT_CNT_MAJOR], (unsigned long long)cnt[FT_CNT_ERROR],
 	       (unsigned long long)cnt[FT_CNT_RETRY],
 	       (unsigned long long)cnt[FT_CNT_EXCEPTIONS]);
-	printf("%slost %llu%s (ring buffer full %llu, missed entry %llu (in-flight map full "
+	out_eol(&t->out);
+	out_printf(&t->out, "%slost %llu%s (ring buffer full %llu, missed entry %llu (in-flight map full "
 	       "%llu), missed return %llu)", lost ? col(C_RED) : "", (unsigned long long)lost,
 	       lost ? col(C_RESET) : "", (unsigned long long)cnt[FT_CNT_LOST_RINGBUF],
 	       (unsigned long long)cnt[FT_CNT_LOST_NO_ENTRY],
 	       (unsigned long long)cnt[FT_CNT_LOST_MAP_FULL], (unsigned long long)lost_exit);
 	if (unfinished)
-		printf("; %llu in flight at the end", (unsigned long long)unfinished);
+		out_printf(&t->out, "; %llu in flight at the end",
+			   (unsigned long long)unfinished);
 	if (misses)
-		printf("; BPF runs skipped by the kernel (recursion) %llu",
-		       (unsigned long long)misses);
-	putchar('\n');
-	if (t->verbose && run_cnt)
-		printf("BPF programs: %llu runs, %.0f ns per run on average\n",
-		       (unsigned long long)run_cnt, (double)run_ns / run_cnt);
+		out_printf(&t->out, "; BPF runs skipped by the kernel (recursion) %llu",
+			   (unsigned long long)misses);
+	out_printf(&t->out, "\n");
+	out_eol(&t->out);
+	if (t->verbose && run_cnt) {
+		out_printf(&t->out, "BPF programs: %llu runs, %.0f ns per run on average\n",
+			   (unsigned long long)run_cnt, (double)run_ns / run_cnt);
+		out_eol(&t->out);
+	}
 }
 
 /* ---- setup ----------------------------------------------------------- */
@@ -769,16 +896,55 @@ static int target_info(int pid, int *tgid, char *comm, size_t len)
 }
 
 /*
+ * Is PID a kernel thread?  PF_KTHREAD in the flags, field 9 of
+ * /proc/PID/stat (after the command name, which may hold spaces and
+ * parentheses: the last ')' ends it).
+ */
+#define PF_KTHREAD_FLAG	0x00200000UL
+
+static bool is_kthread(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long flags;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	/* state ppid pgrp session tty_nr tpgid flags */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & PF_KTHREAD_FLAG;
+}
+
+/*
  * Fork CMD, stopped before exec: it waits for a byte on a pipe, which
- * trace_go() sends once the probes are attached.
+ * trace_go() sends once the probes are attached.  If the exec fails, the
+ * child sends its errno on a second, close-on-exec pipe (which the exec
+ * closes when it succeeds) and exits with 127, printing nothing.
  */
 static int spawn(struct trace *t)
 {
-	int p[2];
+	int p[2], e[2];
 	char c;
 
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
+	if (pipe2(e, O_CLOEXEC)) {
+		int err = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	t->child = fork();
@@ -787,22 +953,30 @@ static int spawn(struct trace *t)
 
 		close(p[0]);
 		close(p[1]);
+		close(e[0]);
+		close(e[1]);
 		t->child = 0;
 		return err;
 	}
 	if (!t->child) {
+		int err;
+
 		close(p[1]);
+		close(e[0]);
 		if (read(p[0], &c, 1) != 1)
 			_exit(127);	/* the tracer gave up */
 		close(p[0]);
 		signal(SIGPIPE, SIG_DFL);
 		execvp(t->cmd[0], t->cmd);
-		fprintf(stderr, "ptscope trace: cannot run %s: %s\n", t->cmd[0],
-			strerror(errno));
+		err = errno;
+		if (write(e[1], &err, sizeof(err)) != sizeof(err))
+			_exit(126);
 		_exit(127);
 	}
 	close(p[0]);
+	close(e[1]);
 	t->go_fd = p[1];
+	t->exec_fd = e[0];
 	t->pid = t->child;
 	snprintf(t->comm, sizeof(t->comm), "%s", strrchr(t->cmd[0], '/') ?
 		 strrchr(t->cmd[0], '/') + 1 : t->cmd[0]);
@@ -862,6 +1036,8 @@ static int try_attach(struct trace *t, enum attach_hmf hmf, enum attach_exc exc)
 		return -errno;
 	s->rodata->targ_tgid = t->pid;
 	s->rodata->self_tgid = getpid();
+	/* -- CMD: nothing before CMD's exec (ptscope's forked child). */
+	s->rodata->after_exec = t->child != 0;
 	/* Batched wake-ups: the reader polls every 100 ms anyway. */
 	s->rodata->wakeup_bytes = TRACE_WAKEUP_BYTES;
 
@@ -968,18 +1144,33 @@ static int attach(struct trace *t)
 	return err;
 }
 
-/* Release the spawned child: it execs CMD now. */
+/*
+ * Release the spawned child and wait for its exec: 0 once CMD runs,
+ * -errno if the child could not be released, or the exec's positive
+ * errno.
+ */
 static int trace_go(struct trace *t)
 {
-	int ret = 0;
+	ssize_t n;
+	int err = 0;
 
 	if (t->go_fd < 0)
 		return 0;
-	if (write(t->go_fd, "g", 1) != 1)
-		ret = -errno;
+	n = write(t->go_fd, "g", 1);
+	if (n != 1)
+		err = -errno;
 	close(t->go_fd);
 	t->go_fd = -1;
-	return ret;
+	if (err)
+		return err;
+	do {
+		n = read(t->exec_fd, &err, sizeof(err));
+	} while (n < 0 && errno == EINTR);
+	close(t->exec_fd);
+	t->exec_fd = -1;
+	if (n == 0)
+		return 0;		/* closed by the exec */
+	return n == sizeof(err) && err > 0 ? err : EIO;
 }
 
 static bool target_exited(struct trace *t)
@@ -1023,6 +1214,7 @@ int cmd_trace(int argc, char **argv)
 	enum { OPT_ATTACH = OPT_FIRST_LOCAL };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "summary", no_argument, NULL, 's' },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
@@ -1031,13 +1223,14 @@ int cmd_trace(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = &cli_cmd_trace;
-	struct trace t = { .want_hmf = -1, .go_fd = -1, .pidfd = -1 };
+	struct trace t = { .want_hmf = -1, .go_fd = -1, .exec_fd = -1, .pidfd = -1,
+			   .out.fd = STDOUT_FILENO };
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t deadline = 0;
 	int c, ret, err, i, stats_fd = -1;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "+p:d:sv" CLI_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, "+p:o:d:sv" CLI_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -1052,6 +1245,9 @@ int cmd_trace(int argc, char **argv)
 			    t.duration > 1e9)
 				return cli_usage_err(cmd, "invalid duration '%s': expected "
 						     "seconds, e.g. 10 or 0.5", optarg);
+			break;
+		case 'o':
+			t.output = optarg;
 			break;
 		case 's':
 			t.summary_only = true;
@@ -1087,6 +1283,9 @@ int cmd_trace(int argc, char **argv)
 
 		if (target_info(t.pid, &tgid, t.comm, sizeof(t.comm)))
 			return cli_fail(ESRCH, t.pid, NULL);
+		/* What walk says of it: no user address space to fault in. */
+		if (is_kthread(tgid))
+			return cli_fail(ENXIO, tgid, NULL);
 		t.pid = tgid;
 		t.pidfd = syscall(SYS_pidfd_open, t.pid, 0);
 	}
@@ -1094,6 +1293,17 @@ int cmd_trace(int argc, char **argv)
 	if (!t.zero_pfn && t.verbose)
 		fprintf(stderr, "ptscope trace: the zero page's frame is unknown "
 			"(not root?): no zero-page class\n");
+
+	if (t.output) {
+		t.out.fd = open(t.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (t.out.fd < 0) {
+			cli_err("cannot open %s: %s", t.output, strerror(errno));
+			ret = CLI_ERR;
+			goto cleanup;
+		}
+		/* Colour only where asked for: FILE is no terminal. */
+		cli.color = cli.color_when > 0;
+	}
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -1103,7 +1313,8 @@ int cmd_trace(int argc, char **argv)
 		err = spawn(&t);
 		if (err) {
 			cli_err("cannot fork: %s", strerror(-err));
-			return CLI_ERR;
+			ret = CLI_ERR;
+			goto cleanup;
 		}
 	}
 
@@ -1122,21 +1333,26 @@ int cmd_trace(int argc, char **argv)
 	if (t.verbose)
 		fprintf(stderr, "ptscope trace: attached %s + %s; zero page pfn %#llx\n",
 			hmf_names[t.hmf], exc_names[t.exc], (unsigned long long)t.zero_pfn);
-	if (!cli.json && !t.summary_only)
-		print_header();
-	fflush(stdout);
-
 	/* Report from now on (see "armed" in faulttrace.bpf.c). */
 	t.skel->bss->armed = 1;
 	t.start_ns = now_ns();
 	if (t.duration > 0)
 		deadline = t.start_ns + (uint64_t)(t.duration * 1e9);
+	/* CMD runs, or nothing but the reason is printed. */
 	err = trace_go(&t);
-	if (err) {
+	if (err < 0) {
 		cli_err("cannot start %s: %s", t.cmd[0], strerror(-err));
 		ret = CLI_ERR;
 		goto cleanup;
 	}
+	if (err > 0) {
+		cli_err("cannot run %s: %s", t.cmd[0], strerror(err));
+		ret = 127;
+		goto cleanup;
+	}
+	if (!cli.json && !t.summary_only)
+		print_header(&t);
+	out_flush(&t.out);
 
 	ret = CLI_OK;
 	while (!exiting) {
@@ -1152,7 +1368,9 @@ int cmd_trace(int argc, char **argv)
 			break;
 		}
 		if (err > 0)
-			fflush(stdout);
+			out_flush(&t.out);
+		if (t.out.err)
+			break;
 		if (target_exited(&t)) {
 			t.target_gone = true;
 			break;
@@ -1172,20 +1390,31 @@ int cmd_trace(int argc, char **argv)
 		}
 	}
 	print_summary(&t);
-	if (ret == CLI_OK && t.child)
+	out_flush(&t.out);
+	if (t.out.err && t.out.err != EPIPE) {
+		cli_err("writing %s: %s", t.output ? t.output : "output",
+			strerror(t.out.err));
+		ret = CLI_ERR;
+	} else if (ret == CLI_OK && t.child) {
 		ret = t.child_status;
+	}
 
 cleanup:
 	if (stats_fd >= 0)
 		close(stats_fd);
 	if (t.go_fd >= 0)
 		close(t.go_fd);		/* the child gives up without exec */
+	if (t.exec_fd >= 0)
+		close(t.exec_fd);
 	if (t.child && !t.child_done) {
 		kill(t.child, SIGKILL);
 		waitpid(t.child, NULL, 0);
 	}
 	if (t.pidfd >= 0)
 		close(t.pidfd);
+	if (t.output && t.out.fd >= 0)
+		close(t.out.fd);
+	free(t.out.buf);
 	ring_buffer__free(t.rb);
 	faulttrace_bpf__destroy(t.skel);
 	for (i = 0; i < CL_NR; i++)
