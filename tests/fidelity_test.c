@@ -9,8 +9,9 @@
  * MADV_FREE on whole THPs (pmdp_invalidate() under the mmap read lock),
  * partial MADV_COLD/MADV_FREE and mprotect (THP and PMD splits), writes
  * (faults, NUMA-hinting faults), MADV_PAGEOUT (to zram swap, set up here
- * when no swap is active), MADV_DONTNEED and refault, MADV_COLLAPSE (on
- * 6.1, which lacks it, khugepaged scanning without sleeping instead).
+ * when no swap is active), MADV_DONTNEED and refault, MADV_COLLAPSE (both
+ * Debian kernels have it, 6.1 included; where it is missing, khugepaged
+ * scanning without sleeping instead).
  * Beside it: move_pages(2) of whole regions between nodes 0 and 1 (when
  * the guest has two NUMA nodes: tools/vm/run --numa 2), compaction
  * (/proc/sys/vm/compact_memory) and NUMA balancing
@@ -827,7 +828,7 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 	}
 	ASSERT_NE(0, sh->base) TH_LOG("the target could not set up its memory");
 	if (!sh->collapse) {
-		/* 6.1: no MADV_COLLAPSE; khugepaged collapses instead */
+		/* no MADV_COLLAPSE (before 6.1): khugepaged collapses instead */
 		knob_set(&knobs[KNOB_KHUGEPAGED]);
 		knob_set(&knobs[KNOB_KHUGEPAGED + 1]);
 	}
