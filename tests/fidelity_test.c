@@ -4,14 +4,17 @@
  * THPs are aged, freed, split, collapsed and migrated must be one the
  * kernel can have made.
  *
- * The target (a forked child, two threads) owns NREG 4 MiB regions of
- * THP-backed anonymous memory and loops over them: MADV_COLD and
- * MADV_FREE on whole THPs (pmdp_invalidate() under the mmap read lock),
- * partial MADV_COLD/MADV_FREE and mprotect (THP and PMD splits), writes
- * (faults, NUMA-hinting faults), MADV_PAGEOUT (to zram swap, set up here
- * when no swap is active), MADV_DONTNEED and refault, MADV_COLLAPSE (both
- * Debian kernels have it, 6.1 included; where it is missing, khugepaged
- * scanning without sleeping instead).
+ * Two targets (forked children) own NREG 4 MiB regions of THP-backed
+ * anonymous memory each.  The first ages its THPs: a write to each, then
+ * MADV_COLD or MADV_FREE of the whole THP (pmdp_invalidate() under the
+ * mmap read lock), in a loop, while a thread of its own spins on the other
+ * CPU.  The second churns its own: whole and partial MADV_COLD/MADV_FREE
+ * and mprotect (THP and PMD splits), writes (faults, NUMA-hinting faults),
+ * MADV_PAGEOUT (to zram swap, set up here when no swap is active),
+ * MADV_DONTNEED and refault, MADV_COLLAPSE (both Debian kernels have it,
+ * 6.1 included; where it is missing, khugepaged scanning without sleeping
+ * instead).  Two processes, so that the churn's mmap write locks do not
+ * hold the ager up.
  * Beside it: move_pages(2) of whole regions between nodes 0 and 1 (when
  * the guest has two NUMA nodes: tools/vm/run --numa 2), compaction
  * (/proc/sys/vm/compact_memory) and NUMA balancing
@@ -65,7 +68,9 @@
 #define MPOL_MF_MOVE	(1 << 1)
 
 #define MB		(1UL << 20)
-#define NREG		8
+#define NAREA		2		/* targets */
+#define NREG		8		/* regions per target */
+#define NREGS		(NAREA * NREG)
 #define REG_SIZE	(4 * MB)
 #define REG_PAGES	(REG_SIZE / PML_PAGE)
 #define AREA_SIZE	(NREG * REG_SIZE)
@@ -92,16 +97,16 @@ static const char *const op_names[NR_OPS] = {
  * nothing was in flight at its start and nothing started until its end.
  */
 struct shared {
-	unsigned long start[NREG], done[NREG];
+	unsigned long start[NREGS], done[NREGS];
 	unsigned long gstart, gdone;
 	unsigned long ops[NR_OPS], op_errors[NR_OPS];
-	unsigned long base;		/* the target's area */
+	unsigned long base[NAREA];	/* each target's area */
 	int collapse;			/* MADV_COLLAPSE works */
 };
 
 static struct shared *sh;
 static volatile int stop;
-static pid_t target;
+static pid_t target[NAREA];
 static uint64_t max_pfn;
 static int swap_active;
 static unsigned long oracle_walks;	/* completed walks with the oracle */
@@ -138,7 +143,13 @@ static void pin(int cpu)
 /* ---- the target ------------------------------------------------------- */
 
 /* In the target: a write and an mprotect of the same region exclude each other. */
-static pthread_mutex_t wlock[NREG];
+static pthread_mutex_t wlock[NREGS];
+
+/* Region R (0..NREGS - 1): NREG regions of each target in turn. */
+static char *reg_addr(int r)
+{
+	return (char *)sh->base[r / NREG] + (r % NREG) * REG_SIZE;
+}
 
 /* One write every STEP bytes. */
 static void write_pages_step(char *p, size_t len, size_t step)
@@ -161,7 +172,7 @@ static void write_pages(char *p, size_t len)
  */
 static void target_op(int r, int op, unsigned int *seed)
 {
-	char *p = (char *)sh->base + r * REG_SIZE;
+	char *p = reg_addr(r);
 	size_t part = (1 + rand_r(seed) % 255) * PML_PAGE;
 	char *q = p + (rand_r(seed) % (REG_PAGES - 256)) * PML_PAGE;
 	int ret = 0;
@@ -227,7 +238,7 @@ static void *ager(void *arg)
 		r = n % NREG;
 		pthread_mutex_lock(&wlock[r]);
 		inc(&sh->start[r]);
-		write_pages_step((char *)sh->base + r * REG_SIZE, REG_SIZE, PML_PMD_SIZE);
+		write_pages_step(reg_addr(r), REG_SIZE, PML_PMD_SIZE);
 		inc(&sh->done[r]);
 		pthread_mutex_unlock(&wlock[r]);
 		target_op(r, n / NREG % 2 ? OP_FREE : OP_COLD, &seed);
@@ -257,7 +268,7 @@ static void *churner(void *arg)
 {
 	/* Weights: collapse often enough that most of the area stays huge. */
 	static const int pick[] = {
-		OP_COLD_PART, OP_FREE_PART, OP_MPROTECT, OP_WRITE, OP_WRITE,
+		OP_COLD, OP_FREE, OP_COLD_PART, OP_FREE_PART, OP_MPROTECT, OP_WRITE, OP_WRITE,
 		OP_PAGEOUT, OP_DONTNEED, OP_COLLAPSE, OP_COLLAPSE, OP_COLLAPSE,
 		OP_COLLAPSE, OP_COLLAPSE,
 	};
@@ -265,30 +276,40 @@ static void *churner(void *arg)
 
 	pin(0);
 	for (;;)
-		target_op(rand_r(&seed) % NREG,
+		target_op(NREG + rand_r(&seed) % NREG,
 			  pick[rand_r(&seed) % (sizeof(pick) / sizeof(pick[0]))], &seed);
 	return NULL;
 }
 
-static void __attribute__((noreturn)) run_target(void)
+/*
+ * Target AREA: 0 ages its THPs (ager, and a spinner on the other CPU),
+ * as a program that only reads and writes its memory; 1 churns its own
+ * (splits, pageouts, collapses...).  Two processes, so that the churn's
+ * mmap write locks do not hold the ager up.
+ */
+static void __attribute__((noreturn)) run_target(int area)
 {
 	char *p = mmap(NULL, AREA_SIZE + 2 * MB, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *a;
 	pthread_t th;
+	int i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	for (int i = 0; i < NREG; i++)
+	for (i = 0; i < NREGS; i++)
 		pthread_mutex_init(&wlock[i], NULL);
 	if (p == MAP_FAILED)
 		_exit(1);
 	a = (char *)(((unsigned long)p + 2 * MB - 1) & ~(2 * MB - 1));
 	madvise(a, AREA_SIZE, MADV_HUGEPAGE);
 	write_pages(a, AREA_SIZE);
-	sh->collapse = !madvise(a, 2 * MB, MADV_COLLAPSE) || errno != EINVAL;
-	__atomic_store_n(&sh->base, (unsigned long)a, __ATOMIC_SEQ_CST);
-	pthread_create(&th, NULL, ager, NULL);
+	if (area) {
+		sh->collapse = !madvise(a, 2 * MB, MADV_COLLAPSE) || errno != EINVAL;
+		__atomic_store_n(&sh->base[area], (unsigned long)a, __ATOMIC_SEQ_CST);
+		churner(NULL);
+	}
+	__atomic_store_n(&sh->base[area], (unsigned long)a, __ATOMIC_SEQ_CST);
 	pthread_create(&th, NULL, spinner, NULL);
-	churner(NULL);
+	ager(NULL);
 	_exit(0);
 }
 
@@ -437,7 +458,7 @@ static void note_error(struct stats *st, const char *what, int err)
 
 /* The frame-change counters at the start of a window. */
 struct window {
-	unsigned long start[NREG], done[NREG], gstart, gdone;
+	unsigned long start[NREGS], done[NREGS], gstart, gdone;
 };
 
 static void window_open(struct window *w)
@@ -446,7 +467,7 @@ static void window_open(struct window *w)
 
 	w->gstart = ld(&sh->gstart);
 	w->gdone = ld(&sh->gdone);
-	for (r = 0; r < NREG; r++) {
+	for (r = 0; r < NREGS; r++) {
 		w->start[r] = ld(&sh->start[r]);
 		w->done[r] = ld(&sh->done[r]);
 	}
@@ -460,7 +481,7 @@ static unsigned int window_close(const struct window *w)
 
 	if (w->gstart != w->gdone || ld(&sh->gstart) != w->gstart)
 		return 0;
-	for (r = 0; r < NREG; r++)
+	for (r = 0; r < NREGS; r++)
 		if (w->start[r] == w->done[r] && ld(&sh->start[r]) == w->start[r])
 			quiet |= 1U << r;
 	return quiet;
@@ -524,11 +545,12 @@ static int64_t stable_frame(uint64_t p, uint64_t q)
  * after it and the frames compared.  Without, only the checks that need
  * nothing but the leaf, as often as possible.
  */
-static void walk_once(struct stats *st, int coalesce, int oracle, uint64_t *before,
-		      uint64_t *after, struct ptw_page *pages)
+static void walk_once(struct stats *st, int area, int coalesce, int oracle,
+		      uint64_t *before, uint64_t *after, struct ptw_page *pages)
 {
 	const char *how = coalesce ? "coalesced walk" : "walk";
-	unsigned long base = sh->base;
+	unsigned long base = sh->base[area];
+	pid_t pid = target[area];
 	struct ptw_walk w;
 	struct window win;
 	unsigned int quiet = 0;
@@ -537,20 +559,20 @@ static void walk_once(struct stats *st, int coalesce, int oracle, uint64_t *befo
 
 	window_open(&win);
 	if (oracle) {
-		ret = pml_pagemap(target, base, AREA_PAGES, before);
+		ret = pml_pagemap(pid, base, AREA_PAGES, before);
 		if (ret) {
 			note_error(st, "pagemap", ret);
 			return;
 		}
 	}
-	ret = ptw_walk(target, base, base + AREA_SIZE, coalesce ? PTW_COALESCE : 0, &w);
+	ret = ptw_walk(pid, base, base + AREA_SIZE, coalesce ? PTW_COALESCE : 0, &w);
 	if (ret || w.status) {
 		note_error(st, "walk", ret ? ret : w.status);
 		ptw_free(&w);
 		return;
 	}
 	if (oracle) {
-		ret = pml_pagemap(target, base, AREA_PAGES, after);
+		ret = pml_pagemap(pid, base, AREA_PAGES, after);
 		quiet = window_close(&win);
 		if (ret) {
 			note_error(st, "pagemap", ret);
@@ -575,7 +597,7 @@ static void walk_once(struct stats *st, int coalesce, int oracle, uint64_t *befo
 		if (pfn < 0 || p->leaf < 0 || !(p->flags & PTSCOPE_F_PFN_VALID) ||
 		    (p->flags & PTW_NONPRESENT))
 			continue;
-		if (!(quiet & (1U << (i / REG_PAGES)))) {
+		if (!(quiet & (1U << (area * NREG + i / REG_PAGES)))) {
 			st->not_quiet++;
 			continue;
 		}
@@ -593,8 +615,10 @@ static void walk_once(struct stats *st, int coalesce, int oracle, uint64_t *befo
 /* One translation of a random address in the area; ORACLE as above. */
 static void translate_once(struct stats *st, int oracle, unsigned int *seed)
 {
+	int area = rand_r(seed) % NAREA;
+	pid_t pid = target[area];
 	unsigned long page = rand_r(seed) % AREA_PAGES;
-	unsigned long va = sh->base + page * PML_PAGE + rand_r(seed) % PML_PAGE;
+	unsigned long va = sh->base[area] + page * PML_PAGE + rand_r(seed) % PML_PAGE;
 	unsigned long pva = va & ~(PML_PAGE - 1);
 	const struct ptscope_xlate *x;
 	uint64_t before = 0, after = 0;
@@ -607,19 +631,19 @@ static void translate_once(struct stats *st, int oracle, unsigned int *seed)
 
 	window_open(&win);
 	if (oracle) {
-		ret = pml_pagemap(target, pva, 1, &before);
+		ret = pml_pagemap(pid, pva, 1, &before);
 		if (ret) {
 			note_error(st, "pagemap", ret);
 			return;
 		}
 	}
-	ret = ptw_translate(target, va, &xl);
+	ret = ptw_translate(pid, va, &xl);
 	if (ret || !xl.have_x) {
 		note_error(st, "translate", ret ? ret : -EPROTO);
 		return;
 	}
 	if (oracle) {
-		ret = pml_pagemap(target, pva, 1, &after);
+		ret = pml_pagemap(pid, pva, 1, &after);
 		quiet = window_close(&win);
 		if (ret) {
 			note_error(st, "pagemap", ret);
@@ -647,7 +671,7 @@ static void translate_once(struct stats *st, int oracle, unsigned int *seed)
 	pfn = oracle ? stable_frame(before, after) : -1;
 	if (pfn < 0)
 		return;
-	if (!(quiet & (1U << (page / REG_PAGES)))) {
+	if (!(quiet & (1U << (area * NREG + page / REG_PAGES)))) {
 		st->not_quiet++;
 		return;
 	}
@@ -697,8 +721,8 @@ static void *walker(void *arg)
 		if (wk->kind == W_XLATE || wk->kind == W_FAST_XLATE)
 			translate_once(&wk->st, oracle, &seed);
 		else
-			walk_once(&wk->st, wk->kind == W_COALESCE, oracle, before, after,
-				  pages);
+			walk_once(&wk->st, wk->ops % NAREA, wk->kind == W_COALESCE, oracle,
+				  before, after, pages);
 		wk->ops++;
 	}
 out:
@@ -720,7 +744,7 @@ static void *mover(void *arg)
 	void **pages = calloc(REG_PAGES, sizeof(*pages));
 	int *nodes = calloc(REG_PAGES, sizeof(*nodes));
 	int *status = calloc(REG_PAGES, sizeof(*status));
-	unsigned int to[NREG] = { 0 };
+	unsigned int to[NREGS] = { 0 };
 	long r = 0;
 	size_t i;
 
@@ -737,11 +761,11 @@ static void *mover(void *arg)
 		long ret;
 
 		for (i = 0; i < REG_PAGES; i++) {
-			pages[i] = (void *)(sh->base + r * REG_SIZE + i * PML_PAGE);
+			pages[i] = reg_addr(r) + i * PML_PAGE;
 			nodes[i] = node;
 		}
 		inc(&sh->start[r]);
-		ret = syscall(SYS_move_pages, target, REG_PAGES, pages, nodes, status,
+		ret = syscall(SYS_move_pages, target[r / NREG], REG_PAGES, pages, nodes, status,
 			      MPOL_MF_MOVE);
 		inc(&sh->done[r]);
 		if (ret < 0) {
@@ -755,7 +779,7 @@ static void *mover(void *arg)
 				wk->moved += status[i] == node;
 		}
 		wk->ops++;
-		r = (r + 1) % NREG;
+		r = (r + 1) % NREGS;
 		usleep(10000);	/* leave the CPUs to the walkers too */
 	}
 out:
@@ -811,22 +835,33 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sh);
 	memset(sh, 0, sizeof(*sh));
+	/*
+	 * Start from free, compacted memory: after other tests the page
+	 * cache can fill it, and every THP the target (re)makes or
+	 * move_pages() moves then waits for reclaim and compaction, which
+	 * leaves the walkers a few walks in a whole run.
+	 */
+	sync();
+	pml_write_str("/proc/sys/vm/drop_caches", "3");
+	pml_write_str("/proc/sys/vm/compact_memory", "1");
 	swap_was_set_up = zram_swap_on();
 	swap_active = swap_total_kb() > 0;
 	for (i = 0; i < (int)(sizeof(knobs) / sizeof(knobs[0])); i++)
 		if (i != KNOB_KHUGEPAGED && i != KNOB_KHUGEPAGED + 1)
 			knob_set(&knobs[i]);
 
-	target = fork();
-	ASSERT_GE(target, 0);
-	if (!target)
-		run_target();
-	while (!__atomic_load_n(&sh->base, __ATOMIC_SEQ_CST)) {
-		if (waitpid(target, NULL, WNOHANG) == target)
-			break;
-		usleep(10000);
+	for (i = 0; i < NAREA; i++) {
+		target[i] = fork();
+		ASSERT_GE(target[i], 0);
+		if (!target[i])
+			run_target(i);
+		while (!__atomic_load_n(&sh->base[i], __ATOMIC_SEQ_CST)) {
+			if (waitpid(target[i], NULL, WNOHANG) == target[i])
+				break;
+			usleep(10000);
+		}
+		ASSERT_NE(0, sh->base[i]) TH_LOG("target %d could not set up its memory", i);
 	}
-	ASSERT_NE(0, sh->base) TH_LOG("the target could not set up its memory");
 	if (!sh->collapse) {
 		/* no MADV_COLLAPSE (before 6.1): khugepaged collapses instead */
 		knob_set(&knobs[KNOB_KHUGEPAGED]);
@@ -843,8 +878,10 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 	stop = 1;
 	for (i = 0; i < NWORKERS; i++)
 		pthread_join(th[i], NULL);
-	kill(target, SIGKILL);
-	waitpid(target, NULL, 0);
+	for (i = 0; i < NAREA; i++) {
+		kill(target[i], SIGKILL);
+		waitpid(target[i], NULL, 0);
+	}
 	knobs_restore();
 	swapped = swap_was_set_up;
 	zram_swap_off();
