@@ -52,6 +52,7 @@
 
 #include "kselftest_harness.h"
 #include "libptscope.h"
+#include "pagemap_lib.h"
 
 #define PAGE		4096UL
 #define NPAGES		64
@@ -84,6 +85,42 @@ static char *map_anon(size_t len, int advice)
 	if (advice >= 0)
 		madvise(p, len, advice);
 	return p;
+}
+
+/*
+ * Move N pages at P to a node other than the one of the CPU we run on:
+ * 0 or an errno (ENODEV: one node).
+ */
+static int move_far(char *p, size_t n)
+{
+	unsigned int cpu, node;
+	void *pages[NPAGES];
+	int nodes[NPAGES], status[NPAGES];
+	size_t i;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		return ENODEV;
+	if (syscall(SYS_getcpu, &cpu, &node, NULL))
+		return errno;
+	for (i = 0; i < n && i < NPAGES; i++) {
+		pages[i] = p + i * PAGE;
+		nodes[i] = node ? 0 : 1;
+	}
+	if (syscall(SYS_move_pages, 0, i, pages, nodes, status, 1 << 1 /* MPOL_MF_MOVE */))
+		return errno;
+	for (i = 0; i < n && i < NPAGES; i++)
+		if (status[i] != nodes[i])
+			return EAGAIN;
+	return 0;
+}
+
+/* Run (in user mode) until FD has something to read. */
+static void spin_until_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (poll(&p, 1, 0) == 0)
+		;
 }
 
 static sigjmp_buf sigbus_jmp;
@@ -166,6 +203,9 @@ static char *map_uffd(size_t len, int64_t *err)
  *            (SIGBUS, caught)
  *   K k j    two fresh regions: read() /dev/zero into the first (the
  *            kernel faults), write the second through /proc/self/mem (GUP)
+ *   N o      a fresh region, written, moved to a NUMA node other than the
+ *            workload CPU's (move_pages), then spin until the next command
+ *            (NUMA balancing scans only a task that runs); read the region
  *   q        exit
  */
 static void __attribute__((noreturn)) workload(int in, int out, const char *file,
@@ -310,6 +350,18 @@ static void __attribute__((noreturn)) workload(int in, int out, const char *file
 			if (fd >= 0)
 				close(fd);
 			break;
+		case 'N':
+			len = NPAGES * PAGE;
+			reg = map_anon(len, MADV_NOHUGEPAGE);
+			if (!reg)
+				break;
+			memset(reg, 9, len);
+			r.err = move_far(reg, NPAGES);
+			break;
+		case 'o':
+			for (i = 0; i < len; i += PAGE)
+				sink += reg[i];
+			break;
 		case 'U':
 			len = NPAGES * PAGE;
 			reg = map_uffd(len, &r.err);
@@ -329,6 +381,8 @@ static void __attribute__((noreturn)) workload(int in, int out, const char *file
 			r.err = ENOMEM;
 		if (write(out, &r, sizeof(r)) != sizeof(r))
 			_exit(1);
+		if (cmd == 'N')
+			spin_until_readable(in);
 	}
 	(void)sink;
 	_exit(0);
@@ -486,6 +540,14 @@ static uint64_t now_ns(void)
 #define ZRAM "/sys/block/zram0/"
 #define THP "/sys/kernel/mm/transparent_hugepage/"
 
+/* NUMA balancing on, scanning every 100 ms (the last two: debugfs). */
+static const char *const numa_knobs[3] = {
+	"/proc/sys/kernel/numa_balancing",
+	"/sys/kernel/debug/sched/numa_balancing/scan_delay_ms",
+	"/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
+};
+static const char *const numa_values[3] = { "1", "100", "100" };
+
 static int swap_on(char *why, size_t len)
 {
 	char buf[64];
@@ -625,6 +687,7 @@ FIXTURE(trace) {
 	int swap;			/* zram swap set up by the test */
 	char thp_enabled[16];		/* THP settings to restore */
 	char thp_defrag[32];
+	char numa[3][16];		/* NUMA balancing settings to restore */
 };
 
 FIXTURE_VARIANT(trace) {
@@ -706,6 +769,7 @@ FIXTURE_SETUP(trace)
 	self->swap = 0;
 	self->attach = variant->attach;
 	self->thp_enabled[0] = self->thp_defrag[0] = '\0';
+	memset(self->numa, 0, sizeof(self->numa));
 
 	/* The file step M maps, in the page cache: written, never read. */
 	snprintf(self->file, sizeof(self->file), "/tmp/ptscope-trace-file-XXXXXX");
@@ -783,6 +847,9 @@ FIXTURE_TEARDOWN(trace)
 		write_str(THP "enabled", self->thp_enabled);
 	if (self->thp_defrag[0])
 		write_str(THP "defrag", self->thp_defrag);
+	for (i = 0; i < 3; i++)
+		if (self->numa[i][0])
+			write_str(numa_knobs[i], self->numa[i]);
 }
 
 /*
@@ -1285,6 +1352,70 @@ TEST_F(trace, thp)
 	EXPECT_EQ(1, count_region(self, s));
 	EXPECT_EQ(1, count_class(self, s, "thp"));
 	EXPECT_EQ(1, check_pagemap(_metadata, self, s));
+}
+
+/* Pages of the region that ptscope shows as NUMA-hinting entries. */
+static int numa_hint_pages(pid_t pid, const struct step *s)
+{
+	struct ptw_walk w;
+	size_t i;
+	int n = 0;
+
+	if (ptw_walk(pid, s->r.addr, s->r.addr + s->r.len, 0, &w) || w.status) {
+		ptw_free(&w);
+		return -1;
+	}
+	for (i = 0; i < w.nleaves; i++)
+		if (w.leaves[i].flags & PTSCOPE_F_NUMA_HINT)
+			n += w.leaves[i].count;
+	ptw_free(&w);
+	return n;
+}
+
+/*
+ * With NUMA balancing on, the region's pages on the far node and the
+ * workload running, the scanner makes their entries PROT_NONE; reading
+ * them then takes NUMA-hinting faults, which trace classifies as
+ * numa-hint.  The scanner runs when it likes: the test waits (up to 60 s)
+ * until ptscope shows the hinting entries, and skips if none came.
+ */
+TEST_F(trace, numa_hint)
+{
+	struct step *up, *s;
+	char buf[16];
+	int i, hinted = 0, n;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "one NUMA node (tools/vm/run --numa 2 gives two)");
+	if (access(numa_knobs[0], W_OK))
+		SKIP(return, "no NUMA balancing (kernel.numa_balancing)");
+	for (i = 0; i < 3; i++) {
+		if (read_line(numa_knobs[i], buf, sizeof(buf)))
+			continue;
+		ASSERT_EQ(0, write_str(numa_knobs[i], numa_values[i]));
+		snprintf(self->numa[i], sizeof(self->numa[i]), "%s", buf);
+	}
+	warm_up(_metadata, self);
+	up = step(_metadata, self, 'N', 0, 0);
+	ASSERT_NE(NULL, up);
+	ASSERT_EQ(0, up->r.err);
+	for (i = 0; i < 600 && hinted < NPAGES; i++) {
+		n = numa_hint_pages(self->pid, up);
+		ASSERT_GE(n, 0);
+		hinted = n;
+		if (hinted < NPAGES)
+			usleep(100000);
+	}
+	TH_LOG("%d of %d pages have NUMA-hinting entries", hinted, NPAGES);
+	s = step(_metadata, self, 'o', up->r.addr, up->r.len);
+	ASSERT_NE(NULL, s);
+	finish(_metadata, self);
+	check_counts(_metadata, self);
+	if (!hinted)
+		SKIP(return, "NUMA balancing marked none of the pages in 60 s");
+	/* Each hinted page faults once, a NUMA-hinting fault. */
+	EXPECT_LE(hinted, count_class(self, s, "numa-hint"));
+	EXPECT_EQ(count_region(self, s), count_class(self, s, "numa-hint"));
 }
 
 TEST_F(trace, error)
