@@ -365,7 +365,7 @@ static void module_counters(pid_t pid, struct counters *c)
 	c->retry = f.count[PTSCOPE_FC_RETRY];
 	c->error = f.count[PTSCOPE_FC_ERROR];
 	c->faults = f.count[PTSCOPE_FC_FAULTS];
-	c->missed = f.count[PTSCOPE_FC_MISSED];
+	c->missed = f.missed;
 }
 
 /* N pagemap entries of PID from ADDR; 0 or -errno. */
