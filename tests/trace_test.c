@@ -30,6 +30,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,21 +98,43 @@ static int __attribute__((noinline)) read_sigbus(volatile char *p)
 	return EFAULT;
 }
 
-/* Resolve every missing-page fault of a userfaultfd with a copy. */
+static sem_t uffd_ready;
+
+/* Fault in the stack that read() and ioctl() below will use. */
+static void __attribute__((noinline)) touch_stack(void)
+{
+	volatile char pad[16 * 1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(pad); i += 512)
+		pad[i] = 0;
+}
+
+/*
+ * Resolve every missing-page fault of a userfaultfd with a copy.  The
+ * handler makes its own first faults (its stack, the source page) before
+ * it says it is ready: it is a thread of the traced process, so a fault
+ * of its start-up that ran late, across the boundary of the next step,
+ * would be counted by the kernel and the module at its end but placed by
+ * trace (which stamps a fault at its start) outside that step.
+ */
 static void *uffd_handler(void *arg)
 {
 	static char page[PAGE] __attribute__((aligned(PAGE)));
 	int fd = (intptr_t)arg;
 	struct uffd_msg msg;
+	struct uffdio_copy c;
 
 	memset(page, 9, sizeof(page));
+	touch_stack();
+	memset(&msg, 0, sizeof(msg));
+	memset(&c, 0, sizeof(c));
+	sem_post(&uffd_ready);
 	while (read(fd, &msg, sizeof(msg)) == sizeof(msg)) {
-		struct uffdio_copy c = {
-			.dst = msg.arg.pagefault.address & ~(PAGE - 1),
-			.src = (uintptr_t)page,
-			.len = PAGE,
-		};
-
+		c.dst = msg.arg.pagefault.address & ~(PAGE - 1);
+		c.src = (uintptr_t)page;
+		c.len = PAGE;
+		c.mode = 0;
 		if (msg.event == UFFD_EVENT_PAGEFAULT)
 			ioctl(fd, UFFDIO_COPY, &c);
 	}
@@ -137,11 +160,14 @@ static char *map_uffd(size_t len, int64_t *err)
 		return NULL;
 	reg.range.start = (uintptr_t)p;
 	reg.range.len = len;
-	if (ioctl(fd, UFFDIO_REGISTER, &reg) ||
+	if (ioctl(fd, UFFDIO_REGISTER, &reg) || sem_init(&uffd_ready, 0, 0) ||
 	    pthread_create(&th, NULL, uffd_handler, (void *)(intptr_t)fd)) {
 		*err = errno ? errno : EINVAL;
 		return NULL;
 	}
+	/* The step ends only once the handler has made its own faults. */
+	while (sem_wait(&uffd_ready) && errno == EINTR)
+		;
 	return p;
 }
 
