@@ -539,10 +539,15 @@ static int do_untrack(pid_t nr)
 	return ret;
 }
 
-/* What one open for reading gets: the whole file, built at open. */
+/* What one open file reads: the whole file, built at its first read. */
 struct faults_snap {
 	size_t len;
 	char buf[];
+};
+
+struct faults_file {
+	struct mutex lock;		/* serialises reads of this file */
+	struct faults_snap *snap;
 };
 
 /* pid, comm, state, and every counter as " name=<u64>". */
@@ -557,10 +562,10 @@ struct faults_snap {
  *   pid=<tgid> comm=<name> state=alive|exited|exec-privileged faults=<n> ...
  *
  * with every counter of PTSCOPE_FAULT_COUNTERS in order.  The text is
- * built once, at open, and a process it reports as exited or
- * exec-privileged is dropped under the same lock: the reader that got
- * that line is the one that reports it, however many read() calls it
- * takes to read the file.
+ * built once per open file, at its first read, and a process it reports
+ * as exited or exec-privileged is dropped under the same lock: the reader
+ * that got that line is the one that reports it, however many read()
+ * calls it takes to read the file.
  */
 static struct faults_snap *faults_snapshot(void)
 {
@@ -600,28 +605,43 @@ static struct faults_snap *faults_snapshot(void)
 
 static int faults_open(struct inode *inode, struct file *file)
 {
+	struct faults_file *ff;
+
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	file->private_data = NULL;
-	if (file->f_mode & FMODE_READ) {
-		file->private_data = faults_snapshot();
-		if (!file->private_data)
-			return -ENOMEM;
-	}
+	ff = kzalloc(sizeof(*ff), GFP_KERNEL);
+	if (!ff)
+		return -ENOMEM;
+	mutex_init(&ff->lock);
+	file->private_data = ff;
 	return nonseekable_open(inode, file);
 }
 
 static ssize_t faults_read(struct file *file, char __user *ubuf, size_t len,
 			   loff_t *ppos)
 {
-	struct faults_snap *snap = file->private_data;
+	struct faults_file *ff = file->private_data;
+	ssize_t ret;
 
-	return simple_read_from_buffer(ubuf, len, ppos, snap->buf, snap->len);
+	mutex_lock(&ff->lock);
+	if (!ff->snap)
+		ff->snap = faults_snapshot();
+	if (ff->snap)
+		ret = simple_read_from_buffer(ubuf, len, ppos, ff->snap->buf,
+					      ff->snap->len);
+	else
+		ret = -ENOMEM;
+	mutex_unlock(&ff->lock);
+	return ret;
 }
 
 static int faults_release(struct inode *inode, struct file *file)
 {
-	kvfree(file->private_data);
+	struct faults_file *ff = file->private_data;
+
+	kvfree(ff->snap);
+	mutex_destroy(&ff->lock);
+	kfree(ff);
 	return 0;
 }
 
