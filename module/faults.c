@@ -419,21 +419,23 @@ static void tracked_remove(struct tracked *t)
 	tracked_put(t);
 }
 
-/* "alive", or why the process is no longer counted. */
+/*
+ * "alive", or why the process is no longer counted: a privileged exec
+ * ended the counting even if the process has exited since.
+ */
 static const char *tracked_state(struct tracked *t)
 {
-	struct task_struct *task = get_pid_task(t->tgid, PIDTYPE_TGID);
+	struct task_struct *task;
 	bool exited;
 
+	if (READ_ONCE(t->state) == TRACK_EXEC_PRIVILEGED)
+		return "exec-privileged";
+	task = get_pid_task(t->tgid, PIDTYPE_TGID);
 	if (!task)
 		return "exited";
 	exited = !atomic_read(&task->signal->live);
 	put_task_struct(task);
-	if (exited)
-		return "exited";
-	if (READ_ONCE(t->state) == TRACK_EXEC_PRIVILEGED)
-		return "exec-privileged";
-	return "alive";
+	return exited ? "exited" : "alive";
 }
 
 static int do_track(pid_t nr)
