@@ -10,7 +10,16 @@
  *    tracepoints, found with for_each_kernel_tracepoint(), see each
  *    hardware fault on a user address with its error code;
  *  - a kretprobe on handle_mm_fault() sees each fault the MM handles and
- *    its outcome.  The outcome is classified with the kernel's own rules
+ *    its outcome;
+ *  - the sched_process_exec tracepoint stops counting a process at an
+ *    exec that raises its privileges (no access check can run in fault
+ *    context, so its counts end at that exec).
+ *
+ * Once registered, every handle_mm_fault() in the system, tracked or not,
+ * goes through the kretprobe's entry (an ftrace call, a return-probe
+ * instance taken and given back, and a walk of the tracked list), and
+ * every hardware fault on a user address through the tracepoint callback
+ * (another walk of the list).  The outcome is classified with the kernel's own rules
  *    for minflt/majflt (mm_account_fault()): a VM_FAULT_RETRY is counted
  *    when the retried fault completes, an error is not a minor fault, and
  *    a fault that completes after a retry (FAULT_FLAG_TRIED) is major.
@@ -23,7 +32,11 @@
  *
  * Processes are identified by their thread group's struct pid, so a PID
  * reused after an exit is never counted as the old process.  A process
- * that exited is reported once more (state=exited) and then dropped.
+ * that exited, or stopped being counted at a privileged exec, is reported
+ * once more (state=exited or state=exec-privileged) and then dropped: the
+ * whole file is built when it is opened for reading, and what that copy
+ * reports as ended is dropped in the same hold of the lock, so no reader
+ * loses a final report however long the file is.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,12 +56,21 @@
 #include <linux/capability.h>
 #include <linux/refcount.h>
 #include <linux/hash.h>
+#include <linux/binfmts.h>
+#include <linux/cred.h>
+#include <linux/mm.h>
 #include <asm/trap_pf.h>
 
 #include "internal.h"
 #include "target.h"
 
 #define PF_SLOTS_BITS	4
+
+/* struct tracked.state */
+enum {
+	TRACK_ALIVE,
+	TRACK_EXEC_PRIVILEGED,	/* an exec raised its privileges: not counted */
+};
 
 /* The error code of a hardware fault, waiting for handle_mm_fault(). */
 struct pf_slot {
@@ -64,6 +86,8 @@ struct tracked {
 	refcount_t ref;
 	struct pid *tgid;
 	pid_t nr;
+	int state;			/* TRACK_*, READ_ONCE/WRITE_ONCE */
+	kernel_cap_t cap_permitted;	/* the process's, when tracking began */
 	char comm[TASK_COMM_LEN];
 	atomic64_t count[PTSCOPE_NR_FAULT_COUNTERS];
 	struct pf_slot slots[1 << PF_SLOTS_BITS];
@@ -88,7 +112,7 @@ static LIST_HEAD(retired_list);
 static DEFINE_SPINLOCK(retired_lock);
 static unsigned int nr_tracked;
 static bool hooks_on;
-static struct tracepoint *tp_user, *tp_kernel;
+static struct tracepoint *tp_user, *tp_kernel, *tp_exec;
 
 static const struct {
 	int id;
@@ -123,7 +147,10 @@ static void tracked_put(struct tracked *t)
 	call_rcu(&t->rcu, tracked_free_rcu);
 }
 
-/* The tracked process current belongs to.  Caller holds RCU. */
+/*
+ * The tracked process current belongs to, if it is still counted.
+ * Caller holds RCU.
+ */
 static struct tracked *tracked_current(void)
 {
 	struct pid *tgid = task_tgid(current);
@@ -131,7 +158,7 @@ static struct tracked *tracked_current(void)
 
 	list_for_each_entry_rcu(t, &tracked_list, node)
 		if (t->tgid == tgid)
-			return t;
+			return READ_ONCE(t->state) == TRACK_ALIVE ? t : NULL;
 	return NULL;
 }
 
@@ -171,6 +198,31 @@ static void probe_fault_kernel(void *data, unsigned long address,
 			       struct pt_regs *regs, unsigned long error_code)
 {
 	probe_fault(address, error_code, PTSCOPE_FC_EXC_KERNEL);
+}
+
+/*
+ * sched_process_exec: current has just switched to the new program, with
+ * its new credentials committed.  An exec the kernel marks secure
+ * (setuid, setgid, file capabilities, an LSM transition: AT_SECURE), or
+ * one that leaves the process with permitted capabilities it did not have
+ * when tracking began, ends the counting: the tracker was checked against
+ * the process as it was, and no check can run in fault context.
+ */
+static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	const struct cred *cred;
+	struct tracked *t;
+
+	rcu_read_lock();
+	t = tracked_current();
+	if (t) {
+		cred = rcu_dereference(current->cred);
+		if (bprm->secureexec ||
+		    !cap_issubset(cred->cap_permitted, t->cap_permitted))
+			WRITE_ONCE(t->state, TRACK_EXEC_PRIVILEGED);
+	}
+	rcu_read_unlock();
 }
 
 static int vma_kind(struct vm_area_struct *vma)
@@ -270,6 +322,8 @@ static void find_tracepoint(struct tracepoint *tp, void *priv)
 		tp_user = tp;
 	else if (!strcmp(tp->name, "page_fault_kernel"))
 		tp_kernel = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		tp_exec = tp;
 }
 
 static void hooks_off(void)
@@ -280,6 +334,7 @@ static void hooks_off(void)
 		return;
 	tracepoint_probe_unregister(tp_user, probe_fault_user, NULL);
 	tracepoint_probe_unregister(tp_kernel, probe_fault_kernel, NULL);
+	tracepoint_probe_unregister(tp_exec, probe_exec, NULL);
 	unregister_kretprobe(&hmf_probe);
 	tracepoint_synchronize_unregister();
 	hooks_on = false;
@@ -299,8 +354,15 @@ static int hooks_start(void)
 
 	if (hooks_on)
 		return 0;
-	if (!tp_user || !tp_kernel)
+	if (!tp_user || !tp_kernel || !tp_exec)
 		return -EOPNOTSUPP;
+	/*
+	 * Fill the probe afresh: a failed or undone registration leaves
+	 * kp.addr (resolved from the symbol), kp.flags and nmissed set, and
+	 * register_kretprobe() refuses a probe with both a symbol and an
+	 * address (EINVAL), which would fail every later track.
+	 */
+	memset(&hmf_probe, 0, sizeof(hmf_probe));
 	hmf_probe.kp.symbol_name = "handle_mm_fault";
 	hmf_probe.entry_handler = hmf_entry;
 	hmf_probe.handler = hmf_return;
@@ -318,9 +380,14 @@ static int hooks_start(void)
 	ret = tracepoint_probe_register(tp_kernel, probe_fault_kernel, NULL);
 	if (ret)
 		goto err_user;
+	ret = tracepoint_probe_register(tp_exec, probe_exec, NULL);
+	if (ret)
+		goto err_kernel;
 	hooks_on = true;
 	return 0;
 
+err_kernel:
+	tracepoint_probe_unregister(tp_kernel, probe_fault_kernel, NULL);
 err_user:
 	tracepoint_probe_unregister(tp_user, probe_fault_user, NULL);
 err_kretprobe:
@@ -353,20 +420,29 @@ static void tracked_remove(struct tracked *t)
 	tracked_put(t);
 }
 
-static bool tracked_exited(struct tracked *t)
+/*
+ * "alive", or why the process is no longer counted: a privileged exec
+ * ended the counting even if the process has exited since.
+ */
+static const char *tracked_state(struct tracked *t)
 {
-	struct task_struct *task = get_pid_task(t->tgid, PIDTYPE_TGID);
+	struct task_struct *task;
 	bool exited;
 
+	if (READ_ONCE(t->state) == TRACK_EXEC_PRIVILEGED)
+		return "exec-privileged";
+	task = get_pid_task(t->tgid, PIDTYPE_TGID);
 	if (!task)
-		return true;
+		return "exited";
 	exited = !atomic_read(&task->signal->live);
 	put_task_struct(task);
-	return exited;
+	return exited ? "exited" : "alive";
 }
 
 static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 {
+	struct task_struct *task;
+	const struct cred *cred;
 	struct tracked *t;
 	struct pid *tgid;
 	int ret;
@@ -382,6 +458,15 @@ static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 	t->tgid = tgid;
 	t->nr = pid_nr_ns(tgid, ns);
 	refcount_set(&t->ref, 1);
+	task = get_pid_task(tgid, PIDTYPE_TGID);
+	if (!task) {
+		ret = -ESRCH;
+		goto err_pid;
+	}
+	cred = get_task_cred(task);
+	t->cap_permitted = cred->cap_permitted;
+	put_cred(cred);
+	put_task_struct(task);
 
 	mutex_lock(&tracked_lock);
 	if (tracked_find_pid(tgid)) {
@@ -401,86 +486,170 @@ static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 	return 0;
 err:
 	mutex_unlock(&tracked_lock);
+err_pid:
 	put_pid(tgid);
 	kfree(t);
 	return ret;
 }
 
+/*
+ * The tracked process NR names in the PID namespace NS: its number there
+ * (even if it has been reaped since: the struct pid keeps its numbers),
+ * or the thread group of the thread NR.  Caller holds tracked_lock.
+ */
+static struct tracked *tracked_find_nr(struct pid_namespace *ns, pid_t nr)
+{
+	struct task_struct *task;
+	struct tracked *t;
+	struct pid *pid;
+
+	list_for_each_entry(t, &tracked_list, node)
+		if (pid_nr_ns(t->tgid, ns) == nr)
+			return t;
+	pid = ptscope_find_get_pid(ns, nr);
+	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+	put_pid(pid);
+	if (!task)
+		return NULL;
+	t = tracked_find_pid(task_tgid(task));
+	put_task_struct(task);
+	return t;
+}
+
+static bool pid_exists(struct pid_namespace *ns, pid_t nr)
+{
+	struct pid *pid = ptscope_find_get_pid(ns, nr);
+	bool exists = pid;
+
+	put_pid(pid);
+	return exists;
+}
+
 static int do_untrack(struct pid_namespace *ns, pid_t nr)
 {
 	struct tracked *t;
-	struct pid *pid;
-	int ret = -ENOENT;
+	int ret = 0;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	pid = ptscope_find_get_pid(ns, nr);
-	if (!pid)
-		return -ESRCH;
 	mutex_lock(&tracked_lock);
-	list_for_each_entry(t, &tracked_list, node) {
-		if (t->nr == nr || t->tgid == pid) {
-			tracked_remove(t);
-			ret = 0;
-			break;
-		}
-	}
+	t = tracked_find_nr(ns, nr);
+	if (t)
+		tracked_remove(t);
+	else
+		ret = pid_exists(ns, nr) ? -ENOENT : -ESRCH;
 	mutex_unlock(&tracked_lock);
-	put_pid(pid);
 	return ret;
 }
 
+/* What one open file reads: the whole file, built at its first read. */
+struct faults_snap {
+	size_t len;
+	char buf[];
+};
+
+struct faults_file {
+	struct mutex lock;		/* serialises reads of this file */
+	struct faults_snap *snap;
+	struct pid_namespace *ns;	/* the opener's: PIDs written are read there */
+};
+
+/* pid, comm, state, and every counter as " name=<u64>". */
+#define FAULTS_LINE_MAX	(64 + TASK_COMM_LEN + \
+			 PTSCOPE_NR_FAULT_COUNTERS * (24 + 20))
+
 /*
- * Read: one line per tracked process,
+ * Read: a first line with the return probe's global miss count, then one
+ * line per tracked process,
  *
- *   pid=<tgid> comm=<name> state=alive|exited faults=<n> minor=<n> ...
+ *   missed=<n>
+ *   pid=<tgid> comm=<name> state=alive|exited|exec-privileged faults=<n> ...
  *
- * with every counter of PTSCOPE_FAULT_COUNTERS in order.  A process that
- * has exited is shown once with state=exited and then dropped.
+ * with every counter of PTSCOPE_FAULT_COUNTERS in order.  The text is
+ * built once per open file, at its first read, and a process it reports
+ * as exited or exec-privileged is dropped under the same lock: the reader
+ * that got that line is the one that reports it, however many read()
+ * calls it takes to read the file.
  */
-static int faults_show(struct seq_file *m, void *v)
+static struct faults_snap *faults_snapshot(void)
 {
+	struct faults_snap *snap;
 	struct tracked *t, *tmp;
+	size_t size;
 	int i;
 
 	mutex_lock(&tracked_lock);
+	size = 32 + (size_t)nr_tracked * FAULTS_LINE_MAX;
+	snap = kvmalloc(sizeof(*snap) + size, GFP_KERNEL);
+	if (!snap) {
+		mutex_unlock(&tracked_lock);
+		return NULL;
+	}
+	snap->len = scnprintf(snap->buf, size, "missed=%lu\n",
+			      hooks_on ? (unsigned long)hmf_probe.nmissed : 0UL);
 	list_for_each_entry_safe(t, tmp, &tracked_list, node) {
-		bool exited = tracked_exited(t);
+		const char *state = tracked_state(t);
 
-		atomic64_set(&t->count[PTSCOPE_FC_MISSED], hmf_probe.nmissed);
-		seq_printf(m, "pid=%d comm=%s state=%s", t->nr, t->comm,
-			   exited ? "exited" : "alive");
+		snap->len += scnprintf(snap->buf + snap->len, size - snap->len,
+				       "pid=%d comm=%s state=%s", t->nr,
+				       t->comm, state);
 		for (i = 0; i < ARRAY_SIZE(counters); i++)
-			seq_printf(m, " %s=%lld", counters[i].name,
-				   (long long)atomic64_read(&t->count[counters[i].id]));
-		seq_putc(m, '\n');
-		if (exited)
+			snap->len += scnprintf(snap->buf + snap->len,
+					       size - snap->len, " %s=%lld",
+					       counters[i].name,
+					       (long long)atomic64_read(&t->count[counters[i].id]));
+		snap->len += scnprintf(snap->buf + snap->len, size - snap->len,
+				       "\n");
+		if (strcmp(state, "alive"))
 			tracked_remove(t);
 	}
 	mutex_unlock(&tracked_lock);
-	return 0;
+	return snap;
 }
 
 static int faults_open(struct inode *inode, struct file *file)
 {
-	struct pid_namespace *ns;
-	int ret;
+	struct faults_file *ff;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	ns = ptscope_opener_ns();
-	ret = single_open(file, faults_show, ns);
-	if (ret)
-		put_pid_ns(ns);
+	ff = kzalloc(sizeof(*ff), GFP_KERNEL);
+	if (!ff)
+		return -ENOMEM;
+	mutex_init(&ff->lock);
+	/* PIDs written to this file are read in the opener's namespace. */
+	ff->ns = ptscope_opener_ns();
+	file->private_data = ff;
+	return nonseekable_open(inode, file);
+}
+
+static ssize_t faults_read(struct file *file, char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	struct faults_file *ff = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&ff->lock);
+	if (!ff->snap)
+		ff->snap = faults_snapshot();
+	if (ff->snap)
+		ret = simple_read_from_buffer(ubuf, len, ppos, ff->snap->buf,
+					      ff->snap->len);
+	else
+		ret = -ENOMEM;
+	mutex_unlock(&ff->lock);
 	return ret;
 }
 
 static int faults_release(struct inode *inode, struct file *file)
 {
-	struct seq_file *m = file->private_data;
+	struct faults_file *ff = file->private_data;
 
-	put_pid_ns(m->private);
-	return single_release(inode, file);
+	kvfree(ff->snap);
+	put_pid_ns(ff->ns);
+	mutex_destroy(&ff->lock);
+	kfree(ff);
+	return 0;
 }
 
 /*
@@ -492,7 +661,7 @@ static int faults_release(struct inode *inode, struct file *file)
 static ssize_t faults_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	struct pid_namespace *ns = ((struct seq_file *)file->private_data)->private;
+	struct faults_file *ff = file->private_data;
 	char buf[64], cmd[16];
 	unsigned int nr;
 	char extra;
@@ -510,9 +679,9 @@ static ssize_t faults_write(struct file *file, const char __user *ubuf,
 	if (!nr || nr > PID_MAX_LIMIT)
 		return -EINVAL;
 	if (!strcmp(cmd, "track"))
-		ret = do_track(file, ns, nr);
+		ret = do_track(file, ff->ns, nr);
 	else if (!strcmp(cmd, "untrack"))
-		ret = do_untrack(ns, nr);
+		ret = do_untrack(ff->ns, nr);
 	else
 		ret = -EINVAL;
 	return ret ? ret : len;
@@ -521,8 +690,7 @@ static ssize_t faults_write(struct file *file, const char __user *ubuf,
 static const struct file_operations faults_fops = {
 	.owner		= THIS_MODULE,
 	.open		= faults_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
+	.read		= faults_read,
 	.write		= faults_write,
 	.release	= faults_release,
 };

@@ -56,7 +56,8 @@ static int parse_line(char *line, struct pts_faults *f)
 		} else if (!strcmp(tok, "comm")) {
 			snprintf(f->comm, sizeof(f->comm), "%s", val);
 		} else if (!strcmp(tok, "state")) {
-			f->exited = !strcmp(val, "exited");
+			snprintf(f->state, sizeof(f->state), "%s", val);
+			f->exited = strcmp(val, "alive") != 0;
 		} else {
 			for (i = 0; i < PTSCOPE_NR_FAULT_COUNTERS; i++)
 				if (!strcmp(tok, counter_names[i]))
@@ -70,6 +71,7 @@ int pts_faults_read(pid_t pid, struct pts_faults *out)
 {
 	char path[512], line[2048];
 	struct pts_faults f;
+	unsigned long long missed = 0;
 	int ret = -ENOENT;
 	FILE *fp;
 
@@ -78,6 +80,11 @@ int pts_faults_read(pid_t pid, struct pts_faults *out)
 	if (!fp)
 		return errno == ENOENT ? -ENODEV : -errno;
 	while (fgets(line, sizeof(line), fp)) {
+		/* The first line: "missed=N", for all processes. */
+		if (!strncmp(line, "missed=", 7)) {
+			missed = strtoull(line + 7, NULL, 10);
+			continue;
+		}
 		if (parse_line(line, &f))
 			continue;
 		if (f.pid == pid) {
@@ -86,6 +93,8 @@ int pts_faults_read(pid_t pid, struct pts_faults *out)
 		}
 	}
 	fclose(fp);
+	if (!ret)
+		out->missed = missed;
 	return ret;
 }
 

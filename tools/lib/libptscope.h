@@ -95,15 +95,19 @@ const char *pts_strerror(int err);
 struct pts_faults {
 	int pid;
 	char comm[32];
-	int exited;			/* state=exited: last report */
+	int exited;			/* not alive: this is the last report */
+	char state[24];			/* alive, exited, exec-privileged */
 	unsigned long long count[PTSCOPE_NR_FAULT_COUNTERS];
+	/* The file's "missed=N" line: the return probe's misses, all processes. */
+	unsigned long long missed;
 };
 
 /* "track" or "untrack" PID: 0 or the module's -errno. */
 int pts_faults_ctl(const char *cmd, pid_t pid);
 /*
  * Counters of PID: 0, -ENOENT if it is not tracked, -ENODEV if the module
- * is not loaded.  Reading drops processes that have exited.
+ * is not loaded.  Reading drops processes that are no longer counted
+ * (exited, exec-privileged): their last report is this one.
  */
 int pts_faults_read(pid_t pid, struct pts_faults *f);
 /* The kernel's own minflt and majflt of PID (/proc/PID/stat): 0 or -errno. */

@@ -19,8 +19,9 @@ const struct cli_cmd cli_cmd_track = {
 	.help =
 	"Asks the module to count every page fault of process PID (all its\n"
 	"threads) from now on: outcome, access, cause, mode and VMA kind.  Up to\n"
-	"64 processes can be tracked at once; a process that exits is dropped\n"
-	"after its last report.  Read the counts with `ptscope faults PID`.\n"
+	"64 processes can be tracked at once; a process that exits, or execs a\n"
+	"program that raises its privileges (setuid, setgid, file capabilities:\n"
+	"counting stops at that exec), is dropped after its last report.  Read the counts with `ptscope faults PID`.\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope track 1234; sleep 5; ptscope faults 1234\n",
@@ -56,8 +57,9 @@ const struct cli_cmd cli_cmd_faults = {
 	"(since it started, so larger than the tracked counts).\n"
 	"\n"
 	"Options:\n"
-	"  -j, --json   one JSON document: pid, comm, state, counters{...},\n"
-	"               kernel{minflt, majflt}\n"
+	"  -j, --json   one JSON document: pid, comm, state (alive, exited,\n"
+	"               exec-privileged), counters{...}, missed (the return\n"
+	"               probe's misses, all processes), kernel{minflt, majflt}\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope track $$; ls >/dev/null; ptscope faults $$\n"
@@ -160,7 +162,11 @@ static void print_text(const struct pts_faults *f, long long minflt,
 	static const int exc[] = { PTSCOPE_FC_EXC_USER, PTSCOPE_FC_EXC_KERNEL };
 
 	printf("pid %d (%s), %s: %llu faults since tracking started\n",
-	       f->pid, f->comm, f->exited ? "exited (last report)" : "alive",
+	       f->pid, f->comm,
+	       !f->exited ? "alive" :
+	       !strcmp(f->state, "exec-privileged") ?
+	       "exec-privileged (counting stopped at an exec that raised its privileges; last report)" :
+	       "exited (last report)",
 	       f->count[PTSCOPE_FC_FAULTS]);
 	print_group("outcome", f, outcome, 4);
 	print_group("access", f, access, 3);
@@ -171,9 +177,9 @@ static void print_text(const struct pts_faults *f, long long minflt,
 	       col(C_BOLD), "exceptions", col(C_RESET),
 	       f->count[PTSCOPE_FC_EXCEPTIONS]);
 	printf("user %llu, kernel %llu)\n", f->count[exc[0]], f->count[exc[1]]);
-	if (f->count[PTSCOPE_FC_MISSED])
-		printf("  %swarning%s: %llu faults missed by the return probe\n",
-		       col(C_RED), col(C_RESET), f->count[PTSCOPE_FC_MISSED]);
+	if (f->missed)
+		printf("  %swarning%s: the return probe missed %llu faults (of all processes): counts may be low\n",
+		       col(C_RED), col(C_RESET), f->missed);
 	if (minflt >= 0)
 		printf("  %skernel%s     minflt %lld, majflt %lld (/proc/%d/stat, since the process started)\n",
 		       col(C_DIM), col(C_RESET), minflt, majflt, f->pid);
@@ -209,12 +215,13 @@ int cmd_faults(int argc, char **argv)
 	o = json_object_new_object();
 	jset(o, "pid", json_object_new_int(f.pid));
 	jset(o, "comm", json_object_new_string(f.comm));
-	jset(o, "state", json_object_new_string(f.exited ? "exited" : "alive"));
+	jset(o, "state", json_object_new_string(f.state[0] ? f.state : "alive"));
 	c = json_object_new_object();
 	for (i = 0; i < PTSCOPE_NR_FAULT_COUNTERS; i++)
 		jset(c, pts_fault_counter_name(i),
 		     json_object_new_int64((int64_t)f.count[i]));
 	jset(o, "counters", c);
+	jset(o, "missed", json_object_new_int64((int64_t)f.missed));
 	k = json_object_new_object();
 	jset(k, "minflt", minflt >= 0 ? json_object_new_int64(minflt) : NULL);
 	jset(k, "majflt", majflt >= 0 ? json_object_new_int64(majflt) : NULL);

@@ -320,17 +320,19 @@ struct ptscope_end {
 
 /*
  * Fault counters (the "faults" file).  Write "track pid=N" or
- * "untrack pid=N"; read one line per tracked process:
+ * "untrack pid=N"; read a first line with the return probe's misses, for
+ * all processes (faults it could not follow: too many in flight), then
+ * one line per tracked process:
  *
- *	pid=N comm=NAME state=alive|exited <counter>=<value>...
+ *	missed=N
+ *	pid=N comm=NAME state=alive|exited|exec-privileged <counter>=<value>...
  *
  * in the order below.  "faults" counts every handle_mm_fault() call that
  * did not ask for a retry; minor + major + error == faults, and minor and
  * major follow the kernel's own rules for minflt/majflt.  The access,
  * cause, mode and vma counters each split "faults".  "exceptions" counts
  * hardware page-fault exceptions on user addresses (the x86
- * page_fault_user/page_fault_kernel tracepoints); "missed" counts
- * handle_mm_fault() calls the return probe could not follow.
+ * page_fault_user/page_fault_kernel tracepoints).
  */
 #define PTSCOPE_FAULT_COUNTERS(X)				\
 	X(FAULTS, "faults")					\
@@ -355,8 +357,7 @@ struct ptscope_end {
 	X(VMA_OTHER, "other")					\
 	X(EXCEPTIONS, "exceptions")				\
 	X(EXC_USER, "exceptions_user")				\
-	X(EXC_KERNEL, "exceptions_kernel")			\
-	X(MISSED, "missed")
+	X(EXC_KERNEL, "exceptions_kernel")
 
 #define PTSCOPE_FC_ENUM(name, str) PTSCOPE_FC_##name,
 enum ptscope_fault_counter {
