@@ -1029,3 +1029,18 @@ out:
 	pts_close(&s);
 	return ret;
 }
+
+int pml_pti_enabled(void)
+{
+	char line[4096];
+	int on = -1;
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	if (!f)
+		return -1;
+	while (on < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5))
+			on = strstr(line, " pti ") || strstr(line, " pti\n");
+	fclose(f);
+	return on;
+}

@@ -62,6 +62,12 @@ long pml_status_kb(pid_t pid, const char *key);
 long pml_smaps_rollup_kb(pid_t pid, const char *key);
 /* One past the highest frame of "System RAM" in /proc/iomem; 0 if unknown. */
 uint64_t pml_max_pfn(void);
+/*
+ * Page-table isolation in this boot: the kernel lists the "pti" CPU flag
+ * (X86_FEATURE_PTI) in /proc/cpuinfo, also when forced with pti=on on a
+ * CPU that Meltdown does not affect.  1, 0, or -1 if unknown.
+ */
+int pml_pti_enabled(void);
 
 /* One line of /proc/PID/maps. */
 struct pml_map {

@@ -14,6 +14,7 @@
 
 #include "kselftest_harness.h"
 #include "libptscope.h"
+#include "pagemap_lib.h"
 
 /* 5-level paging is the only way a hint above 47 bits can be honoured. */
 static int probe_paging_levels(void)
@@ -29,19 +30,6 @@ static int probe_paging_levels(void)
 	return levels;
 }
 
-static int probe_pti(void)
-{
-	char line[256] = "";
-	FILE *f = fopen("/sys/devices/system/cpu/vulnerabilities/meltdown", "re");
-
-	if (!f)
-		return -1;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
-	return strstr(line, "PTI") ? 1 : 0;
-}
-
 TEST(version_file)
 {
 	struct pts_version v;
@@ -55,7 +43,8 @@ TEST(version_file)
 	EXPECT_EQ(probe_paging_levels(), v.paging_levels);
 	EXPECT_EQ(sysconf(_SC_PAGESIZE), v.page_size);
 	EXPECT_NE(0, strlen(v.module_version));
-	pti = probe_pti();
+	/* the CPU flag, not the Meltdown status: pti=on forces it anyway */
+	pti = pml_pti_enabled();
 	if (pti >= 0)
 		EXPECT_EQ(pti, v.pti);
 }

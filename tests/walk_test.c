@@ -1145,22 +1145,6 @@ TEST(whole_process)
 
 /* ---- page-table isolation --------------------------------------------- */
 
-/* Is PTI on in this boot?  The kernel lists the "pti" CPU flag then. */
-static bool pti_enabled(void)
-{
-	char line[4096];
-	bool on = false;
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	if (!f)
-		return false;
-	while (!on && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "flags", 5))
-			on = strstr(line, " pti ") || strstr(line, " pti\n");
-	fclose(f);
-	return on;
-}
-
 /*
  * With PTI the CPU runs user code on the user copy of the top level; the
  * kernel copy marks user entries NX so that the kernel never executes
@@ -1176,7 +1160,7 @@ TEST(pti_translate_shows_user_copy)
 
 	if (access(PTSCOPE_DEBUGFS_DIR "/records", F_OK))
 		SKIP(return, "ptscope module not loaded");
-	if (!pti_enabled())
+	if (pml_pti_enabled() != 1)
 		SKIP(return, "no page-table isolation in this boot (pti=on is set in one make check run)");
 	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
