@@ -439,8 +439,34 @@ static const char *tracked_state(struct tracked *t)
 	return exited ? "exited" : "alive";
 }
 
+/*
+ * The mm of the thread group @tgid now, from its first thread that has
+ * one (the leader may have exited before the other threads): NULL if
+ * none has.
+ */
+static struct mm_struct *tgid_mm(struct pid *tgid)
+{
+	struct task_struct *leader, *task;
+	struct mm_struct *mm = NULL;
+
+	rcu_read_lock();
+	leader = pid_task(tgid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, task) {
+			task_lock(task);
+			mm = task->mm;
+			task_unlock(task);
+			if (mm)
+				break;
+		}
+	}
+	rcu_read_unlock();
+	return mm;
+}
+
 static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 {
+	struct mm_struct *mm, *now;
 	struct task_struct *task;
 	const struct cred *cred;
 	struct tracked *t;
@@ -450,7 +476,7 @@ static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	tgid = ptscope_tgid_get(file, ns, nr, t->comm);
+	tgid = ptscope_tgid_get(file, ns, nr, t->comm, &mm);
 	if (IS_ERR(tgid)) {
 		kfree(t);
 		return PTR_ERR(tgid);
@@ -482,11 +508,23 @@ static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 		goto err;
 	list_add_tail_rcu(&t->node, &tracked_list);
 	nr_tracked++;
+	/*
+	 * probe_exec() sees every execve() that replaces the mm from here
+	 * on; one made since the access check, which it did not see, has
+	 * replaced the mm that check approved.
+	 */
+	now = tgid_mm(tgid);
+	if (now != mm) {
+		tracked_remove(t);
+		ret = now ? -EAGAIN : -ESRCH;
+	}
 	mutex_unlock(&tracked_lock);
-	return 0;
+	mmdrop(mm);
+	return ret;
 err:
 	mutex_unlock(&tracked_lock);
 err_pid:
+	mmdrop(mm);
 	put_pid(tgid);
 	kfree(t);
 	return ret;

@@ -340,6 +340,9 @@ int ptscope_target_get(struct file *file, struct pid_namespace *ns, pid_t nr,
  * @ns:   the PID namespace of its opener (ptscope_opener_ns())
  * @nr:   PID (or thread ID) in @ns
  * @comm: receives the command name
+ * @mmp:  receives the address space the check approved, grabbed (drop it
+ *        with mmdrop()): the caller can tell whether an execve() replaced
+ *        it since
  *
  * Same checks and errors as ptscope_target_get(), and -ESRCH for a
  * process that is exiting.
@@ -348,7 +351,7 @@ int ptscope_target_get(struct file *file, struct pid_namespace *ns, pid_t nr,
  * Return: a reference to the thread group's struct pid, or an ERR_PTR.
  */
 struct pid *ptscope_tgid_get(struct file *file, struct pid_namespace *ns,
-			     pid_t nr, char *comm)
+			     pid_t nr, char *comm, struct mm_struct **mmp)
 {
 	struct task_struct *task;
 	struct pid *pid, *tgid = ERR_PTR(-ESRCH);
@@ -360,8 +363,10 @@ struct pid *ptscope_tgid_get(struct file *file, struct pid_namespace *ns,
 	if (!(task->flags & PF_EXITING) && task->mm) {
 		tgid = get_pid(task_tgid(task));
 		strscpy(comm, task->comm, TASK_COMM_LEN);
+		*mmp = mm;
+	} else {
+		mmdrop(mm);
 	}
-	mmdrop(mm);
 	put_task_struct(task);
 	put_pid(pid);
 	return tgid;
