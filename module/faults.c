@@ -49,6 +49,7 @@
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/seq_file.h>
@@ -88,6 +89,7 @@ struct tracked {
 	pid_t nr;
 	int state;			/* TRACK_*, READ_ONCE/WRITE_ONCE */
 	kernel_cap_t cap_permitted;	/* the process's, when tracking began */
+	int dumpable;			/* SUID_DUMP_*, of the mm approved */
 	char comm[TASK_COMM_LEN];
 	atomic64_t count[PTSCOPE_NR_FAULT_COUNTERS];
 	struct pf_slot slots[1 << PF_SLOTS_BITS];
@@ -203,10 +205,12 @@ static void probe_fault_kernel(void *data, unsigned long address,
 /*
  * sched_process_exec: current has just switched to the new program, with
  * its new credentials committed.  An exec the kernel marks secure
- * (setuid, setgid, file capabilities, an LSM transition: AT_SECURE), or
- * one that leaves the process with permitted capabilities it did not have
- * when tracking began, ends the counting: the tracker was checked against
- * the process as it was, and no check can run in fault context.
+ * (setuid, setgid, file capabilities, an LSM transition: AT_SECURE), one
+ * that leaves the process with permitted capabilities it did not have
+ * when tracking began, or one that leaves a process that was dumpable
+ * when tracking began not dumpable (an executable its user may not read)
+ * ends the counting: the tracker was checked against the process as it
+ * was, and no check can run in fault context.
  */
 static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 		       struct linux_binprm *bprm)
@@ -219,7 +223,9 @@ static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 	if (t) {
 		cred = rcu_dereference(current->cred);
 		if (bprm->secureexec ||
-		    !cap_issubset(cred->cap_permitted, t->cap_permitted))
+		    !cap_issubset(cred->cap_permitted, t->cap_permitted) ||
+		    (t->dumpable == SUID_DUMP_USER &&
+		     get_dumpable(current->mm) != SUID_DUMP_USER))
 			WRITE_ONCE(t->state, TRACK_EXEC_PRIVILEGED);
 	}
 	rcu_read_unlock();
@@ -483,6 +489,7 @@ static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 	}
 	t->tgid = tgid;
 	t->nr = pid_nr_ns(tgid, ns);
+	t->dumpable = get_dumpable(mm);
 	refcount_set(&t->ref, 1);
 	task = get_pid_task(tgid, PIDTYPE_TGID);
 	if (!task) {
