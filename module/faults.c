@@ -2,7 +2,7 @@
 /*
  * ptscope fault counters: per-process page-fault counts.
  *
- * Two hooks, registered when the first process is tracked and kept until
+ * Three hooks, registered when the first process is tracked and kept until
  * the module is unloaded (registering and unregistering a return probe
  * over and over while faults are in flight crashed 6.1 in our race test):
  *
@@ -12,17 +12,21 @@
  *  - a kretprobe on handle_mm_fault() sees each fault the MM handles and
  *    its outcome;
  *  - the sched_process_exec tracepoint stops counting a process at an
- *    exec that raises its privileges (no access check can run in fault
- *    context, so its counts end at that exec).
+ *    exec that raises its privileges or makes it non-dumpable (no access
+ *    check can run in fault context, so its counts end at that exec; the
+ *    tracepoint fires once the new image is loaded, so the faults the
+ *    kernel makes loading it are still counted).
+ *
+ * The outcome is classified with the kernel's own rules for
+ * minflt/majflt (mm_account_fault()): a VM_FAULT_RETRY is counted when
+ * the retried fault completes, an error is not a minor fault, and a fault
+ * that completes after a retry (FAULT_FLAG_TRIED) is major.
  *
  * Once registered, every handle_mm_fault() in the system, tracked or not,
  * goes through the kretprobe's entry (an ftrace call, a return-probe
  * instance taken and given back, and a walk of the tracked list), and
  * every hardware fault on a user address through the tracepoint callback
- * (another walk of the list).  The outcome is classified with the kernel's own rules
- *    for minflt/majflt (mm_account_fault()): a VM_FAULT_RETRY is counted
- *    when the retried fault completes, an error is not a minor fault, and
- *    a fault that completes after a retry (FAULT_FLAG_TRIED) is major.
+ * (another walk of the list).
  *
  * The kernel charges a fault to the task that handles it (current), so a
  * fault is charged to the tracked process whose thread group current
@@ -34,7 +38,7 @@
  * reused after an exit is never counted as the old process.  A process
  * that exited, or stopped being counted at a privileged exec, is reported
  * once more (state=exited or state=exec-privileged) and then dropped: the
- * whole file is built when it is opened for reading, and what that copy
+ * whole file is built at the first read of each open file, and what it
  * reports as ended is dropped in the same hold of the lock, so no reader
  * loses a final report however long the file is.
  */
@@ -59,7 +63,6 @@
 #include <linux/hash.h>
 #include <linux/binfmts.h>
 #include <linux/cred.h>
-#include <linux/mm.h>
 #include <asm/trap_pf.h>
 
 #include "internal.h"
@@ -630,8 +633,10 @@ static struct faults_snap *faults_snapshot(void)
 		mutex_unlock(&tracked_lock);
 		return NULL;
 	}
+	/* No instance free, or hit while another kprobe ran on the CPU. */
 	snap->len = scnprintf(snap->buf, size, "missed=%lu\n",
-			      hooks_on ? (unsigned long)hmf_probe.nmissed : 0UL);
+			      hooks_on ? hmf_probe.nmissed + hmf_probe.kp.nmissed :
+			      0UL);
 	list_for_each_entry_safe(t, tmp, &tracked_list, node) {
 		const char *state = tracked_state(t);
 
@@ -749,8 +754,8 @@ static const struct file_operations faults_fops = {
 void ptscope_faults_init(struct dentry *dir)
 {
 	for_each_kernel_tracepoint(find_tracepoint, NULL);
-	if (!tp_user || !tp_kernel)
-		pr_info("x86 page-fault tracepoints not found: no fault counters\n");
+	if (!tp_user || !tp_kernel || !tp_exec)
+		pr_info("page_fault_user/kernel or sched_process_exec tracepoint not found: no fault counters\n");
 	debugfs_create_file("faults", 0600, dir, NULL, &faults_fops);
 }
 
