@@ -439,17 +439,23 @@ static pid_t spawn_ns(int sock, uid_t uid, bool own_proc, pid_t *initp)
 			if (m != (void *)MARK(3) || fd < 0)
 				_exit(1);
 			*m = 1;
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			prctl(PR_SET_NAME, "ptsc-nsinit");
 			if (own_proc && (private_mounts() ||
 					 mount("proc", "/proc", "proc", 0, NULL)))
 				_exit(2);
+			if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
+				_exit(4);
+			/*
+			 * After the UID change, which clears the parent-death
+			 * signal, and before the file is sent: the test kills
+			 * the helper once it has the file, and this init must
+			 * die with it.
+			 */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			prctl(PR_SET_DUMPABLE, 1);
 			if (send_fd(sock, fd))
 				_exit(3);
 			close(fd);
-			if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
-				_exit(4);
-			prctl(PR_SET_DUMPABLE, 1);
 			for (;;)
 				pause();
 		}
