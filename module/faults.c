@@ -2,7 +2,7 @@
 /*
  * ptscope fault counters: per-process page-fault counts.
  *
- * Two hooks, registered when the first process is tracked and kept until
+ * Three hooks, registered when the first process is tracked and kept until
  * the module is unloaded (registering and unregistering a return probe
  * over and over while faults are in flight crashed 6.1 in our race test):
  *
@@ -12,17 +12,21 @@
  *  - a kretprobe on handle_mm_fault() sees each fault the MM handles and
  *    its outcome;
  *  - the sched_process_exec tracepoint stops counting a process at an
- *    exec that raises its privileges (no access check can run in fault
- *    context, so its counts end at that exec).
+ *    exec that raises its privileges or makes it non-dumpable (no access
+ *    check can run in fault context, so its counts end at that exec; the
+ *    tracepoint fires once the new image is loaded, so the faults the
+ *    kernel makes loading it are still counted).
+ *
+ * The outcome is classified with the kernel's own rules for
+ * minflt/majflt (mm_account_fault()): a VM_FAULT_RETRY is counted when
+ * the retried fault completes, an error is not a minor fault, and a fault
+ * that completes after a retry (FAULT_FLAG_TRIED) is major.
  *
  * Once registered, every handle_mm_fault() in the system, tracked or not,
  * goes through the kretprobe's entry (an ftrace call, a return-probe
  * instance taken and given back, and a walk of the tracked list), and
  * every hardware fault on a user address through the tracepoint callback
- * (another walk of the list).  The outcome is classified with the kernel's own rules
- *    for minflt/majflt (mm_account_fault()): a VM_FAULT_RETRY is counted
- *    when the retried fault completes, an error is not a minor fault, and
- *    a fault that completes after a retry (FAULT_FLAG_TRIED) is major.
+ * (another walk of the list).
  *
  * The kernel charges a fault to the task that handles it (current), so a
  * fault is charged to the tracked process whose thread group current
@@ -34,7 +38,7 @@
  * reused after an exit is never counted as the old process.  A process
  * that exited, or stopped being counted at a privileged exec, is reported
  * once more (state=exited or state=exec-privileged) and then dropped: the
- * whole file is built when it is opened for reading, and what that copy
+ * whole file is built at the first read of each open file, and what it
  * reports as ended is dropped in the same hold of the lock, so no reader
  * loses a final report however long the file is.
  */
@@ -49,6 +53,7 @@
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/coredump.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/seq_file.h>
@@ -58,7 +63,6 @@
 #include <linux/hash.h>
 #include <linux/binfmts.h>
 #include <linux/cred.h>
-#include <linux/mm.h>
 #include <asm/trap_pf.h>
 
 #include "internal.h"
@@ -88,6 +92,7 @@ struct tracked {
 	pid_t nr;
 	int state;			/* TRACK_*, READ_ONCE/WRITE_ONCE */
 	kernel_cap_t cap_permitted;	/* the process's, when tracking began */
+	int dumpable;			/* SUID_DUMP_*, of the mm approved */
 	char comm[TASK_COMM_LEN];
 	atomic64_t count[PTSCOPE_NR_FAULT_COUNTERS];
 	struct pf_slot slots[1 << PF_SLOTS_BITS];
@@ -203,10 +208,12 @@ static void probe_fault_kernel(void *data, unsigned long address,
 /*
  * sched_process_exec: current has just switched to the new program, with
  * its new credentials committed.  An exec the kernel marks secure
- * (setuid, setgid, file capabilities, an LSM transition: AT_SECURE), or
- * one that leaves the process with permitted capabilities it did not have
- * when tracking began, ends the counting: the tracker was checked against
- * the process as it was, and no check can run in fault context.
+ * (setuid, setgid, file capabilities, an LSM transition: AT_SECURE), one
+ * that leaves the process with permitted capabilities it did not have
+ * when tracking began, or one that leaves a process that was dumpable
+ * when tracking began not dumpable (an executable its user may not read)
+ * ends the counting: the tracker was checked against the process as it
+ * was, and no check can run in fault context.
  */
 static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 		       struct linux_binprm *bprm)
@@ -219,7 +226,9 @@ static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 	if (t) {
 		cred = rcu_dereference(current->cred);
 		if (bprm->secureexec ||
-		    !cap_issubset(cred->cap_permitted, t->cap_permitted))
+		    !cap_issubset(cred->cap_permitted, t->cap_permitted) ||
+		    (t->dumpable == SUID_DUMP_USER &&
+		     get_dumpable(current->mm) != SUID_DUMP_USER))
 			WRITE_ONCE(t->state, TRACK_EXEC_PRIVILEGED);
 	}
 	rcu_read_unlock();
@@ -439,8 +448,34 @@ static const char *tracked_state(struct tracked *t)
 	return exited ? "exited" : "alive";
 }
 
+/*
+ * The mm of the thread group @tgid now, from its first thread that has
+ * one (the leader may have exited before the other threads): NULL if
+ * none has.
+ */
+static struct mm_struct *tgid_mm(struct pid *tgid)
+{
+	struct task_struct *leader, *task;
+	struct mm_struct *mm = NULL;
+
+	rcu_read_lock();
+	leader = pid_task(tgid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, task) {
+			task_lock(task);
+			mm = task->mm;
+			task_unlock(task);
+			if (mm)
+				break;
+		}
+	}
+	rcu_read_unlock();
+	return mm;
+}
+
 static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 {
+	struct mm_struct *mm, *now;
 	struct task_struct *task;
 	const struct cred *cred;
 	struct tracked *t;
@@ -450,13 +485,14 @@ static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	tgid = ptscope_tgid_get(file, ns, nr, t->comm);
+	tgid = ptscope_tgid_get(file, ns, nr, t->comm, &mm);
 	if (IS_ERR(tgid)) {
 		kfree(t);
 		return PTR_ERR(tgid);
 	}
 	t->tgid = tgid;
 	t->nr = pid_nr_ns(tgid, ns);
+	t->dumpable = get_dumpable(mm);
 	refcount_set(&t->ref, 1);
 	task = get_pid_task(tgid, PIDTYPE_TGID);
 	if (!task) {
@@ -482,11 +518,23 @@ static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 		goto err;
 	list_add_tail_rcu(&t->node, &tracked_list);
 	nr_tracked++;
+	/*
+	 * probe_exec() sees every execve() that replaces the mm from here
+	 * on; one made since the access check, which it did not see, has
+	 * replaced the mm that check approved.
+	 */
+	now = tgid_mm(tgid);
+	if (now != mm) {
+		tracked_remove(t);
+		ret = now ? -EAGAIN : -ESRCH;
+	}
 	mutex_unlock(&tracked_lock);
-	return 0;
+	mmdrop(mm);
+	return ret;
 err:
 	mutex_unlock(&tracked_lock);
 err_pid:
+	mmdrop(mm);
 	put_pid(tgid);
 	kfree(t);
 	return ret;
@@ -585,8 +633,10 @@ static struct faults_snap *faults_snapshot(void)
 		mutex_unlock(&tracked_lock);
 		return NULL;
 	}
+	/* No instance free, or hit while another kprobe ran on the CPU. */
 	snap->len = scnprintf(snap->buf, size, "missed=%lu\n",
-			      hooks_on ? (unsigned long)hmf_probe.nmissed : 0UL);
+			      hooks_on ? hmf_probe.nmissed + hmf_probe.kp.nmissed :
+			      0UL);
 	list_for_each_entry_safe(t, tmp, &tracked_list, node) {
 		const char *state = tracked_state(t);
 
@@ -704,8 +754,8 @@ static const struct file_operations faults_fops = {
 void ptscope_faults_init(struct dentry *dir)
 {
 	for_each_kernel_tracepoint(find_tracepoint, NULL);
-	if (!tp_user || !tp_kernel)
-		pr_info("x86 page-fault tracepoints not found: no fault counters\n");
+	if (!tp_user || !tp_kernel || !tp_exec)
+		pr_info("page_fault_user/kernel or sched_process_exec tracepoint not found: no fault counters\n");
 	debugfs_create_file("faults", 0600, dir, NULL, &faults_fops);
 }
 

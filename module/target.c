@@ -21,7 +21,8 @@
  * - the check is made twice, with the writer's credentials and with the
  *   opener's (the file's f_cred), and both need CAP_SYS_ADMIN, so neither
  *   a descriptor passed to a more privileged writer nor one opened by a
- *   more privileged opener grants anything.
+ *   more privileged opener grants anything.  The opener's is made from a
+ *   kernel worker, so that the writer's own mm gets no exemption from it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,6 +40,7 @@
 #include <linux/capability.h>
 #include <linux/err.h>
 #include <linux/user_namespace.h>
+#include <linux/workqueue.h>
 
 #include "target.h"
 
@@ -135,6 +137,44 @@ static int check_mm(struct file *proc, const char *name, struct pid *pid,
 	return ret;
 }
 
+/*
+ * The opener's check runs in a kernel worker, not in the writer: the
+ * kernel skips the ptrace check when the mm is the caller's own
+ * (mm_access()), so in the writer's context a request naming the writer
+ * itself would pass for any opener.  A worker has no mm.
+ */
+struct opener_check {
+	struct work_struct work;
+	struct file *proc;
+	const char *name;
+	struct pid *pid;
+	const struct cred *cred;
+	struct mm_struct *mm;
+	int ret;
+};
+
+static void opener_check_fn(struct work_struct *work)
+{
+	struct opener_check *c = container_of(work, struct opener_check, work);
+
+	c->ret = check_mm(c->proc, c->name, c->pid, c->cred, c->mm);
+}
+
+static int check_mm_opener(struct file *proc, const char *name,
+			   struct pid *pid, const struct cred *cred,
+			   struct mm_struct *mm)
+{
+	struct opener_check c = {
+		.proc = proc, .name = name, .pid = pid, .cred = cred, .mm = mm,
+	};
+
+	INIT_WORK_ONSTACK(&c.work, opener_check_fn);
+	queue_work(system_unbound_wq, &c.work);
+	flush_work(&c.work);
+	destroy_work_on_stack(&c.work);
+	return c.ret;
+}
+
 /* Pin @task's mm with mmgrab(); NULL if it has none (exited). */
 static struct mm_struct *task_mm_grab(struct task_struct *task)
 {
@@ -174,7 +214,8 @@ static struct mm_struct *check_access(struct file *file, struct file *proc,
 			return ERR_PTR(-ESRCH);
 		ret = check_mm(proc, name, pid, NULL, mm);
 		if (!ret)
-			ret = check_mm(proc, name, pid, file->f_cred, mm);
+			ret = check_mm_opener(proc, name, pid, file->f_cred,
+					      mm);
 		if (!ret)
 			return mm;
 		if (ret < 0)
@@ -299,6 +340,9 @@ int ptscope_target_get(struct file *file, struct pid_namespace *ns, pid_t nr,
  * @ns:   the PID namespace of its opener (ptscope_opener_ns())
  * @nr:   PID (or thread ID) in @ns
  * @comm: receives the command name
+ * @mmp:  receives the address space the check approved, grabbed (drop it
+ *        with mmdrop()): the caller can tell whether an execve() replaced
+ *        it since
  *
  * Same checks and errors as ptscope_target_get(), and -ESRCH for a
  * process that is exiting.
@@ -307,7 +351,7 @@ int ptscope_target_get(struct file *file, struct pid_namespace *ns, pid_t nr,
  * Return: a reference to the thread group's struct pid, or an ERR_PTR.
  */
 struct pid *ptscope_tgid_get(struct file *file, struct pid_namespace *ns,
-			     pid_t nr, char *comm)
+			     pid_t nr, char *comm, struct mm_struct **mmp)
 {
 	struct task_struct *task;
 	struct pid *pid, *tgid = ERR_PTR(-ESRCH);
@@ -319,8 +363,10 @@ struct pid *ptscope_tgid_get(struct file *file, struct pid_namespace *ns,
 	if (!(task->flags & PF_EXITING) && task->mm) {
 		tgid = get_pid(task_tgid(task));
 		strscpy(comm, task->comm, TASK_COMM_LEN);
+		*mmp = mm;
+	} else {
+		mmdrop(mm);
 	}
-	mmdrop(mm);
 	put_task_struct(task);
 	put_pid(pid);
 	return tgid;

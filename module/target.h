@@ -25,6 +25,6 @@ int ptscope_target_get(struct file *file, struct pid_namespace *ns, pid_t nr,
 		       struct ptscope_target *t);
 void ptscope_target_put(struct ptscope_target *t);
 struct pid *ptscope_tgid_get(struct file *file, struct pid_namespace *ns,
-			     pid_t nr, char *comm);
+			     pid_t nr, char *comm, struct mm_struct **mmp);
 
 #endif /* PTSCOPE_TARGET_H */

@@ -16,6 +16,9 @@
  *   fd_to_privileged      a file opened without CAP_SYS_PTRACE, written by
  *                         root: the opener's check still applies (EACCES),
  *                         for walks and for "track"
+ *   fd_to_privileged_self the same with root's request naming root
+ *                         itself, whose own mm the kernel exempts from
+ *                         the check: the opener's check still applies
  *   fd_to_unprivileged    a file opened by root, written by a process
  *                         without CAP_SYS_PTRACE: EACCES
  *   race.exec              a target that keeps running execve() into an
@@ -436,17 +439,23 @@ static pid_t spawn_ns(int sock, uid_t uid, bool own_proc, pid_t *initp)
 			if (m != (void *)MARK(3) || fd < 0)
 				_exit(1);
 			*m = 1;
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			prctl(PR_SET_NAME, "ptsc-nsinit");
 			if (own_proc && (private_mounts() ||
 					 mount("proc", "/proc", "proc", 0, NULL)))
 				_exit(2);
+			if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
+				_exit(4);
+			/*
+			 * After the UID change, which clears the parent-death
+			 * signal, and before the file is sent: the test kills
+			 * the helper once it has the file, and this init must
+			 * die with it.
+			 */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			prctl(PR_SET_DUMPABLE, 1);
 			if (send_fd(sock, fd))
 				_exit(3);
 			close(fd);
-			if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
-				_exit(4);
-			prctl(PR_SET_DUMPABLE, 1);
 			for (;;)
 				pause();
 		}
@@ -658,6 +667,60 @@ TEST(fd_to_privileged)
 	reap(weak);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/*
+ * The same, with root's request naming root itself: the kernel exempts a
+ * caller's own mm from the ptrace check (mm_access()), which must not
+ * exempt the weak opener.
+ */
+TEST(fd_to_privileged_self)
+{
+	struct verdict *v = verdict_new();
+	pid_t child, a[1];
+	int sv[2], fd, ffd, ret;
+	char line[64], *m;
+
+	NEED_MODULE();
+	ASSERT_NE(NULL, v);
+	m = mmap((void *)MARK(3), PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	ASSERT_EQ((void *)MARK(3), m);
+	*m = 1;
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	a[0] = sv[1];
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(weak_opener(v, a));
+	fd = recv_fd(sv[0]);
+	ffd = recv_fd(sv[0]);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, ffd);
+	ret = has_mark(fd, getpid(), 3, NULL);
+	EXPECT_EQ(-EACCES, ret) TH_LOG("root itself on weak's file: %s",
+				       ret == 1 ? "walked" : strerror(-ret));
+	snprintf(line, sizeof(line), "track pid=%d", getpid());
+	ret = req(ffd, line);
+	if (ret != -EOPNOTSUPP) {
+		EXPECT_EQ(-EACCES, ret) TH_LOG("track of root itself on weak's file: %s",
+					       ret ? strerror(-ret) : "tracked");
+		if (!ret) {
+			snprintf(line, sizeof(line), "untrack pid=%d", getpid());
+			req(ffd, line);
+		}
+	}
+	/* Root's own file still walks root itself. */
+	close(fd);
+	fd = open_file("records");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, has_mark(fd, getpid(), 3, NULL));
+	close(fd);
+	close(ffd);
+	reap(child);
+	close(sv[0]);
+	close(sv[1]);
+	munmap(m, PAGE);
 }
 
 /* a[0]: a records file root opened; a[1]: root's process, a[2]: weak's. */

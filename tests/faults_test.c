@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -593,6 +594,71 @@ TEST(suid_exec_stops_counting)
 		  min1 - min0 + maj1 - maj0);
 	read_counters(child, &c1);
 	EXPECT_EQ(0, c1.found);
+}
+
+/*
+ * An exec of a program its user may execute but not read makes the
+ * process non-dumpable: a tracker without CAP_SYS_PTRACE could no longer
+ * read it (pagemap: EACCES), so the counting ends there as for a setuid
+ * exec, although no privilege is gained (no AT_SECURE).
+ */
+TEST(unreadable_exec_stops_counting)
+{
+	char prog[] = "/tmp/ptscope-xonly-XXXXXX", self[4096], cmd[8300];
+	struct counters c0, c1;
+	int up[2], down[2], fd;
+	uid_t euid = -1;
+	pid_t child;
+	ssize_t n;
+	char x;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ASSERT_GT(n, 0);
+	self[n] = '\0';
+	fd = mkstemp(prog);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "cp '%s' %s && chown 0:0 %s && chmod 0711 %s",
+		 self, prog, prog, prog);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		char *argv[] = { prog, NULL };
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(1);
+		prctl(PR_SET_DUMPABLE, 1);
+		dup2(up[1], 100);
+		dup2(down[0], 101);
+		if (write(100, "r", 1) != 1 || read(101, &x, 1) != 1)
+			_exit(1);
+		setenv(ENV_SUID, "1", 1);
+		execv(prog, argv);
+		_exit(127);
+	}
+	close(up[1]);
+	close(down[0]);
+	ASSERT_EQ(1, read(up[0], &x, 1));
+	ASSERT_EQ(0, faults_ctl("track pid=%d\n", child));
+	read_counters(child, &c0);
+	ASSERT_EQ(1, c0.found);
+	EXPECT_STREQ("alive", c0.state);
+	ASSERT_EQ(1, write(down[1], "g", 1));
+	ASSERT_EQ(sizeof(euid), read(up[0], &euid, sizeof(euid)));
+	read_counters(child, &c1);
+	ASSERT_EQ(1, write(down[1], "q", 1));
+	waitpid(child, NULL, 0);
+	unlink(prog);
+	EXPECT_EQ(65534, euid);
+	EXPECT_EQ(1, c1.found);
+	EXPECT_STREQ("exec-privileged", c1.state) {
+		faults_ctl("untrack pid=%d\n", child);
+	}
+	/* No more than the counts up to the exec: not its 64 pages. */
+	EXPECT_GT(c0.v[PTSCOPE_FC_FAULTS] + 64, c1.v[PTSCOPE_FC_FAULTS]);
 }
 
 TEST_HARNESS_MAIN
