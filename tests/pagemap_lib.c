@@ -396,6 +396,7 @@ void pml_child_stop(struct pml_child *c)
 /* ---- ptscope ---------------------------------------------------------- */
 
 int ptw_verbose = 1;
+int ptw_xlate_check_tables = 1;
 
 static uint64_t leaf_bytes(const struct ptscope_leaf *l)
 {
@@ -958,7 +959,7 @@ int ptw_check_xlate(const struct ptw_xlate *x, pid_t pid, unsigned long va,
 		if (l->entry_pa != l->table_pa + 8 * index)
 			FAIL("translate 0x%lx: %s entry_pa 0x%llx", va,
 			     pts_level_name(l->level), (unsigned long long)l->entry_pa);
-		if (l->level <= PTSCOPE_LVL_PMD) {
+		if (l->level <= PTSCOPE_LVL_PMD && ptw_xlate_check_tables) {
 			uint64_t kf = 0;
 
 			if (pml_kpageflags(l->table_pa / PML_PAGE, &kf))

@@ -227,6 +227,13 @@ int ptw_translate(pid_t pid, unsigned long va, struct ptw_xlate *x);
  */
 int ptw_check_xlate(const struct ptw_xlate *x, pid_t pid, unsigned long va,
 		    char *why, size_t len);
+/*
+ * Whether ptw_check_xlate() also asks /proc/kpageflags that each PTE/PMD
+ * table is still a page-table page (default 1).  A test whose tables are
+ * freed while it runs (shared hugetlb tables unshared and unmapped) turns
+ * it off: by the time kpageflags is read the table may rightly be gone.
+ */
+extern int ptw_xlate_check_tables;
 
 /* ptcost of PID; END is optional. */
 int ptw_ptcost(pid_t pid, struct ptscope_cost *c, struct ptscope_end *end);
