@@ -21,7 +21,7 @@ SHELL  := /bin/bash
 # idempotent).  The stamp holds a hash of tools/setup, so a package added
 # there is installed on the next make.
 SETUP_STAMP := $(BUILD)/.setup-done
-ifeq ($(filter clean setup,$(MAKECMDGOALS)),)
+ifeq ($(filter clean setup,$(MAKECMDGOALS))$(PTSCOPE_IN_CHROOT),)
 SETUP_HASH := $(shell md5sum < $(SRC)/tools/setup | cut -c1-32)
 ifneq ($(SETUP_HASH),$(shell cat $(SETUP_STAMP) 2>/dev/null))
 SETUP_OK := $(shell $(SRC)/tools/setup >&2 && mkdir -p $(BUILD) && \
@@ -33,11 +33,14 @@ endif
 endif
 
 # Kernels to build for: KDIR if given, else every installed kernel with
-# a build tree (headers package).
+# a build tree (headers package), and every kernel line that
+# tools/kernels/fetch made ready in the cache (built in its toolchain's
+# chroot: "<release> <chroot suite>" in <cache>/lines/<line>).
 ifdef KDIR
 KDIRS  := $(KDIR)
 else
 KDIRS  := $(wildcard /lib/modules/*/build)
+CHROOT_LINES := $(wildcard $(shell $(SRC)/tools/kernels/cache --peek)/lines/*)
 endif
 
 CC      ?= cc
@@ -65,6 +68,11 @@ module:
 		module/probes/run $$kdir $$out; \
 		echo "  MODULE  $$out/ptscope.ko"; \
 		$(MAKE) -s -C $$kdir M=$$out PTSCOPE_SRC=$(SRC) W=1 modules; \
+	done
+	@set -e; for f in $(CHROOT_LINES); do \
+		read -r rel tool <$$f; \
+		tools/kernels/chroot $$tool --run make -s -C $(SRC) module \
+			KDIR=/usr/src/linux-headers-$$rel PTSCOPE_IN_CHROOT=1; \
 	done
 
 # ---- userspace ---------------------------------------------------------

@@ -44,6 +44,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include "ptscope_features.h"
+
 #include <linux/debugfs.h>
 #include <linux/kprobes.h>
 #include <linux/tracepoint.h>
@@ -54,6 +56,9 @@
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/coredump.h>
+#ifdef PTSCOPE_HAVE_TASK_EXEC_STATE
+#include <linux/sched/exec_state.h>
+#endif
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/seq_file.h>
@@ -92,7 +97,7 @@ struct tracked {
 	pid_t nr;
 	int state;			/* TRACK_*, READ_ONCE/WRITE_ONCE */
 	kernel_cap_t cap_permitted;	/* the process's, when tracking began */
-	int dumpable;			/* SUID_DUMP_*, of the mm approved */
+	int dumpable;			/* dumpable_of(), when tracking began */
 	char comm[TASK_COMM_LEN];
 	atomic64_t count[PTSCOPE_NR_FAULT_COUNTERS];
 	struct pf_slot slots[1 << PF_SLOTS_BITS];
@@ -215,6 +220,33 @@ static void probe_fault_kernel(void *data, unsigned long address,
  * ends the counting: the tracker was checked against the process as it
  * was, and no check can run in fault context.
  */
+/*
+ * Whether @task (whose mm is @mm) may be dumped and ptraced by its owner:
+ * DUMP_OWNER, or not.  7.x keeps this in task->exec_state (the values
+ * are the prctl(PR_SET_DUMPABLE) ABI, as SUID_DUMP_* were), before it
+ * was in mm->flags.  Called under rcu_read_lock() or with @task pinned.
+ */
+#ifdef PTSCOPE_HAVE_TASK_EXEC_STATE
+#define DUMP_OWNER	TASK_DUMPABLE_OWNER
+static int dumpable_of(struct task_struct *task, struct mm_struct *mm)
+{
+	const struct task_exec_state *es;
+	int d;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	d = es ? READ_ONCE(es->dumpable) : TASK_DUMPABLE_OFF;
+	rcu_read_unlock();
+	return d;
+}
+#else
+#define DUMP_OWNER	SUID_DUMP_USER
+static int dumpable_of(struct task_struct *task, struct mm_struct *mm)
+{
+	return get_dumpable(mm);
+}
+#endif
+
 static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 		       struct linux_binprm *bprm)
 {
@@ -227,8 +259,8 @@ static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 		cred = rcu_dereference(current->cred);
 		if (bprm->secureexec ||
 		    !cap_issubset(cred->cap_permitted, t->cap_permitted) ||
-		    (t->dumpable == SUID_DUMP_USER &&
-		     get_dumpable(current->mm) != SUID_DUMP_USER))
+		    (t->dumpable == DUMP_OWNER &&
+		     dumpable_of(current, current->mm) != DUMP_OWNER))
 			WRITE_ONCE(t->state, TRACK_EXEC_PRIVILEGED);
 	}
 	rcu_read_unlock();
@@ -492,13 +524,14 @@ static int do_track(struct file *file, struct pid_namespace *ns, pid_t nr)
 	}
 	t->tgid = tgid;
 	t->nr = pid_nr_ns(tgid, ns);
-	t->dumpable = get_dumpable(mm);
 	refcount_set(&t->ref, 1);
 	task = get_pid_task(tgid, PIDTYPE_TGID);
 	if (!task) {
 		ret = -ESRCH;
 		goto err_pid;
 	}
+	/* An exec since the check is caught below (the mm is not @mm). */
+	t->dumpable = dumpable_of(task, mm);
 	cred = get_task_cred(task);
 	t->cap_permitted = cred->cap_permitted;
 	put_cred(cred);

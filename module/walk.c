@@ -32,11 +32,16 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include "ptscope_features.h"
+
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/swap.h>
 #include <linux/swapops.h>
+#ifdef PTSCOPE_HAVE_SOFTLEAF
+#include <linux/leafops.h>
+#endif
 #include <linux/hugetlb.h>
 #include <linux/shmem_fs.h>
 #include <linux/userfaultfd_k.h>
@@ -47,7 +52,6 @@
 #include <asm/pgtable.h>
 
 #include "walk.h"
-#include "ptscope_features.h"
 
 /* Tables (or large leaves) visited per chunk before the locks are dropped. */
 #define WALK_BUDGET	64
@@ -196,18 +200,74 @@ static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
 	return f;
 }
 
-/* A non-present, non-empty entry: swap, migration, marker... */
-static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
+/*
+ * The userfaultfd bit of an entry (write-protect, and on 7.x also
+ * read-write protect), present or not: renamed when RWP came.
+ */
+#ifdef PTSCOPE_HAVE_PTE_UFFD
+#define entry_uffd(pte)		pte_uffd(pte)
+#define swp_entry_uffd(pte)	pte_swp_uffd(pte)
+#else
+#define entry_uffd(pte)		pte_uffd_wp(pte)
+#define swp_entry_uffd(pte)	pte_swp_uffd_wp(pte)
+#endif
+
+/* Software bits that a non-present entry keeps beside its type. */
+static u64 decode_swp_bits(pte_t pte)
 {
-	swp_entry_t e = pte_to_swp_entry(pte);
 	u64 f = 0;
 
 	if (pte_swp_soft_dirty(pte))
 		f |= PTSCOPE_F_SOFT_DIRTY;
-	if (pte_swp_uffd_wp(pte))
+	if (swp_entry_uffd(pte))
 		f |= PTSCOPE_F_UFFD_WP;
 	if (pte_swp_exclusive(pte))
 		f |= PTSCOPE_F_SWP_EXCLUSIVE;
+	return f;
+}
+
+#ifdef PTSCOPE_HAVE_SOFTLEAF
+/* A non-present, non-empty entry: a software leaf (swap, migration...). */
+static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
+{
+	softleaf_t e = softleaf_from_pte(pte);
+	u64 f = decode_swp_bits(pte);
+
+	switch (softleaf_type(e)) {
+	case SOFTLEAF_MARKER:
+		leaf->swap_offset = softleaf_to_marker(e);
+		return f | PTSCOPE_F_MARKER;
+	case SOFTLEAF_SWAP:
+		leaf->swap_type = swp_type(e);
+		leaf->swap_offset = swp_offset(e);
+		return f | PTSCOPE_F_SWAP;
+	case SOFTLEAF_MIGRATION_READ:
+	case SOFTLEAF_MIGRATION_READ_EXCLUSIVE:
+	case SOFTLEAF_MIGRATION_WRITE:
+		f |= PTSCOPE_F_MIGRATION;
+		break;
+	case SOFTLEAF_DEVICE_PRIVATE_READ:
+	case SOFTLEAF_DEVICE_PRIVATE_WRITE:
+		f |= PTSCOPE_F_DEVICE_PRIVATE;
+		break;
+	case SOFTLEAF_DEVICE_EXCLUSIVE:
+		f |= PTSCOPE_F_DEVICE_EXCL;
+		break;
+	case SOFTLEAF_HWPOISON:
+		f |= PTSCOPE_F_HWPOISON;
+		break;
+	default:
+		return f;
+	}
+	leaf->pfn = softleaf_to_pfn(e);
+	return f | PTSCOPE_F_PFN_VALID;
+}
+#else
+/* A non-present, non-empty entry: swap, migration, marker... */
+static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
+{
+	swp_entry_t e = pte_to_swp_entry(pte);
+	u64 f = decode_swp_bits(pte);
 
 	if (is_pte_marker_entry(e)) {
 		leaf->swap_offset = pte_marker_get(e);
@@ -232,6 +292,7 @@ static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
 	}
 	return f;
 }
+#endif
 
 /* A present entry: hardware and software bits, and the frame number. */
 static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
@@ -258,12 +319,14 @@ static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
 		f |= PTSCOPE_F_MODIFIED;
 	if (pte_soft_dirty(pte))
 		f |= PTSCOPE_F_SOFT_DIRTY;
-	if (pte_uffd_wp(pte))
+	if (entry_uffd(pte))
 		f |= PTSCOPE_F_UFFD_WP;
 	if (pte_special(pte))
 		f |= PTSCOPE_F_SPECIAL;
+#ifdef PTSCOPE_HAVE_PTE_DEVMAP
 	if (pte_devmap(pte))
 		f |= PTSCOPE_F_DEVMAP;
+#endif
 	if (pte_protnone(pte)) {
 		f |= PTSCOPE_F_PROTNONE;
 		if (vma && vma_is_accessible(vma))
