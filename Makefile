@@ -6,6 +6,8 @@
 #   make demo        boot a guest and show what ptscope does
 #   make stress      long fuzz/race/unload runs in every guest (KERNEL=debug:
 #                    on the debug kernel)
+#   make check-kernels  build the module against every Debian kernel
+#                    (chroots in the cache; no guest)
 #   make debug-kernel  6.12 with KASAN, lockdep, kmemleak, built once into a
 #                    cache outside the repository, and ptscope for it
 #   make setup       install what the project needs (tools/setup)
@@ -50,7 +52,7 @@ UCFLAGS := -Wall -Wextra -Werror -std=gnu11 -I$(SRC)/include/uapi -I$(SRC)/tools
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 .PHONY: all setup module cli tests check demo clean checkpatch unit install \
-	stress debug-kernel bench
+	stress debug-kernel bench check-kernels
 
 all: module cli tests
 
@@ -172,6 +174,12 @@ demo: all
 # output conventions as make check, plus the counts.
 stress: all $(if $(filter debug,$(KERNEL)),debug-kernel)
 	@tools/stress $(if $(filter debug,$(KERNEL)),--kernel debug)
+
+# make check-kernels: build the module (no guest) against every Debian
+# amd64 kernel in bookworm, bookworm-backports, trixie, trixie-backports
+# and sid, each in its toolchain's chroot (tools/kernels/check-all).
+check-kernels:
+	@tools/kernels/check-all
 
 # make bench: walk/fault-path/memory benchmark in a 6.12 guest
 # (tools/bench/run-host); results in build/bench/.  BENCH_ARGS go to bench.

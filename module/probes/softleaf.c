@@ -5,6 +5,7 @@
  * softleaf_is_*() tests; before, with pte_to_swp_entry() and the
  * is_*_entry() tests of <linux/swapops.h>.
  */
+#include <linux/mm.h>
 #include <linux/leafops.h>
 
 bool ptscope_probe(pte_t pte);
