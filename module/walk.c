@@ -185,7 +185,13 @@ static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
 
 	if (is_zero_pfn(pfn))
 		return PTSCOPE_F_ZERO_PAGE;
-	if (flags & (PTSCOPE_F_SPECIAL | PTSCOPE_F_DEVMAP))
+	/*
+	 * A special entry maps no page the kernel counts, except that 7.x
+	 * marks the huge zero page's PMD special too.
+	 */
+	if ((flags & PTSCOPE_F_SPECIAL) && level != PTSCOPE_LVL_PMD)
+		return 0;
+	if (flags & PTSCOPE_F_DEVMAP)
 		return 0;
 	page = pfn_to_online_page(pfn);
 	if (!page)
@@ -193,6 +199,8 @@ static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
 	folio = page_folio(page);
 	if (is_huge_zero(vma, folio, level, flags))
 		return PTSCOPE_F_ZERO_PAGE;
+	if (flags & PTSCOPE_F_SPECIAL)
+		return 0;
 	f = folio_test_anon(folio) ? PTSCOPE_F_ANON_PAGE : PTSCOPE_F_FILE_PAGE;
 	*mapcount = frame_mapcount(page);
 	if (*mapcount == 1)

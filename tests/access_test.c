@@ -54,7 +54,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "kselftest_harness.h"
+#include "guest_harness.h"
 #include "libptscope.h"
 
 #define WEAK_UID	1000

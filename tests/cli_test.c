@@ -33,7 +33,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "kselftest_harness.h"
+#include "guest_harness.h"
 #include "libptscope.h"
 #include "pagemap_lib.h"
 

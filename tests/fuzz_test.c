@@ -31,7 +31,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
-#include "kselftest_harness.h"
+#include "guest_harness.h"
 #include "libptscope.h"
 
 static const char *const keys[] = {

@@ -37,7 +37,7 @@
 #include <unistd.h>
 #include <linux/kernel-page-flags.h>
 
-#include "kselftest_harness.h"
+#include "guest_harness.h"
 #include "libptscope.h"
 #include "pagemap_lib.h"
 

@@ -31,7 +31,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "kselftest_harness.h"
+#include "guest_harness.h"
 #include "pagemap_lib.h"
 
 #define FAULT_AROUND	"/sys/kernel/debug/fault_around_bytes"

@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "guest_harness.h"
 #include "libptscope.h"
 #include "pagemap_lib.h"
 

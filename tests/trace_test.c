@@ -51,7 +51,7 @@
 #include <json-c/json.h>
 #include <linux/userfaultfd.h>
 
-#include "kselftest_harness.h"
+#include "guest_harness.h"
 #include "libptscope.h"
 #include "pagemap_lib.h"
 
