@@ -23,6 +23,7 @@
 
 #include "guest_harness.h"
 #include "libptscope.h"
+#include "pagemap_lib.h"
 
 #define NPAGES	256
 #define PAGE	4096UL
@@ -160,7 +161,7 @@ static void child_loop(int in, int out, const char *file)
 
 FIXTURE(faults) {
 	pid_t child;
-	int to, from;
+	int to, from, child_in;
 	char file[256];
 };
 
@@ -180,6 +181,7 @@ FIXTURE_SETUP(faults)
 		close(b[0]);
 		child_loop(a[0], b[1], self->file);
 	}
+	self->child_in = a[0];
 	close(a[0]);
 	close(b[1]);
 	self->to = a[1];
@@ -207,11 +209,18 @@ static void run_workload(struct __test_metadata *_metadata,
 	int i;
 	char c;
 
+	/*
+	 * Counters are read while the child waits in read() for a command:
+	 * between its reply and that read() it may still fault, and a fault
+	 * between two reads below would be in one counter, not the other.
+	 */
+	ASSERT_EQ(0, pml_wait_blocked_read(self->child, self->child_in, 60000));
 	pts_proc_faults(self->child, &min0, &maj0);
 	read_counters(self->child, &c0);
 	ASSERT_TRUE(c0.found);
 	ASSERT_EQ(1, write(self->to, &cmd, 1));
 	ASSERT_EQ(1, read(self->from, &c, 1));
+	ASSERT_EQ(0, pml_wait_blocked_read(self->child, self->child_in, 60000));
 	pts_proc_faults(self->child, &min1, &maj1);
 	read_counters(self->child, &c1);
 	ASSERT_TRUE(c1.found);

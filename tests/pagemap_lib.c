@@ -1045,3 +1045,28 @@ int pml_pti_enabled(void)
 	fclose(f);
 	return on;
 }
+
+int pml_wait_blocked_read(pid_t pid, int fd, int timeout_ms)
+{
+	char path[64], line[256], want[32];
+	int i, f;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	/* "<nr> <arg0> ...": read is system call 0 on x86-64. */
+	snprintf(want, sizeof(want), "0 0x%x ", fd);
+	for (i = 0; i < timeout_ms; i++) {
+		f = open(path, O_RDONLY | O_CLOEXEC);
+		if (f < 0)
+			return -errno;
+		n = read(f, line, sizeof(line) - 1);
+		close(f);
+		if (n > 0) {
+			line[n] = '\0';
+			if (!strncmp(line, want, strlen(want)))
+				return 0;
+		}
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}

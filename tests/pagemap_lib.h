@@ -241,4 +241,12 @@ int ptw_ptcost(pid_t pid, struct ptscope_cost *c, struct ptscope_end *end);
 /* The paging levels the MMU uses, probed with a high mmap hint (4 or 5). */
 int ptw_probe_paging_levels(void);
 
+/*
+ * Wait (up to TIMEOUT_MS) until PID is blocked in read() of its FD, as
+ * /proc/PID/syscall shows: a workload that waits there for its next
+ * command takes no fault meanwhile, so fault counters read then (the
+ * module's, minflt/majflt) agree.  0, or -errno (-ETIMEDOUT).
+ */
+int pml_wait_blocked_read(pid_t pid, int fd, int timeout_ms);
+
 #endif /* PAGEMAP_LIB_H */

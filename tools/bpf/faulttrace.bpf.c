@@ -481,14 +481,28 @@ int BPF_PROG(pf_kernel_btf, unsigned long address, struct pt_regs *regs,
 	return on_exception(address, error_code);
 }
 
+/*
+ * A classic tracepoint's record is laid out as its format file says
+ * (events/exceptions/page_fault_user/format), which is the tracing ABI:
+ * the user side checks those offsets before it chooses these programs.
+ * Not the kernel's trace_event_raw_x86_exceptions type through CO-RE:
+ * 7.x's BTF no longer carries it.
+ */
+struct pf_tp_record {
+	__u64 common;		/* common_type, _flags, _preempt_count, _pid */
+	__u64 address;		/* offset 8 */
+	__u64 ip;		/* offset 16 */
+	__u64 error_code;	/* offset 24 */
+};
+
 SEC("tracepoint/exceptions/page_fault_user")
-int pf_user_tp(struct trace_event_raw_x86_exceptions *ctx)
+int pf_user_tp(struct pf_tp_record *ctx)
 {
 	return on_exception(ctx->address, ctx->error_code);
 }
 
 SEC("tracepoint/exceptions/page_fault_kernel")
-int pf_kernel_tp(struct trace_event_raw_x86_exceptions *ctx)
+int pf_kernel_tp(struct pf_tp_record *ctx)
 {
 	return on_exception(ctx->address, ctx->error_code);
 }

@@ -1004,17 +1004,35 @@ static bool ksym_exists(const char *sym)
 	return found;
 }
 
-static bool tracepoint_exists(const char *cat, const char *name)
+/*
+ * Does the classic tracepoint CAT:NAME exist with the record layout the
+ * BPF programs read (struct pf_tp_record: address at 8, error_code at 24,
+ * 8 bytes each)?  Its format file says.
+ */
+static bool tracepoint_usable(const char *cat, const char *name)
 {
 	static const char *const roots[] = { "/sys/kernel/tracing",
 					     "/sys/kernel/debug/tracing" };
-	char path[256];
-	size_t i;
+	static const char *const fields[] = {
+		"field:unsigned long address;\toffset:8;\tsize:8;",
+		"field:unsigned long error_code;\toffset:24;\tsize:8;",
+	};
+	char path[256], buf[4096];
+	size_t i, k, n;
+	FILE *f;
 
 	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		snprintf(path, sizeof(path), "%s/events/%s/%s/id", roots[i], cat, name);
-		if (!access(path, F_OK))
-			return true;
+		snprintf(path, sizeof(path), "%s/events/%s/%s/format", roots[i], cat, name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+			if (!strstr(buf, fields[k]))
+				return false;
+		return true;
 	}
 	return false;
 }
@@ -1106,7 +1124,8 @@ static int attach(struct trace *t)
 	ok_hmf[HMF_KPROBE] = ksym_exists("handle_mm_fault");
 	ok_exc[EXC_TP_BTF] = tracing && btf_has(vmlinux, "btf_trace_page_fault_user",
 						BTF_KIND_TYPEDEF);
-	ok_exc[EXC_TRACEPOINT] = tracepoint_exists("exceptions", "page_fault_user");
+	ok_exc[EXC_TRACEPOINT] = tracepoint_usable("exceptions", "page_fault_user") &&
+				 tracepoint_usable("exceptions", "page_fault_kernel");
 	ok_exc[EXC_NONE] = true;
 	btf__free(vmlinux);
 	if (t->want_hmf >= 0) {
