@@ -187,9 +187,13 @@ static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
 		return PTSCOPE_F_ZERO_PAGE;
 	/*
 	 * A special entry maps no page the kernel counts, except that 7.x
-	 * marks the huge zero page's PMD special too.
+	 * marks the huge zero page's PMD special too: the only special PMD
+	 * an anonymous VMA can hold (insert_pmd() serves only VMAs with a
+	 * fault handler).  The huge zero folio put into a file VMA (a DAX
+	 * hole) is not recognised.
 	 */
-	if ((flags & PTSCOPE_F_SPECIAL) && level != PTSCOPE_LVL_PMD)
+	if ((flags & PTSCOPE_F_SPECIAL) &&
+	    !(level == PTSCOPE_LVL_PMD && vma && vma_is_anonymous(vma)))
 		return 0;
 	if (flags & PTSCOPE_F_DEVMAP)
 		return 0;
@@ -220,6 +224,16 @@ static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
 #define swp_entry_uffd(pte)	pte_swp_uffd_wp(pte)
 #endif
 
+/* A userfaultfd read-write-protect trap (7.x), not a NUMA hint. */
+static bool entry_rwp(struct vm_area_struct *vma, pte_t pte)
+{
+#ifdef PTSCOPE_HAVE_UFFD_RWP
+	return userfaultfd_pte_rwp(vma, pte);
+#else
+	return false;
+#endif
+}
+
 /* Software bits that a non-present entry keeps beside its type. */
 static u64 decode_swp_bits(pte_t pte)
 {
@@ -234,6 +248,15 @@ static u64 decode_swp_bits(pte_t pte)
 	return f;
 }
 
+/*
+ * A uffd-wp marker (an empty entry userfaultfd write-protects) carries
+ * the uffd-wp flag, as pagemap reports it (PM_UFFD_WP).
+ */
+static u64 marker_bits(unsigned long marker)
+{
+	return marker & PTE_MARKER_UFFD_WP ? PTSCOPE_F_UFFD_WP : 0;
+}
+
 #ifdef PTSCOPE_HAVE_SOFTLEAF
 /* A non-present, non-empty entry: a software leaf (swap, migration...). */
 static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
@@ -244,7 +267,7 @@ static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
 	switch (softleaf_type(e)) {
 	case SOFTLEAF_MARKER:
 		leaf->swap_offset = softleaf_to_marker(e);
-		return f | PTSCOPE_F_MARKER;
+		return f | marker_bits(leaf->swap_offset) | PTSCOPE_F_MARKER;
 	case SOFTLEAF_SWAP:
 		leaf->swap_type = swp_type(e);
 		leaf->swap_offset = swp_offset(e);
@@ -279,7 +302,7 @@ static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
 
 	if (is_pte_marker_entry(e)) {
 		leaf->swap_offset = pte_marker_get(e);
-		return f | PTSCOPE_F_MARKER;
+		return f | marker_bits(leaf->swap_offset) | PTSCOPE_F_MARKER;
 	}
 	if (is_migration_entry(e))
 		f |= PTSCOPE_F_MIGRATION;
@@ -337,7 +360,12 @@ static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
 #endif
 	if (pte_protnone(pte)) {
 		f |= PTSCOPE_F_PROTNONE;
-		if (vma && vma_is_accessible(vma))
+		/*
+		 * As handle_pte_fault() and __handle_mm_fault() decide: on
+		 * 7.x a protnone entry with the uffd bit in a VM_UFFD_RWP
+		 * VMA is a userfaultfd read-write-protect trap, not NUMA.
+		 */
+		if (vma && vma_is_accessible(vma) && !entry_rwp(vma, pte))
 			f |= PTSCOPE_F_NUMA_HINT;
 	}
 #ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS

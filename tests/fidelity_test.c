@@ -50,6 +50,7 @@
 #include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "guest_harness.h"
@@ -815,6 +816,18 @@ static void *compactor(void *arg)
 	return NULL;
 }
 
+/*
+ * Seconds since the test began, for the phase lines: a run that is
+ * stopped by the harness's timeout shows which phase it was in.
+ */
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 TEST(leaves_of_a_churning_thp_target_are_possible)
 {
 	const char *env = getenv("PTSCOPE_FIDELITY_SECONDS");
@@ -829,6 +842,9 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 	size_t n = 0;
 	int swapped;
 
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	max_pfn = pml_max_pfn();
 	ASSERT_GT(max_pfn, 0);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
@@ -844,6 +860,7 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 	sync();
 	pml_write_str("/proc/sys/vm/drop_caches", "3");
 	pml_write_str("/proc/sys/vm/compact_memory", "1");
+	TH_LOG("%.1f s: caches dropped, memory compacted", since(&t0));
 	swap_was_set_up = zram_swap_on();
 	swap_active = swap_total_kb() > 0;
 	for (i = 0; i < (int)(sizeof(knobs) / sizeof(knobs[0])); i++)
@@ -868,6 +885,7 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 		knob_set(&knobs[KNOB_KHUGEPAGED + 1]);
 	}
 
+	TH_LOG("%.1f s: swap and targets set up", since(&t0));
 	stop = 0;
 	memset(w, 0, sizeof(w));
 	for (i = 0; i < NWORKERS; i++) {
@@ -876,15 +894,19 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 	}
 	sleep(seconds);
 	stop = 1;
+	TH_LOG("%.1f s: churn over, stopping the workers", since(&t0));
 	for (i = 0; i < NWORKERS; i++)
 		pthread_join(th[i], NULL);
+	TH_LOG("%.1f s: workers stopped", since(&t0));
 	for (i = 0; i < NAREA; i++) {
 		kill(target[i], SIGKILL);
 		waitpid(target[i], NULL, 0);
 	}
 	knobs_restore();
 	swapped = swap_was_set_up;
+	TH_LOG("%.1f s: targets reaped", since(&t0));
 	zram_swap_off();
+	TH_LOG("%.1f s: swap off", since(&t0));
 
 	for (i = 0; i < W_MOVE; i++) {
 		struct stats *s = &w[i].st;

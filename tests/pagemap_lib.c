@@ -669,7 +669,8 @@ uint64_t ptw_expected_pagemap(const struct ptw_page *p,
 		 * anonymous, the huge zero page included (for the small zero
 		 * page vm_normal_page() gives no page and no PM_FILE).
 		 */
-		if ((p->flags & PTSCOPE_F_ZERO_PAGE) && p->level == PTSCOPE_LVL_PMD)
+		if ((p->flags & PTSCOPE_F_ZERO_PAGE) && p->level == PTSCOPE_LVL_PMD &&
+		    !(p->flags & PTSCOPE_F_SPECIAL))
 			exp |= PML_FILE;
 		if (p->flags & PTSCOPE_F_EXCLUSIVE)
 			exp |= PML_EXCLUSIVE;
