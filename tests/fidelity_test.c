@@ -419,6 +419,79 @@ static void knobs_restore(void)
 			pml_write_str(knobs[i].path, knobs[i].old);
 }
 
+/* ---- the test's own memory, and clean-up that survives a kill ---------- */
+
+/*
+ * The churn is for the targets.  The test's own buffers (walk records,
+ * pagemap copies) are allocated and faulted during it: as THPs, each
+ * fault zeroes 2 MiB, and NUMA balancing (turned on here) keeps moving
+ * them between the nodes.  Under TCG with the host busy that made the
+ * test's own threads spend tens of seconds in page allocation ("soft
+ * lockup - CPU#1 stuck for 22s! [fidelity_test]" in clear_page_erms()
+ * from vma_alloc_folio() and migrate_misplaced_page(), seen on 6.1 in
+ * make check) and the test outlived its timeout.  So: no THP for the
+ * test's own mm (the targets are forked before), and a task memory
+ * policy without MPOL_F_MOF, which NUMA balancing skips (vma_policy_mof()).
+ * Threads created afterwards inherit the policy.
+ */
+#define MPOL_PREFERRED_MODE	1	/* MPOL_PREFERRED, <linux/mempolicy.h> */
+
+static void own_memory_quiet(void)
+{
+	unsigned long node0 = 1;
+
+	prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+	syscall(SYS_set_mempolicy, MPOL_PREFERRED_MODE, &node0, 8 * sizeof(node0));
+}
+
+/*
+ * A test stopped by the harness's timeout is killed (SIGKILL) and its own
+ * clean-up never runs: the tests after it would find the knobs changed
+ * and zram swap on (lab_test then failed its "nothing changed" check).
+ * A guardian process, forked once everything is set up, waits for the
+ * test to close a pipe (its death closes it too), then restores both.
+ */
+static int guard_fd = -1;
+static pid_t guardian = -1;
+
+static void guard(void)
+{
+	int p[2];
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return;
+	guardian = fork();
+	if (guardian == 0) {
+		close(p[1]);
+		while (read(p[0], &c, 1) > 0)
+			;
+		knobs_restore();
+		zram_swap_off();
+		_exit(0);
+	}
+	close(p[0]);
+	if (guardian < 0) {
+		close(p[1]);
+		return;
+	}
+	guard_fd = p[1];
+}
+
+/* Undo the set-up: through the guardian if there is one. */
+static void unguard(void)
+{
+	if (guardian > 0) {
+		close(guard_fd);
+		waitpid(guardian, NULL, 0);
+		guardian = -1;
+		swap_was_set_up = zram_was_loaded = 0;
+		return;
+	}
+	knobs_restore();
+	zram_swap_off();
+}
+
 /* ---- the checks --------------------------------------------------------- */
 
 struct stats {
@@ -885,6 +958,8 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 		knob_set(&knobs[KNOB_KHUGEPAGED + 1]);
 	}
 
+	own_memory_quiet();
+	guard();
 	TH_LOG("%.1f s: swap and targets set up", since(&t0));
 	stop = 0;
 	memset(w, 0, sizeof(w));
@@ -902,11 +977,10 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 		kill(target[i], SIGKILL);
 		waitpid(target[i], NULL, 0);
 	}
-	knobs_restore();
 	swapped = swap_was_set_up;
 	TH_LOG("%.1f s: targets reaped", since(&t0));
-	zram_swap_off();
-	TH_LOG("%.1f s: swap off", since(&t0));
+	unguard();
+	TH_LOG("%.1f s: knobs restored, swap off", since(&t0));
 
 	for (i = 0; i < W_MOVE; i++) {
 		struct stats *s = &w[i].st;
