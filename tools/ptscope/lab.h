@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ptscope lab: experiments that test the textbook model of virtual memory
- * (/work/shared/model.md, claims M1..M17) on the running kernel.
+ * (Documentation/labs.rst, claims M1..M17) on the running kernel.
  *
  * lab.c holds the runner (options, output, verdict table), the child
  * processes the labs drive, and helpers that read ptscope's walk,
