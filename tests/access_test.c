@@ -189,8 +189,11 @@ static int become_weak(void)
 	return become(WEAK_UID, CAP_DAC_OVERRIDE);
 }
 
-/* A process of @uid (0: root) with MARK(@mark), named @name, sleeping. */
-static pid_t spawn(uid_t uid, int mark, const char *name)
+/*
+ * A process of @uid (0: root) with MARK(@mark), named @name, sleeping,
+ * dumpable or not.
+ */
+static pid_t spawn_as(uid_t uid, int mark, const char *name, int dumpable)
 {
 	int p[2];
 	char c;
@@ -211,7 +214,7 @@ static pid_t spawn(uid_t uid, int mark, const char *name)
 		prctl(PR_SET_NAME, name);
 		if (uid && (setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
 			_exit(1);
-		prctl(PR_SET_DUMPABLE, 1);
+		prctl(PR_SET_DUMPABLE, dumpable);
 		if (write(p[1], "x", 1) != 1)
 			_exit(1);
 		for (;;)
@@ -224,6 +227,11 @@ static pid_t spawn(uid_t uid, int mark, const char *name)
 	}
 	close(p[0]);
 	return pid;
+}
+
+static pid_t spawn(uid_t uid, int mark, const char *name)
+{
+	return spawn_as(uid, mark, name, 1);
 }
 
 static void reap(pid_t pid)
@@ -969,29 +977,7 @@ static int weak_reads_nondumpable(struct verdict *v, pid_t *a)
 
 static pid_t spawn_nondumpable(void)
 {
-	int p[2];
-	char c;
-	pid_t pid;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setresgid(WEAK_UID, WEAK_UID, WEAK_UID) ||
-		    setresuid(WEAK_UID, WEAK_UID, WEAK_UID))
-			_exit(1);
-		prctl(PR_SET_DUMPABLE, 0);
-		if (write(p[1], "x", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	if (pid < 0 || read(p[0], &c, 1) != 1)
-		pid = -1;
-	close(p[0]);
-	return pid;
+	return spawn_as(WEAK_UID, 4, "ptsc-nodump", 0);
 }
 
 FIXTURE(race) {};
