@@ -195,7 +195,7 @@ checkpatch: $(KSFT_STAMP)
 
 # make check: every result line is "<where>: ok|not ok ...", the last
 # line "N passed, N failed, N skipped".
-check: all unit
+check: all unit deb
 	@tools/check
 
 demo: all
