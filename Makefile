@@ -26,12 +26,12 @@ SHELL  := /bin/bash
 VERSION := $(shell sed -n 's/^\#define PTSCOPE_MODULE_VERSION[[:space:]]*"\(.*\)"/\1/p' $(SRC)/module/internal.h)
 
 # Set-up first, before any variable below looks at installed files, but
-# only for the targets that test or boot guests: on a fresh machine `make
-# check` alone installs everything (tools/setup is idempotent), while a
-# plain `make` (or install, deb) never calls a package manager.  The stamp
-# holds a hash of tools/setup, so a package added there is installed on
-# the next such make.
-SETUP_GOALS := check demo bench stress
+# only for the targets that test, boot guests or fetch kernels: on a fresh
+# machine `make check` alone installs everything (tools/setup is
+# idempotent), while a plain `make` (or install, deb) never calls a
+# package manager.  The stamp holds a hash of tools/setup, so a package
+# added there is installed on the next such make.
+SETUP_GOALS := check demo bench stress check-kernels debug-kernel
 SETUP_STAMP := $(BUILD)/.setup-done
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
 ifeq ($(PTSCOPE_IN_CHROOT),)
