@@ -294,6 +294,8 @@ deb:
 		{ echo "make deb: debian/changelog is not at version $(VERSION)" >&2; exit 1; }
 	@grep -qx 'PACKAGE_VERSION="$(VERSION)"' dkms.conf || \
 		{ echo "make deb: dkms.conf's PACKAGE_VERSION is not $(VERSION)" >&2; exit 1; }
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+		{ echo "make deb: needs a git checkout (it packages the files git tracks)" >&2; exit 1; }
 	@rm -rf $(DEB_OUT) && mkdir -p $(DEB_SRC)
 	@git ls-files -z | xargs -0 cp --parents -t $(DEB_SRC)
 	@echo "  DEB     $(DEB_OUT)"
