@@ -1,7 +1,13 @@
 # ptscope: top-level Makefile.
 #
-#   make             module for every installed kernel, CLI, tests
+#   make             build: the module for the running kernel and every other
+#                    kernel with headers, the CLI, the tests (installs nothing)
 #   make KDIR=...    module for that kernel tree only
+#   make install     module for KVER (default: the running kernel) into
+#                    /lib/modules/KVER/updates/, the CLI, man page and docs
+#                    under PREFIX (default /usr/local); DESTDIR honoured
+#   make uninstall   remove what make install put there
+#   make deb         Debian packages ptscope and ptscope-dkms in build/deb/
 #   make check       host unit tests, checkpatch, guest tests on 6.1/6.12
 #   make demo        boot a guest and show what ptscope does
 #   make stress      long fuzz/race/unload runs in every guest (KERNEL=debug:
@@ -17,13 +23,18 @@
 SRC    := $(CURDIR)
 BUILD  := $(SRC)/build
 SHELL  := /bin/bash
+VERSION := $(shell sed -n 's/^\#define PTSCOPE_MODULE_VERSION[[:space:]]*"\(.*\)"/\1/p' $(SRC)/module/internal.h)
 
-# Set-up first, before any variable below looks at installed files: on a
-# fresh machine `make check` alone installs everything (tools/setup is
-# idempotent).  The stamp holds a hash of tools/setup, so a package added
-# there is installed on the next make.
+# Set-up first, before any variable below looks at installed files, but
+# only for the targets that test, boot guests or fetch kernels: on a fresh
+# machine `make check` alone installs everything (tools/setup is
+# idempotent), while a plain `make` (or install, deb) never calls a
+# package manager.  The stamp holds a hash of tools/setup, so a package
+# added there is installed on the next such make.
+SETUP_GOALS := check demo bench stress check-kernels debug-kernel
 SETUP_STAMP := $(BUILD)/.setup-done
-ifeq ($(filter clean setup,$(MAKECMDGOALS))$(PTSCOPE_IN_CHROOT),)
+ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
+ifeq ($(PTSCOPE_IN_CHROOT),)
 SETUP_HASH := $(shell md5sum < $(SRC)/tools/setup | cut -c1-32)
 ifneq ($(SETUP_HASH),$(shell cat $(SETUP_STAMP) 2>/dev/null))
 SETUP_OK := $(shell $(SRC)/tools/setup >&2 && mkdir -p $(BUILD) && \
@@ -33,16 +44,29 @@ $(error tools/setup failed: cannot install the packages ptscope needs)
 endif
 endif
 endif
+endif
 
 # Kernels to build for: KDIR if given, else every installed kernel with
 # a build tree (headers package), and every kernel line that
 # tools/kernels/fetch made ready in the cache (built in its toolchain's
 # chroot: "<release> <chroot suite>" in <cache>/lines/<line>).
+# The running kernel without headers is not an error: make says which
+# package to install and builds for the others.
+KREL   := $(shell uname -r)
 ifdef KDIR
 KDIRS  := $(KDIR)
 else
 KDIRS  := $(wildcard /lib/modules/*/build)
 CHROOT_LINES := $(wildcard $(shell $(SRC)/tools/kernels/cache --peek)/lines/*)
+ifeq ($(PTSCOPE_IN_CHROOT)$(wildcard /lib/modules/$(KREL)/build),)
+ifneq ($(wildcard /proc/modules),)
+KREL_NOTE := warning: no headers for the running kernel $(KREL): \
+	install linux-headers-$(KREL) to build the module for it
+else
+KREL_NOTE := note: the running kernel $(KREL) cannot load modules \
+	(no /proc/modules): building for the installed kernels only
+endif
+endif
 endif
 
 CC      ?= cc
@@ -61,6 +85,7 @@ setup:
 	@mkdir -p $(BUILD) && md5sum < tools/setup | cut -c1-32 > $(SETUP_STAMP)
 
 module:
+	$(if $(KREL_NOTE),@echo "$(KREL_NOTE)" >&2)
 	@set -e; for kdir in $(KDIRS); do \
 		krel=$$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $$kdir/include/generated/utsrelease.h); \
 		out=$(BUILD)/$$krel; \
@@ -87,23 +112,29 @@ JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
 
 # ---- BPF (libbpf CO-RE) ------------------------------------------------
 #
-# vmlinux.h comes from the BTF of the 6.12 headers package (never
-# committed); one object, relocated at load time, runs on every kernel
-# with BTF.  "bpftool gen object" drops the DWARF the skeleton would embed.
+# vmlinux.h comes from kernel BTF (never committed): the vmlinux of the
+# newest installed headers package that ships one (Debian's 6.12 and later
+# do; the same file on every machine with that package, so the build is
+# reproducible), else the running kernel's /sys/kernel/btf/vmlinux.  One
+# object, relocated at load time, runs on every kernel with BTF.
+# "bpftool gen object" drops the DWARF the skeleton would embed.
 
 BPF_OUT     := $(BUILD)/bpf
 BPF_SRCS    := $(wildcard tools/bpf/*.bpf.c)
 BPF_SKELS   := $(patsubst tools/bpf/%.bpf.c,$(BPF_OUT)/%.skel.h,$(BPF_SRCS))
-BPF_VMLINUX  = $(firstword $(wildcard /usr/src/linux-headers-6.12.*-amd64/vmlinux))
+BPF_VMLINUX := $(or $(lastword $(shell ls -d /usr/src/linux-headers-*/vmlinux 2>/dev/null | sort -V)),\
+		    $(wildcard /sys/kernel/btf/vmlinux))
 BPFTOOL     ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 CLANG       ?= clang
 BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror
 BPF_UCFLAGS := -I$(BPF_OUT) -Itools/bpf
 BPF_LIBS    := -lbpf -lelf -lz -lm
 
-$(BPF_OUT)/vmlinux.h:
+$(BPF_OUT)/vmlinux.h: $(BPF_VMLINUX)
 	@mkdir -p $(dir $@)
-	@test -n "$(BPF_VMLINUX)" || { echo "no /usr/src/linux-headers-6.12.*-amd64/vmlinux: run tools/setup" >&2; exit 1; }
+	@test -n "$(BPF_VMLINUX)" || { echo "no kernel BTF: neither a headers package with a vmlinux" \
+		"(/usr/src/linux-headers-*/vmlinux, e.g. linux-headers-6.12-amd64) nor" \
+		"/sys/kernel/btf/vmlinux" >&2; exit 1; }
 	@echo "  BTF     $@ (from $(BPF_VMLINUX))"
 	@$(BPFTOOL) btf dump file $(BPF_VMLINUX) format c >$@.tmp && mv $@.tmp $@
 
@@ -121,7 +152,7 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 cli: tools/ptscope/ptscope
 
 tools/ptscope/ptscope: $(CLI_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard tools/ptscope/*.h) $(BPF_SKELS)
-	$(CC) $(UCFLAGS) $(JSON_CFLAGS) $(BPF_UCFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(JSON_LIBS) $(BPF_LIBS)
+	$(CC) $(CPPFLAGS) $(UCFLAGS) $(JSON_CFLAGS) $(BPF_UCFLAGS) $(LDFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(JSON_LIBS) $(BPF_LIBS)
 
 # ---- tests -------------------------------------------------------------
 
@@ -164,7 +195,7 @@ checkpatch: $(KSFT_STAMP)
 
 # make check: every result line is "<where>: ok|not ok ...", the last
 # line "N passed, N failed, N skipped".
-check: all unit
+check: all unit deb
 	@tools/check
 
 demo: all
@@ -196,9 +227,86 @@ debug-kernel:
 	@tools/vm/debug-kernel
 	@$(MAKE) -s module KDIR=$$(tools/vm/debug-kernel --where)
 
-install: cli
-	install -D -m 0755 tools/ptscope/ptscope $(DESTDIR)/usr/local/sbin/ptscope
-	install -D -m 0644 Documentation/ptscope.8 $(DESTDIR)/usr/local/share/man/man8/ptscope.8
+# ---- install ----------------------------------------------------------
+#
+# make install [DESTDIR=...] [PREFIX=/usr/local] [KVER=$(uname -r)]
+# [KDIR=/lib/modules/KVER/build]: the module into
+# /lib/modules/KVER/updates/ (and depmod), the CLI, the man page and the
+# docs under PREFIX.  DKMS (the ptscope-dkms package) and make install do
+# not share the module: when DKMS manages ptscope, make install leaves the
+# module to it and installs the rest (README.md, "Install on your
+# machine").  make uninstall removes what make install put there.
+
+PREFIX   ?= /usr/local
+KVER     ?= $(KREL)
+INST_KDIR = $(or $(KDIR),/lib/modules/$(KVER)/build)
+MODDEST   = $(DESTDIR)/lib/modules/$(KVER)/updates
+DOCS     := README.md $(wildcard Documentation/*.rst)
+DOCDIR    = $(DESTDIR)$(PREFIX)/share/doc/ptscope
+DEPMOD   ?= $(or $(shell command -v depmod 2>/dev/null),/sbin/depmod)
+# DKMS's tree for ptscope, when DKMS manages it (never under DESTDIR: a
+# staged install is not what this machine loads).
+DKMS_OWNS = $(if $(DESTDIR),,$(wildcard /var/lib/dkms/ptscope))
+
+.PHONY: install-cli install-module uninstall deb
+
+install: install-cli install-module
+
+install-cli: cli
+	install -D -m 0755 tools/ptscope/ptscope $(DESTDIR)$(PREFIX)/sbin/ptscope
+	install -D -m 0644 Documentation/ptscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/ptscope.8
+	install -d $(DOCDIR)
+	install -m 0644 $(DOCS) $(DOCDIR)/
+
+install-module:
+ifneq ($(DKMS_OWNS),)
+	@echo "make install: DKMS manages ptscope ($(DKMS_OWNS)): the module is" \
+		"left to it (dkms status ptscope); remove ptscope-dkms first to install it by hand" >&2
+else
+	@test -d $(INST_KDIR) || { echo "make install: no headers for $(KVER) ($(INST_KDIR)):" \
+		"install linux-headers-$(KVER), or give KDIR=" >&2; exit 1; }
+	@$(MAKE) -s module KDIR=$(INST_KDIR)
+	install -D -m 0644 $(BUILD)/$(KVER)/ptscope.ko $(MODDEST)/ptscope.ko
+	$(DEPMOD) $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+endif
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/ptscope $(DESTDIR)$(PREFIX)/share/man/man8/ptscope.8
+	rm -rf $(DOCDIR)
+	if [ -f $(MODDEST)/ptscope.ko ]; then \
+		rm -f $(MODDEST)/ptscope.ko && \
+		$(DEPMOD) $(if $(DESTDIR),-b $(DESTDIR)) $(KVER); \
+	fi
+
+# ---- Debian packages ----------------------------------------------------
+#
+# make deb: ptscope (CLI, man page, docs) and ptscope-dkms (module sources
+# and dkms.conf) into build/deb/, built by dpkg-buildpackage from a copy
+# of the committed sources (debian/ is the packaging), then lintian.
+
+DEB_OUT := $(BUILD)/deb
+DEB_SRC := $(DEB_OUT)/src/ptscope-$(VERSION)
+
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+		{ echo "make deb: needs dpkg-dev and debhelper (make setup installs them)" >&2; exit 1; }
+	@test "$$(dpkg-parsechangelog -l debian/changelog -S Version | sed 's/-[^-]*$$//')" = "$(VERSION)" || \
+		{ echo "make deb: debian/changelog is not at version $(VERSION)" >&2; exit 1; }
+	@grep -qx 'PACKAGE_VERSION="$(VERSION)"' dkms.conf || \
+		{ echo "make deb: dkms.conf's PACKAGE_VERSION is not $(VERSION)" >&2; exit 1; }
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+		{ echo "make deb: needs a git checkout (it packages the files git tracks)" >&2; exit 1; }
+	@rm -rf $(DEB_OUT) && mkdir -p $(DEB_SRC)
+	@git ls-files -z | xargs -0 cp --parents -t $(DEB_SRC)
+	@echo "  DEB     $(DEB_OUT)"
+	@cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -30 ../build.log >&2; exit 1; }
+	@mv $(DEB_OUT)/src/*.deb $(DEB_OUT)/
+	@if command -v lintian >/dev/null; then \
+		lintian --fail-on error $(DEB_OUT)/*.deb >$(DEB_OUT)/lintian.log 2>&1; st=$$?; \
+		grep -v '^running with root privileges' $(DEB_OUT)/lintian.log; exit $$st; \
+	fi
+	@ls $(DEB_OUT)/*.deb
 
 clean:
 	rm -rf $(BUILD) tools/ptscope/ptscope

@@ -1018,7 +1018,7 @@ TEST_F(cli, bad_arguments_fail_clearly)
 		{ { "walk", pid, "--range" }, 2 },
 		{ { "walk", pid, "--range", "0x3000-0x1000" }, 2 },
 		{ { "walk", pid, "--range", "0x1000" }, 2 },
-		{ { "walk", pid, "--range", "0x1000-0xffffffffffffffff" }, 2 },
+		{ { "walk", pid, "--range", "0xffff800000000000-0xffffffffffffffff" }, 2 },
 		{ { "translate", pid }, 2 },
 		{ { "translate", pid, "xyz" }, 2 },
 		{ { "translate", pid, "7fff0000" }, 2 },
@@ -1054,6 +1054,72 @@ TEST_F(cli, bad_arguments_fail_clearly)
 		EXPECT_EQ(0, strncmp(r.err, "ptscope", 7)) TH_LOG("case %zu: %s", i, r.err);
 		run_free(&r);
 	}
+}
+
+/*
+ * A range past user space is clamped to it: the walk succeeds and shows
+ * the lowest and the highest mapping of the target (anon, stack).
+ */
+TEST_F(cli, walk_range_clamped_to_user_space)
+{
+	char anon[64], stack[64];
+	struct run r;
+
+	snprintf(anon, sizeof(anon), "{\"va\":\"0x%lx\"", self->t.l.anon);
+	snprintf(stack, sizeof(stack), "{\"va\":\"0x%lx\"", self->t.l.stack & ~(PAGE - 1));
+	run_cli(&r, "walk", self->t.pidstr, "--range", "0x0-0xffffffffffffffff",
+		"--json");
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, anon)) TH_LOG("no leaf at %s", anon);
+	EXPECT_NE(NULL, strstr(r.out, stack)) TH_LOG("no leaf at %s", stack);
+	run_free(&r);
+}
+
+/*
+ * The first things a new user runs say what is wrong: --version as an
+ * unprivileged user, any command with debugfs unmounted, a PID that does
+ * not exist.
+ */
+TEST_F(cli, first_contact_messages)
+{
+	char nopid[16], *argv[12] = { NULL };
+	struct run r;
+
+	snprintf(nopid, sizeof(nopid), "%d", unused_pid());
+	run_cli(&r, "track", nopid);
+	EXPECT_EQ(5, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "no such process")) TH_LOG("%s", r.err);
+	EXPECT_EQ(NULL, strstr(r.err, "exited")) TH_LOG("%s", r.err);
+	run_free(&r);
+
+	/* nobody: the module's files are root's */
+	argv[0] = "setpriv";
+	argv[1] = "--reuid=65534";
+	argv[2] = "--regid=65534";
+	argv[3] = "--clear-groups";
+	argv[4] = (char *)cli();
+	argv[5] = "--version";
+	run_prog(&r, NULL, argv);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "permission denied")) TH_LOG("%s", r.out);
+	EXPECT_EQ(NULL, strstr(r.out, "ptrace")) TH_LOG("%s", r.out);
+	run_free(&r);
+
+	/* debugfs unmounted, in a mount namespace of its own */
+	argv[0] = "unshare";
+	argv[1] = "-m";
+	argv[2] = "sh";
+	argv[3] = "-c";
+	argv[4] = "umount -l /sys/kernel/debug && \"$0\" --version && exec \"$0\" walk $1";
+	argv[5] = (char *)cli();
+	argv[6] = self->t.pidstr;
+	run_prog(&r, NULL, argv);
+	EXPECT_EQ(3, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "debugfs is not mounted")) TH_LOG("%s", r.out);
+	EXPECT_EQ(NULL, strstr(r.out, "module not loaded")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "debugfs is not mounted")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "mount -t debugfs")) TH_LOG("%s", r.err);
+	run_free(&r);
 }
 
 TEST_F(cli, module_missing_is_status_3)

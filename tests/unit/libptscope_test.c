@@ -148,6 +148,34 @@ TEST(parse_ranges)
 	EXPECT_EQ(-EINVAL, pts_parse_range(NULL, &a, &b));
 }
 
+/* TASK_SIZE_MAX as Documentation/interface.rst gives it (ERANGE). */
+TEST(clamp_range_to_user_space)
+{
+	uint64_t a = 0, b = ~0ULL;
+
+	ASSERT_EQ(0, pts_clamp_range(4, &a, &b));
+	EXPECT_EQ(0ULL, a);
+	EXPECT_EQ((1ULL << 47) - 4096, b);
+	a = 0x1000;
+	b = ~0ULL;
+	ASSERT_EQ(0, pts_clamp_range(5, &a, &b));
+	EXPECT_EQ(0x1000ULL, a);
+	EXPECT_EQ((1ULL << 56) - 4096, b);
+	/* inside user space: unchanged */
+	a = 0x7f0000000000;
+	b = 0x7f0000200000;
+	ASSERT_EQ(0, pts_clamp_range(4, &a, &b));
+	EXPECT_EQ(0x7f0000200000ULL, b);
+	/* starting at or above the end: still an error */
+	a = (1ULL << 47) - 4096;
+	b = ~0ULL;
+	EXPECT_EQ(-ERANGE, pts_clamp_range(4, &a, &b));
+	EXPECT_EQ(~0ULL, b);
+	a = 1ULL << 47;
+	EXPECT_EQ(0, pts_clamp_range(5, &a, &b));
+	EXPECT_EQ(-EINVAL, pts_clamp_range(3, &a, &b));
+}
+
 TEST(format_sizes)
 {
 	char buf[16];

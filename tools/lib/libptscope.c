@@ -324,6 +324,21 @@ int pts_parse_range(const char *str, uint64_t *start, uint64_t *end)
 	return 0;
 }
 
+int pts_clamp_range(int paging_levels, uint64_t *start, uint64_t *end)
+{
+	uint64_t user_end;
+
+	if (paging_levels != 4 && paging_levels != 5)
+		return -EINVAL;
+	/* 12 offset bits, 9 per level, the top half is the kernel's */
+	user_end = (1ULL << (12 + 9 * paging_levels - 1)) - 4096;
+	if (*start >= user_end)
+		return -ERANGE;
+	if (*end > user_end)
+		*end = user_end;
+	return 0;
+}
+
 char *pts_fmt_size(uint64_t bytes, char *buf, size_t len)
 {
 	static const char units[] = "KMGTPE";
@@ -348,7 +363,7 @@ const char *pts_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {
 	case ENOENT:
-		return "ptscope module not loaded (load it with: insmod ptscope.ko; is debugfs mounted?)";
+		return "ptscope module not loaded (load it with: modprobe ptscope; is debugfs mounted?)";
 	case ESRCH:
 		return "no such process (or it has exited)";
 	case ENXIO:

@@ -85,6 +85,15 @@ int pts_parse_u64(const char *str, uint64_t *val, int suffix);
  */
 int pts_parse_range(const char *str, uint64_t *start, uint64_t *end);
 
+/*
+ * Clamp [*START, *END) to the user address space of a machine with
+ * PAGING_LEVELS (4 or 5) levels of page tables (TASK_SIZE_MAX: 2^47 or
+ * 2^56, less a guard page), as the module checks it.  0, with *END
+ * lowered if it was above; -ERANGE if START is not a user address;
+ * -EINVAL for another number of levels.
+ */
+int pts_clamp_range(int paging_levels, uint64_t *start, uint64_t *end);
+
 /* Bytes as "4K", "2M", "2.4M", "692K", "100B" (binary units) into BUF. */
 char *pts_fmt_size(uint64_t bytes, char *buf, size_t len);
 

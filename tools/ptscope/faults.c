@@ -119,7 +119,7 @@ static int ctl(const struct cli_cmd *cmd, const char *what, int argc,
 		return CLI_ERR;
 	}
 	if (ret)
-		return cli_fail(ret, pid, what);
+		return cli_fail(ret, pid, ret == -ESRCH ? NULL : what);
 	return CLI_OK;
 }
 
@@ -206,7 +206,7 @@ int cmd_faults(int argc, char **argv)
 	if (ret == -ENODEV)
 		return cli_fail(-ENOENT, pid, "faults");
 	if (ret)
-		return cli_fail(ret, pid, "faults");
+		return cli_fail(ret, pid, ret == -ESRCH ? NULL : "faults");
 	pts_proc_faults(pid, &minflt, &majflt);
 	if (!cli.json) {
 		print_text(&f, minflt, majflt);

@@ -98,7 +98,7 @@ static int run_m1(struct lab_ctx *c)
 	struct lab_child ch;
 	json_object *map, *fields;
 	char split[96] = "", buf[256];
-	size_t k;
+	size_t k, n;
 
 	if (lab_child_start(c, &ch))
 		return -1;
@@ -227,7 +227,6 @@ static int run_m1(struct lab_ctx *c)
 	va_bits = offset_bits;
 	for (lvl = PTSCOPE_NR_LEVELS - 1; lvl >= 0; lvl--) {
 		json_object *o;
-		char part[16];
 
 		if (!nbits[lvl])
 			continue;
@@ -244,12 +243,12 @@ static int run_m1(struct lab_ctx *c)
 			 "the index)%s", lo[lvl], hi[lvl], pts_level_name(lvl), lo[lvl],
 			 nbits[lvl] < width ? "; the rest of this field is the kernel half, "
 			 "which user space cannot map" : "");
-		snprintf(part, sizeof(part), "%d+", width ? width : nbits[lvl]);
-		strncat(split, part, sizeof(split) - strlen(split) - 1);
+		n = strlen(split);
+		snprintf(split + n, sizeof(split) - n, "%d+", width ? width : nbits[lvl]);
 		va_bits += width ? width : nbits[lvl];
 	}
-	snprintf(buf, sizeof(buf), "%d", offset_bits);
-	strncat(split, buf, sizeof(split) - strlen(split) - 1);
+	n = strlen(split);
+	snprintf(split + n, sizeof(split) - n, "%d", offset_bits);
 	lab_ev(c, "fields", fields);
 	lab_ev_int(c, "offset_bits", offset_bits);
 	lab_ev_int(c, "entry_bytes", entry_size);

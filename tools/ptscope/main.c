@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -84,9 +85,8 @@ static void usage(FILE *f)
 		"  ptscope maps $$\n"
 		"  ptscope map $$ --svg /tmp/map.svg\n"
 		"\n%s"
-		"\nNeeds root and the ptscope module: insmod build/$(uname -r)/ptscope.ko\n"
-		"(from the source tree), or run it in a guest with tools/vm/run.\n"
-		"See ptscope(8).\n", exit_codes);
+		"\nNeeds root and the ptscope module (modprobe ptscope); ptscope(8) says how\n"
+		"to install it.\n", exit_codes);
 }
 
 void cli_print_help(const struct cli_cmd *cmd, FILE *f)
@@ -261,6 +261,50 @@ int cli_parse_range(const struct cli_cmd *cmd, const char *str,
 
 /* ---- errors ---------------------------------------------------------- */
 
+#define DEBUGFS_MAGIC_NR	0x64626720	/* "dbg ", linux/magic.h */
+
+/* Is debugfs mounted where the module's files are looked for? */
+static bool debugfs_mounted(void)
+{
+	struct statfs sf;
+
+	return !statfs("/sys/kernel/debug", &sf) && sf.f_type == DEBUGFS_MAGIC_NR;
+}
+
+/* Is a ptscope module for RELEASE where modprobe finds it (modules.dep)? */
+static bool module_installed(const char *release)
+{
+	char path[320], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", release);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *base;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		found = !strncmp(base, "ptscope.ko", 10);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Is the DKMS source (the ptscope-dkms package) on this machine? */
+static bool dkms_source(void)
+{
+	return access("/var/lib/dkms/ptscope", F_OK) == 0;
+}
+
+/*
+ * The module's files are not there: say why (debugfs not mounted, module
+ * not loaded) and what to run on this machine for this kernel.
+ */
 static int module_missing(void)
 {
 	const char *env = getenv("PTSCOPE_DEBUGFS");
@@ -270,20 +314,37 @@ static int module_missing(void)
 		cli_err("no ptscope files in %s (set by PTSCOPE_DEBUGFS)", env);
 		return CLI_NOMODULE;
 	}
+	if (!debugfs_mounted()) {
+		cli_err("debugfs is not mounted on /sys/kernel/debug, where the ptscope "
+			"module's files are%s; mount it (as root):\n"
+			"    mount -t debugfs none /sys/kernel/debug",
+			access("/sys/module/ptscope", F_OK) ? "" :
+			" (the module is loaded)");
+		return CLI_NOMODULE;
+	}
 	if (access("/sys/module/ptscope", F_OK) == 0) {
-		cli_err("the ptscope module is loaded but %s is missing: "
-			"is debugfs mounted?\n  mount -t debugfs none /sys/kernel/debug",
+		cli_err("the ptscope module is loaded but %s is missing",
 			PTSCOPE_DEBUGFS_DIR);
 		return CLI_NOMODULE;
 	}
 	if (uname(&u))
 		snprintf(u.release, sizeof(u.release), "$(uname -r)");
-	cli_err("the ptscope kernel module is not loaded.\n"
-		"  Load it (as root, from the source tree after 'make'):\n"
-		"    insmod build/%s/ptscope.ko\n"
-		"  or run ptscope in a throw-away guest that loads it:\n"
-		"    tools/vm/run -- tools/ptscope/ptscope %s ...", u.release,
-		cli.cmd ? cli.cmd : "walk PID");
+	if (module_installed(u.release))
+		cli_err("the ptscope kernel module is not loaded; load it (as root):\n"
+			"    modprobe ptscope");
+	else if (dkms_source())
+		cli_err("the ptscope kernel module is not built for this kernel (%s):\n"
+			"  DKMS has its sources (ptscope-dkms); with the kernel's headers\n"
+			"  (Debian: linux-headers-%s), build, install and load it (as root):\n"
+			"    dkms autoinstall -k %s && modprobe ptscope",
+			u.release, u.release, u.release);
+	else
+		cli_err("the ptscope kernel module is not installed for this kernel (%s).\n"
+			"  Install the ptscope-dkms package (it needs the kernel's headers,\n"
+			"  Debian: linux-headers-%s), or from ptscope's source tree:\n"
+			"    make && sudo make install\n"
+			"  then load it (as root):\n"
+			"    modprobe ptscope", u.release, u.release);
 	return CLI_NOMODULE;
 }
 
@@ -591,8 +652,13 @@ static int print_version(void)
 		printf("module %s (abi %u) on %s, %d-level paging, %ld-byte pages%s\n",
 		       v.module_version, v.abi_version, v.kernel_release,
 		       v.paging_levels, v.page_size, v.pti ? ", PTI" : "");
+	else if (ret == -ENOENT && !getenv("PTSCOPE_DEBUGFS") && !debugfs_mounted())
+		printf("module: unknown: debugfs is not mounted on /sys/kernel/debug\n");
 	else if (ret == -ENOENT)
 		printf("module not loaded\n");
+	else if (ret == -EACCES || ret == -EPERM)
+		printf("module: unknown: permission denied (%s/version is readable by root only)\n",
+		       pts_dir());
 	else
 		printf("module: %s\n", pts_strerror(ret));
 	return CLI_OK;
