@@ -8,7 +8,7 @@
 #                    under PREFIX (default /usr/local); DESTDIR honoured
 #   make uninstall   remove what make install put there
 #   make deb         Debian packages ptscope and ptscope-dkms in build/deb/
-#   make check       host unit tests, checkpatch, guest tests on 6.1/6.12
+#   make check       host unit tests, checkpatch, guest tests on 6.1/6.12/7.3
 #   make demo        boot a guest and show what ptscope does
 #   make stress      long fuzz/race/unload runs in every guest (KERNEL=debug:
 #                    on the debug kernel)
