@@ -207,8 +207,8 @@ stress: all $(if $(filter debug,$(KERNEL)),debug-kernel)
 	@tools/stress $(if $(filter debug,$(KERNEL)),--kernel debug)
 
 # make check-kernels: build the module (no guest) against every Debian
-# amd64 kernel in bookworm, bookworm-backports, trixie, trixie-backports
-# and sid, each in its toolchain's chroot (tools/kernels/check-all).
+# amd64 kernel in bookworm, bookworm-security, bookworm-backports, trixie,
+# trixie-security, trixie-backports and sid, each in its toolchain's chroot (tools/kernels/check-all).
 check-kernels:
 	@tools/kernels/check-all
 
