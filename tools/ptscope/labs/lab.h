@@ -62,6 +62,10 @@ struct lab {
 	const char *name;		/* "clustering": the main alias */
 	const char *const *aliases;	/* more names, NULL-terminated, or NULL */
 	const char *claim;		/* the model's claim, one sentence */
+	/* 1-3 questions for students to answer before the run (--predict),
+	 * NULL-terminated; Documentation/labs.rst pairs each with the line
+	 * of "ptscope lab NAME -v" that answers it */
+	const char *const *questions;
 	int (*run)(struct lab_ctx *c);	/* 0, or -1 after lab_fail() */
 };
 

@@ -297,6 +297,13 @@ const struct lab lab_m7 = {
 	.id = "m7", .name = "replacement",
 	.aliases = (const char *const[]){ "lru", "fifo", NULL },
 	.claim = "Replacement: first in, first out within the process's working set.",
+	.questions = (const char *const[]){
+		"Region F was loaded first and is used again, region M was loaded "
+		  "later and left idle. Under memory pressure, which of the two keeps "
+		  "more of its pages?",
+		"What will the entries of the evicted pages hold?",
+		NULL,
+	},
 	.run = run_m7,
 };
 
@@ -305,6 +312,13 @@ const struct lab lab_m8 = {
 	.aliases = (const char *const[]){ "swap", "pagefile", NULL },
 	.claim = "A page moved to the paging file leaves an invalid entry; touching it faults "
 		 "and reads it back (a hard fault).",
+	.questions = (const char *const[]){
+		"After MADV_PAGEOUT of 32 pages, what will their entries hold: "
+		  "nothing, or something?",
+		"Reading a page back from swap: a minor or a major fault? And after "
+		  "MADV_WILLNEED first?",
+		NULL,
+	},
 	.run = run_m8,
 };
 

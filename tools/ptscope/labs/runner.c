@@ -44,7 +44,7 @@
 const struct cli_cmd cli_cmd_lab = {
 	.name = "lab",
 	.run = cmd_lab,
-	.args = "[NAME...] [--json] [--verbose] [--no-setup] [--list]",
+	.args = "[NAME...] [--json] [--verbose] [--no-setup] [--list | --predict]",
 	.summary = "test the textbook model of virtual memory on this kernel",
 	.help =
 	"Runs one experiment per claim of the textbook model (M1..M17: address\n"
@@ -62,6 +62,10 @@ const struct cli_cmd cli_cmd_lab = {
 	"\n"
 	"NAME is m1..m17 or a lab's name (see --list); none: all labs.\n"
 	"\n"
+	"Predict first: --predict prints each lab's claim and the questions to\n"
+	"answer before running it, and runs nothing (no module, no root\n"
+	"needed).  Then run the lab with -v: its evidence lines answer them.\n"
+	"\n"
 	"The replacement and paging-file labs need swap and memory pressure:\n"
 	"without an active swap device they make a zram swap device (modprobe\n"
 	"zram, mkswap, swapon) and a memory cgroup v2 group (mounting cgroup2\n"
@@ -69,7 +73,11 @@ const struct cli_cmd cli_cmd_lab = {
 	"after an error or a signal.  The labs need root and the module.\n"
 	"\n"
 	"Options:\n"
-	"  -v, --verbose   more evidence (entries, levels, per-step counters)\n"
+	"  -v, --verbose   the evidence behind each verdict: the raw entries, the\n"
+	"                  frames compared and the fault counters of each step,\n"
+	"                  so that the verdict can be checked by hand\n"
+	"  -p, --predict   the claim and the questions of each lab, no verdict;\n"
+	"                  runs nothing\n"
 	"      --no-setup  create no swap device and no cgroup: labs that need\n"
 	"                  them report \"cannot run\" when the system lacks them\n"
 	"  -l, --list      list the labs and their claims, run nothing\n"
@@ -80,6 +88,7 @@ const struct cli_cmd cli_cmd_lab = {
 	"Examples:\n"
 	"  ptscope lab                       # all labs, then the verdict table\n"
 	"  ptscope lab clustering cow -v\n"
+	"  ptscope lab --predict m4          # questions first, then: lab m4 -v\n"
 	"  ptscope lab m8 --json | jq .observed\n"
 	"  tools/vm/run -- tools/ptscope/ptscope lab   # in a throw-away guest\n",
 };
@@ -310,6 +319,47 @@ static void list_labs(void)
 	}
 }
 
+/* --predict: the claim and the questions, nothing run, no verdict. */
+static void predict_labs(const struct lab *const *sel, size_t nsel)
+{
+	size_t i, j;
+
+	for (i = 0; i < nsel; i++) {
+		const struct lab *l = sel[i];
+		char id[8], run[64];
+
+		snprintf(id, sizeof(id), "%s", l->id);
+		id[0] = 'M';
+		snprintf(run, sizeof(run), "ptscope lab %s -v", l->id);
+		if (cli.json) {
+			json_object *o = json_object_new_object(), *q = json_object_new_array();
+
+			jset(o, "id", json_object_new_string(l->id));
+			jset(o, "name", json_object_new_string(l->name));
+			jset(o, "claim", json_object_new_string(l->claim));
+			for (j = 0; l->questions && l->questions[j]; j++)
+				json_object_array_add(q, json_object_new_string(l->questions[j]));
+			jset(o, "questions", q);
+			jset(o, "run", json_object_new_string(run));
+			cli_json_print(o, false);
+			continue;
+		}
+		printf("%s== %s %s ==%s\n", col(C_BOLD), id, l->name, col(C_RESET));
+		print_label("claim");
+		wrap(l->claim, 12, 12, 78);
+		for (j = 0; l->questions && l->questions[j]; j++) {
+			char num[24];
+
+			print_label(j ? "" : "predict");
+			snprintf(num, sizeof(num), "%zu.", j + 1);
+			printf("%-3s ", num);
+			wrap(l->questions[j], 16, 16, 78);
+		}
+		print_label("then run");
+		printf("%s\n%s", run, i + 1 < nsel ? "\n" : "");
+	}
+}
+
 static double now(void)
 {
 	struct timespec t;
@@ -335,20 +385,21 @@ int cmd_lab(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "no-setup", no_argument, NULL, OPT_NO_SETUP },
 		{ "list", no_argument, NULL, 'l' },
+		{ "predict", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = &cli_cmd_lab;
 	const struct lab *sel[NR_LABS];
 	struct sigaction sa = { .sa_handler = on_fatal_signal }, old[4];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	bool verbose = false, no_setup = false, list = false;
+	bool verbose = false, no_setup = false, list = false, predict = false;
 	struct row rows[NR_LABS];
 	struct pts_version ver;
 	size_t nsel = 0, i, j;
 	void (*old_pipe)(int);
 	int c, ret, rc = CLI_OK;
 
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "vl", longopts,
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS "vlp", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'v':
@@ -356,6 +407,9 @@ int cmd_lab(int argc, char **argv)
 			break;
 		case 'l':
 			list = true;
+			break;
+		case 'p':
+			predict = true;
 			break;
 		case OPT_NO_SETUP:
 			no_setup = true;
@@ -395,6 +449,10 @@ int cmd_lab(int argc, char **argv)
 	if (!nsel)
 		for (j = 0; j < NR_LABS; j++)
 			sel[nsel++] = all_labs[j];
+	if (predict) {
+		predict_labs(sel, nsel);
+		return CLI_OK;
+	}
 
 	ret = pts_read_version(&ver);
 	if (ret == -EPROTO || (!ret && ver.abi_version != PTSCOPE_ABI_VERSION)) {

@@ -947,6 +947,14 @@ const struct lab lab_m1 = {
 		 "uses 10 bits of page-directory index, 10 bits of page-table index and 12 "
 		 "bits of offset (4 KiB pages); PAE adds a 2-bit level above and makes entries "
 		 "64-bit.",
+	.questions = (const char *const[]){
+		"With 4 KiB pages and 8-byte entries, how many bits of the address "
+		  "select the entry at each level, and how many levels will this "
+		  "machine walk?",
+		"How many low bits of the address are the byte offset inside the "
+		  "page, left untranslated?",
+		NULL,
+	},
 	.run = run_m1,
 };
 
@@ -954,14 +962,30 @@ const struct lab lab_m2 = {
 	.id = "m2", .name = "top-level-table",
 	.aliases = (const char *const[]){ "cr3", "per-process-tables", "pgd", NULL },
 	.claim = "Each process has its own top-level table; a CPU register (CR3) points at it.",
+	.questions = (const char *const[]){
+		"Two processes each translate an address: will both walks start at "
+		  "the same top-level table, or at one each?",
+		"A second thread of process A: does it get a top-level table of its "
+		  "own, or use A's?",
+		NULL,
+	},
 	.run = run_m2,
 };
 
 const struct lab lab_m3 = {
 	.id = "m3", .name = "entry-bits",
 	.aliases = (const char *const[]){ "pte-bits", "entry-format", NULL },
-	.claim = "An entry holds a frame number plus control bits: valid, modified, "
+	.claim = "An entry contains a frame number plus control bits: valid, modified, "
 		 "read/write, accessed, user/supervisor.",
+	.questions = (const char *const[]){
+		"A page was written: which bits of its 64-bit entry will hold the "
+		  "frame number, and which flags will be set?",
+		"After the accessed bits are cleared, the process reads a page it "
+		  "never touched before: will that page's accessed bit be set again?",
+		"After MADV_DONTNEED of the written page, what will be left of its "
+		  "entry?",
+		NULL,
+	},
 	.run = run_m3,
 };
 
@@ -970,6 +994,15 @@ const struct lab lab_m14 = {
 	.aliases = (const char *const[]){ "multi-level", "ptcost", NULL },
 	.claim = "A flat page table for a 32-bit space is 2^20 entries x 4 bytes = 4 MiB per "
 		 "process; multi-level tables only allocate what is used.",
+	.questions = (const char *const[]){
+		"Reserving 1 GiB of address space (mmap, no access): how many "
+		  "page-table pages will it add?",
+		"Then one write in each 2 MiB of it (512 writes): how many "
+		  "page-table pages now?",
+		"How large would a flat (one-level) table be for this machine's "
+		  "paging mode?",
+		NULL,
+	},
 	.run = run_m14,
 };
 
@@ -977,5 +1010,12 @@ const struct lab lab_m16 = {
 	.id = "m16", .name = "address-space-split",
 	.aliases = (const char *const[]){ "user-kernel-split", "split", NULL },
 	.claim = "The address space is split: 2 GiB user, 2 GiB kernel on 32-bit.",
+	.questions = (const char *const[]){
+		"How large is the user part of the address space on this machine?",
+		"A mapping asked for with a hint of 2^52: where will it land?",
+		"What happens when user code reads the first address of the kernel "
+		  "half?",
+		NULL,
+	},
 	.run = run_m16,
 };
