@@ -53,6 +53,45 @@ static int read_stat_faults(pid_t pid, long long *minflt, long long *majflt)
 	return ret;
 }
 
+/* Leaves of one walk shown as evidence; the rest are counted. */
+#define EV_LEAVES	32
+
+/* --verbose: the counters of PID, and what changed since the last reading. */
+static void ev_faults(struct lab_ctx *c, pid_t pid, const struct lab_faults *f,
+		      bool module)
+{
+	struct lab_seen_faults *s = NULL;
+	char buf[160];
+	unsigned int i;
+
+	if (!c->verbose)
+		return;
+	for (i = 0; i < c->nseen; i++)
+		if (c->seen[i].pid == pid)
+			s = &c->seen[i];
+	if (s) {
+		struct lab_faults before, d;
+
+		memcpy(before.v, s->v, sizeof(before.v));
+		lab_faults_sub(f, &before, &d);
+		lab_vnote(c, "faults of pid %d since its last reading: %s; %lld not-present, "
+			  "%lld protection (%s: minor %lld, major %lld)", pid,
+			  lab_faults_str(&d, buf, sizeof(buf)),
+			  d.v[PTSCOPE_FC_NOT_PRESENT], d.v[PTSCOPE_FC_PROTECTION],
+			  module ? "module's counters" : "/proc/PID/stat",
+			  f->v[PTSCOPE_FC_MINOR], f->v[PTSCOPE_FC_MAJOR]);
+	} else {
+		lab_vnote(c, "fault counters of pid %d (%s): minor %lld, major %lld", pid,
+			  module ? "module's counters" : "/proc/PID/stat",
+			  f->v[PTSCOPE_FC_MINOR], f->v[PTSCOPE_FC_MAJOR]);
+		if (c->nseen >= sizeof(c->seen) / sizeof(c->seen[0]))
+			return;
+		s = &c->seen[c->nseen++];
+		s->pid = pid;
+	}
+	memcpy(s->v, f->v, sizeof(s->v));
+}
+
 int lab_faults(struct lab_ctx *c, struct lab_child *ch, struct lab_faults *f)
 {
 	pid_t pid = ch->pid < 0 ? -ch->pid : ch->pid;
@@ -67,6 +106,7 @@ int lab_faults(struct lab_ctx *c, struct lab_child *ch, struct lab_faults *f)
 				f->v[i] = (long long)pf.count[i];
 			if (pf.exited)
 				ch->tracked = false;	/* dropped by the module now */
+			ev_faults(c, pid, f, true);
 			return 0;
 		}
 		ch->tracked = false;
@@ -74,6 +114,7 @@ int lab_faults(struct lab_ctx *c, struct lab_child *ch, struct lab_faults *f)
 	if (read_stat_faults(pid, &f->v[PTSCOPE_FC_MINOR], &f->v[PTSCOPE_FC_MAJOR]))
 		return lab_fail(c, "fault counts of pid %d: not tracked and no /proc stat", pid);
 	f->v[PTSCOPE_FC_FAULTS] = f->v[PTSCOPE_FC_MINOR] + f->v[PTSCOPE_FC_MAJOR];
+	ev_faults(c, pid, f, false);
 	return 0;
 }
 
@@ -207,6 +248,24 @@ int lab_walk(struct lab_ctx *c, pid_t pid, uint64_t start, uint64_t end,
 		lab_walk_free(w);
 		return lab_fail(c, "walk of pid %d: %s", pid,
 				ret < 0 ? pts_strerror(ret) : "the walk was cut short");
+	}
+	if (c->verbose) {
+		char buf[320];
+		size_t i;
+
+		if (start < end)
+			lab_vnote(c, "walk of pid %d, 0x%llx-0x%llx: %zu leaf entr%s", pid,
+				  (unsigned long long)start, (unsigned long long)end,
+				  w->nleaves, w->nleaves == 1 ? "y" : "ies");
+		else
+			lab_vnote(c, "walk of pid %d, whole address space: %zu leaf entr%s",
+				  pid, w->nleaves, w->nleaves == 1 ? "y" : "ies");
+		for (i = 0; i < w->nleaves && i < EV_LEAVES; i++)
+			lab_vnote(c, "%s", lab_leaf_str(&w->leaves[i], buf, sizeof(buf)));
+		if (w->nleaves > EV_LEAVES)
+			lab_vnote(c, "... %zu more leaf entries, the last: %s",
+				  w->nleaves - EV_LEAVES,
+				  lab_leaf_str(&w->leaves[w->nleaves - 1], buf, sizeof(buf)));
 	}
 	return 0;
 }
@@ -348,6 +407,25 @@ int lab_translate(struct lab_ctx *c, pid_t pid, uint64_t va, struct lab_xlate *x
 		return lab_fail(c, "translate 0x%llx of pid %d: %s",
 				(unsigned long long)va, pid,
 				ret < 0 ? pts_strerror(ret) : "no result record");
+	if (c->verbose) {
+		char path[256] = "", buf[320];
+		size_t n = 0;
+		int i;
+
+		for (i = 0; i < x->nlv && n < sizeof(path); i++)
+			if (!x->lv[i].folded)
+				n += snprintf(path + n, sizeof(path) - n, "%s[%u] ",
+					      pts_level_name(x->lv[i].level), x->lv[i].index);
+		if (x->x.stop == PTSCOPE_STOP_OK)
+			lab_vnote(c, "translate pid %d 0x%llx: %s-> pa 0x%llx; leaf %s", pid,
+				  (unsigned long long)va, path, (unsigned long long)x->x.pa,
+				  lab_leaf_str(&x->x.leaf, buf, sizeof(buf)));
+		else
+			lab_vnote(c, "translate pid %d 0x%llx: %s-> stops at the %s level, "
+				  "entry 0x%016llx", pid, (unsigned long long)va, path,
+				  pts_level_name(x->x.stop_level),
+				  (unsigned long long)x->x.leaf.entry);
+	}
 	return 0;
 }
 
@@ -377,6 +455,20 @@ int lab_ptcost(struct lab_ctx *c, pid_t pid, struct ptscope_cost *cost,
 				ret < 0 ? pts_strerror(ret) : "no cost record");
 	if (hdr)
 		*hdr = h;
+	if (c->verbose) {
+		char t[160] = "";
+		size_t n = 0;
+		int i;
+
+		for (i = PTSCOPE_NR_LEVELS - 1; i >= 0 && n < sizeof(t); i--)
+			n += snprintf(t + n, sizeof(t) - n, "%s%s %llu", n ? ", " : "",
+				      pts_level_name(i), (unsigned long long)cost->tables[i]);
+		lab_vnote(c, "ptcost of pid %d: table pages %s; top level %llu page%s, "
+			  "%llu deposited; VmPTE %llu bytes", pid, t,
+			  (unsigned long long)cost->pgd_pages, cost->pgd_pages == 1 ? "" : "s",
+			  (unsigned long long)cost->deposited,
+			  (unsigned long long)cost->pgtables_bytes);
+	}
 	return 0;
 }
 

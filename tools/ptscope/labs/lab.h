@@ -88,6 +88,16 @@ struct lab_ctx {
 	json_object *steps;		/* "did": array of strings */
 	json_object *notes;		/* human-readable observations */
 	json_object *observed;		/* evidence (object; notes inside) */
+	/* --verbose: the walks, translations, page-table costs and fault
+	 * counters the lab read, one line each, in the order it read them
+	 * (lab_vnote, and the helpers of helpers.c by themselves) */
+	json_object *evidence;
+	/* the last fault counters read of each child, for the deltas */
+	struct lab_seen_faults {
+		pid_t pid;
+		long long v[PTSCOPE_NR_FAULT_COUNTERS];
+	} seen[8];
+	unsigned int nseen;
 };
 
 /* ---- recording a result ---------------------------------------------- */
@@ -98,7 +108,8 @@ void lab_step(struct lab_ctx *c, const char *fmt, ...)
 /* An observation, in words (always shown). */
 void lab_note(struct lab_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* A detail shown only with --verbose (and in JSON with --verbose). */
+/* Evidence shown only with --verbose ("evidence" in the report and in
+ * JSON): an entry, a frame, a counter that decided the verdict. */
 void lab_vnote(struct lab_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Structured evidence: observed.KEY = VAL (takes the reference). */

@@ -192,6 +192,13 @@ static void print_report(const struct lab_ctx *c, double secs)
 		wrap(json_object_get_string(json_object_array_get_idx(c->notes, i)),
 		     14, 14, 78);
 	}
+	n = json_object_array_length(c->evidence);
+	for (i = 0; i < n; i++) {
+		print_label(i ? "" : "evidence");
+		printf("- ");
+		wrap(json_object_get_string(json_object_array_get_idx(c->evidence, i)),
+		     14, 14, 78);
+	}
 	if (c->status != LAB_RAN) {
 		/* "cannot run" fills the label's 10 columns: one space after */
 		print_label(c->status == LAB_CANNOT ? "cannot run" : "error");
@@ -239,6 +246,8 @@ static json_object *result_json(const struct lab_ctx *c, double secs)
 	jset(o, "steps", json_object_get(c->steps));
 	json_object_object_add(c->observed, "notes", json_object_get(c->notes));
 	jset(o, "observed", json_object_get(c->observed));
+	if (c->verbose)
+		jset(o, "evidence", json_object_get(c->evidence));
 	jset(o, "verdict", c->status == LAB_RAN ?
 	     json_object_new_string(lab_verdict_name(c->verdict)) : NULL);
 	jset(o, "explanation", c->explanation ?
@@ -373,6 +382,7 @@ static void ctx_free(struct lab_ctx *c)
 	json_object_put(c->steps);
 	json_object_put(c->notes);
 	json_object_put(c->observed);
+	json_object_put(c->evidence);
 	free(c->explanation);
 	free(c->summary);
 }
@@ -485,6 +495,7 @@ int cmd_lab(int argc, char **argv)
 
 		ctx.steps = json_object_new_array();
 		ctx.notes = json_object_new_array();
+		ctx.evidence = json_object_new_array();
 		ctx.observed = json_object_new_object();
 		if (!cli.json) {
 			printf("%s# running %s (%s)...%s\n", col(C_DIM), sel[i]->id,
