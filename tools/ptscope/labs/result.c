@@ -42,7 +42,7 @@ void lab_note(struct lab_ctx *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	add_line(c->evidence, fmt, ap);
+	add_line(c->notes, fmt, ap);
 	va_end(ap);
 }
 
@@ -53,7 +53,7 @@ void lab_vnote(struct lab_ctx *c, const char *fmt, ...)
 	if (!c->verbose)
 		return;
 	va_start(ap, fmt);
-	add_line(c->notes, fmt, ap);
+	add_line(c->evidence, fmt, ap);
 	va_end(ap);
 }
 
