@@ -474,7 +474,7 @@ static int run_m3(struct lab_ctx *c)
 	bool f1, f2, f3, f4, f5, f6, f7, f8, f9, gone_found;
 	uint64_t p_rw, p_ro, p_ex, p_sa, p_sb, p_fr, extra, xor, model, seen = 0;
 	struct lab_child a, b;
-	struct lab_faults fcount;
+	struct lab_faults fbefore, fafter, fcount;
 	char exe[256], buf[640], tmp[256];
 	int fd_tmp, fd_exe, ret = -1;
 	bool pfn_in_entry, valid_ok, dirty_ok, rw_ok, acc_ok, user_ok, nx_seen;
@@ -545,14 +545,20 @@ static int run_m3(struct lab_ctx *c)
 	/* -v: the fault counters around the read, in the evidence */
 	if (leaf_of(c, a.pid, p_rw, &rw_clear, &f6) ||
 	    leaf_of(c, a.pid, p_fr, &fr_clear, &f7) ||
-	    (c->verbose && lab_faults(c, &a, &fcount)) ||
+	    (c->verbose && lab_faults(c, &a, &fbefore)) ||
 	    lab_c_touch(c, &a, p_fr, 1, LAB_PAGE, LAB_READ, 0) < 0 ||
-	    (c->verbose && lab_faults(c, &a, &fcount)) ||
+	    (c->verbose && lab_faults(c, &a, &fafter)) ||
 	    leaf_of(c, a.pid, p_fr, &fr_read, &f9))
 		goto out;
-	lab_vnote(c, "the counters just above were read around A's first read of the "
-		  "kernel-filled page: the accessed bit came from the MMU's walk, not "
-		  "from a fault");
+	if (c->verbose) {
+		lab_faults_sub(&fafter, &fbefore, &fcount);
+		lab_vnote(c, "A's first read of the kernel-filled page took %lld fault%s "
+			  "(the two counter lines above): %s", fcount.v[PTSCOPE_FC_FAULTS],
+			  fcount.v[PTSCOPE_FC_FAULTS] == 1 ? "" : "s",
+			  fcount.v[PTSCOPE_FC_FAULTS] ? "the fault handler may have set "
+			  "the accessed bit" : "the accessed bit, if set, was set by "
+			  "the MMU's table walk, not by the kernel");
+	}
 	if (!f6 || !f7 || !f8 || !f9) {
 		lab_fail(c, "a page lost its entry while A was not running");
 		goto out;
