@@ -535,6 +535,11 @@ TEST_F_TIMEOUT(lab, no_swap_cannot_run, 120)
 		TH_LOG("%s: cannot run: %s", ids[i], str_of(d, "reason"));
 	}
 	run_free(&r);
+	/* the text: the reason a space apart from its label */
+	ASSERT_EQ(0, run_lab(&r, "paging-file --no-setup"));
+	ASSERT_NE(NULL, r.text);
+	EXPECT_NE(NULL, strstr(r.text, "\n  cannot run  no swap device")) TH_LOG("%s", r.text);
+	run_free(&r);
 	snap(&after);
 	EXPECT_SAME_STATE(&self->before, &after);
 }
