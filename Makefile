@@ -106,7 +106,7 @@ module:
 
 LIB_SRCS := $(wildcard tools/lib/*.c)
 LIB_HDRS := $(wildcard tools/lib/*.h) include/uapi/linux/ptscope.h
-CLI_SRCS := $(wildcard tools/ptscope/*.c)
+CLI_SRCS := $(wildcard tools/ptscope/*.c tools/ptscope/labs/*.c)
 JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
 JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
 
@@ -151,7 +151,7 @@ $(BPF_OUT)/%.skel.h: $(BPF_OUT)/%.bpf.o
 
 cli: tools/ptscope/ptscope
 
-tools/ptscope/ptscope: $(CLI_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard tools/ptscope/*.h) $(BPF_SKELS)
+tools/ptscope/ptscope: $(CLI_SRCS) $(LIB_SRCS) $(LIB_HDRS) $(wildcard tools/ptscope/*.h tools/ptscope/labs/*.h) $(BPF_SKELS)
 	$(CC) $(CPPFLAGS) $(UCFLAGS) $(JSON_CFLAGS) $(BPF_UCFLAGS) $(LDFLAGS) -o $@ $(CLI_SRCS) $(LIB_SRCS) $(JSON_LIBS) $(BPF_LIBS)
 
 # ---- tests -------------------------------------------------------------

@@ -12,7 +12,9 @@
  *    --no-setup the paging-file and replacement labs cannot run;
  *  - a SIGTERM while the replacement lab holds its zram swap and cgroup
  *    undoes both;
- *  - names, aliases, --list and bad names; the text report.
+ *  - names, aliases, --list and bad names; the text report;
+ *  - -v adds evidence lines (walks, translations, counters) to every lab
+ *    and keeps all the plain observations; --predict runs nothing.
  * Every setting a test changes is restored in its teardown.
  */
 #include <dirent.h>
@@ -67,7 +69,8 @@ static void run_free(struct run *r)
 /* Run "BIN lab ARGS" (stderr to ours), collect its output and documents. */
 static int run_lab(struct run *r, const char *fmt, ...)
 {
-	char args[512], cmd[1024], line[1 << 16];
+	static char line[1 << 22];	/* a -v document: up to a few 100 kB */
+	char args[512], cmd[1024];
 	size_t len = 0, cap = 0;
 	va_list ap;
 	FILE *p;
@@ -532,6 +535,11 @@ TEST_F_TIMEOUT(lab, no_swap_cannot_run, 120)
 		TH_LOG("%s: cannot run: %s", ids[i], str_of(d, "reason"));
 	}
 	run_free(&r);
+	/* the text: the reason a space apart from its label */
+	ASSERT_EQ(0, run_lab(&r, "paging-file --no-setup"));
+	ASSERT_NE(NULL, r.text);
+	EXPECT_NE(NULL, strstr(r.text, "\n  cannot run  no swap device")) TH_LOG("%s", r.text);
+	run_free(&r);
 	snap(&after);
 	EXPECT_SAME_STATE(&self->before, &after);
 }
@@ -578,6 +586,109 @@ TEST_F_TIMEOUT(lab, signal_restores_everything, 120)
 }
 
 /* Names, aliases, --list, a bad name, and the text report. */
+static size_t arr_len(json_object *o, const char *key)
+{
+	json_object *a;
+
+	if (!o || !json_object_object_get_ex(o, key, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return 0;
+	return json_object_array_length(a);
+}
+
+static size_t notes_len(json_object *doc)
+{
+	json_object *obs;
+
+	if (!doc || !json_object_object_get_ex(doc, "observed", &obs))
+		return 0;
+	return arr_len(obs, "notes");
+}
+
+/*
+ * -v: every lab shows the evidence it read (walks with their raw entries
+ * and frames, translations, page-table costs, fault counters and their
+ * deltas) under "evidence", and keeps every plain observation.  Each
+ * evidence line of a present PTE gives the raw entry and its frame: bits
+ * 12-51 of the one must be the other.  (The child is gone when the lab
+ * ends, so its frames cannot be compared with its pagemap here; walk_test
+ * compares the walk with pagemap.)
+ */
+TEST_F_TIMEOUT(lab, verbose_adds_evidence, 900)
+{
+	struct run plain, verb;
+	size_t checked = 0;
+	int i;
+
+	ASSERT_EQ(0, run_lab(&plain, "--json"));
+	ASSERT_EQ(0, run_lab(&verb, "-v --json"));
+	EXPECT_EQ(0, verb.status);
+	EXPECT_EQ(0, verb.bad_lines);
+	ASSERT_EQ(NR_LABS, plain.n);
+	ASSERT_EQ(NR_LABS, verb.n);
+	for (i = 0; i < NR_LABS; i++) {
+		const char *id = str_of(plain.doc[i], "id");
+		json_object *v = find_doc(&verb, id), *ev, *e;
+		size_t j;
+
+		ASSERT_NE(NULL, v) TH_LOG("%s missing from the -v run", id);
+		EXPECT_FALSE(json_object_object_get_ex(plain.doc[i], "evidence", &e))
+			TH_LOG("%s: evidence without -v", id);
+		EXPECT_EQ(notes_len(plain.doc[i]), notes_len(v))
+			TH_LOG("%s: -v changed the observations", id);
+		EXPECT_GE(arr_len(v, "evidence"), 1) TH_LOG("%s: no evidence with -v", id);
+		if (!json_object_object_get_ex(v, "evidence", &ev))
+			continue;
+		for (j = 0; j < arr_len(v, "evidence"); j++) {
+			const char *line = json_object_get_string(json_object_array_get_idx(ev, j));
+			unsigned long long entry, pfn;
+			const char *p = strstr(line, " pte entry=0x");
+
+			if (!p || sscanf(p, " pte entry=0x%llx pfn=0x%llx", &entry, &pfn) != 2)
+				continue;
+			EXPECT_EQ(pfn, (entry & 0x000ffffffffff000ULL) >> 12)
+				TH_LOG("%s: %s", id, line);
+			checked++;
+		}
+	}
+	TH_LOG("%zu present PTEs in the evidence: raw entry and frame agree", checked);
+	EXPECT_GT(checked, 0);
+	run_free(&plain);
+	run_free(&verb);
+
+	/* the text: the same sections, and an evidence section with -v */
+	ASSERT_EQ(0, run_lab(&plain, "m3"));
+	ASSERT_EQ(0, run_lab(&verb, "m3 -v"));
+	ASSERT_NE(NULL, plain.text);
+	ASSERT_NE(NULL, verb.text);
+	EXPECT_EQ(NULL, strstr(plain.text, "\n  evidence  "));
+	EXPECT_NE(NULL, strstr(verb.text, "\n  evidence  - "));
+	EXPECT_NE(NULL, strstr(verb.text, "walk of pid "));
+	EXPECT_NE(NULL, strstr(verb.text, " pte entry=0x"));
+	EXPECT_NE(NULL, strstr(verb.text, "faults of pid "));
+	{
+		static const char *const labels[] = {
+			"\n  claim     ", "\n  did       1.", "\n  observed  - ",
+			"\n  verdict   ", "\n  linux     ",
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(labels) / sizeof(labels[0]); k++) {
+			EXPECT_NE(NULL, strstr(plain.text, labels[k]));
+			EXPECT_NE(NULL, strstr(verb.text, labels[k]));
+		}
+	}
+	run_free(&plain);
+	run_free(&verb);
+
+	/* --predict: no lab runs, no verdict */
+	ASSERT_EQ(0, run_lab(&plain, "--predict"));
+	EXPECT_EQ(0, plain.status);
+	EXPECT_EQ(NULL, strstr(plain.text, "# running"));
+	EXPECT_EQ(NULL, strstr(plain.text, "verdict"));
+	run_free(&plain);
+}
+
 TEST_F_TIMEOUT(lab, names_and_text, 120)
 {
 	struct run r;

@@ -54,7 +54,7 @@ int cmd_track(int argc, char **argv);		/* faults.c */
 int cmd_untrack(int argc, char **argv);
 int cmd_faults(int argc, char **argv);
 int cmd_trace(int argc, char **argv);		/* trace.c */
-int cmd_lab(int argc, char **argv);		/* lab.c */
+int cmd_lab(int argc, char **argv);		/* labs/runner.c */
 
 extern const struct cli_cmd cli_cmd_walk, cli_cmd_translate, cli_cmd_maps,
 	cli_cmd_ptcost, cli_cmd_map, cli_cmd_track, cli_cmd_untrack,

@@ -474,6 +474,7 @@ static int run_m3(struct lab_ctx *c)
 	bool f1, f2, f3, f4, f5, f6, f7, f8, f9, gone_found;
 	uint64_t p_rw, p_ro, p_ex, p_sa, p_sb, p_fr, extra, xor, model, seen = 0;
 	struct lab_child a, b;
+	struct lab_faults fbefore, fafter, fcount;
 	char exe[256], buf[640], tmp[256];
 	int fd_tmp, fd_exe, ret = -1;
 	bool pfn_in_entry, valid_ok, dirty_ok, rw_ok, acc_ok, user_ok, nx_seen;
@@ -541,11 +542,23 @@ static int run_m3(struct lab_ctx *c)
 		lab_fail(c, "cannot write %s", buf);
 		goto out;
 	}
+	/* -v: the fault counters around the read, in the evidence */
 	if (leaf_of(c, a.pid, p_rw, &rw_clear, &f6) ||
 	    leaf_of(c, a.pid, p_fr, &fr_clear, &f7) ||
+	    (c->verbose && lab_faults(c, &a, &fbefore)) ||
 	    lab_c_touch(c, &a, p_fr, 1, LAB_PAGE, LAB_READ, 0) < 0 ||
+	    (c->verbose && lab_faults(c, &a, &fafter)) ||
 	    leaf_of(c, a.pid, p_fr, &fr_read, &f9))
 		goto out;
+	if (c->verbose) {
+		lab_faults_sub(&fafter, &fbefore, &fcount);
+		lab_vnote(c, "A's first read of the kernel-filled page took %lld fault%s "
+			  "(the two counter lines above): %s", fcount.v[PTSCOPE_FC_FAULTS],
+			  fcount.v[PTSCOPE_FC_FAULTS] == 1 ? "" : "s",
+			  fcount.v[PTSCOPE_FC_FAULTS] ? "the fault handler may have set "
+			  "the accessed bit" : "the accessed bit, if set, was set by "
+			  "the MMU's table walk, not by the kernel");
+	}
 	if (!f6 || !f7 || !f8 || !f9) {
 		lab_fail(c, "a page lost its entry while A was not running");
 		goto out;
@@ -947,6 +960,14 @@ const struct lab lab_m1 = {
 		 "uses 10 bits of page-directory index, 10 bits of page-table index and 12 "
 		 "bits of offset (4 KiB pages); PAE adds a 2-bit level above and makes entries "
 		 "64-bit.",
+	.questions = (const char *const[]){
+		"With 4 KiB pages and 8-byte entries, how many bits of the address "
+		  "select the entry at each level, and how many levels will this "
+		  "machine walk?",
+		"How many low bits of the address are the byte offset inside the "
+		  "page, left untranslated?",
+		NULL,
+	},
 	.run = run_m1,
 };
 
@@ -954,14 +975,30 @@ const struct lab lab_m2 = {
 	.id = "m2", .name = "top-level-table",
 	.aliases = (const char *const[]){ "cr3", "per-process-tables", "pgd", NULL },
 	.claim = "Each process has its own top-level table; a CPU register (CR3) points at it.",
+	.questions = (const char *const[]){
+		"Two processes each translate an address: will both walks start at "
+		  "the same top-level table, or at one each?",
+		"A second thread of process A: does it get a top-level table of its "
+		  "own, or use A's?",
+		NULL,
+	},
 	.run = run_m2,
 };
 
 const struct lab lab_m3 = {
 	.id = "m3", .name = "entry-bits",
 	.aliases = (const char *const[]){ "pte-bits", "entry-format", NULL },
-	.claim = "An entry holds a frame number plus control bits: valid, modified, "
+	.claim = "An entry contains a frame number plus control bits: valid, modified, "
 		 "read/write, accessed, user/supervisor.",
+	.questions = (const char *const[]){
+		"A page was written: which bits of its 64-bit entry will hold the "
+		  "frame number, and which flags will be set?",
+		"After the accessed bits are cleared, the process reads a page it "
+		  "never touched before: will that page's accessed bit be set again?",
+		"After MADV_DONTNEED of the written page, what will be left of its "
+		  "entry?",
+		NULL,
+	},
 	.run = run_m3,
 };
 
@@ -970,6 +1007,15 @@ const struct lab lab_m14 = {
 	.aliases = (const char *const[]){ "multi-level", "ptcost", NULL },
 	.claim = "A flat page table for a 32-bit space is 2^20 entries x 4 bytes = 4 MiB per "
 		 "process; multi-level tables only allocate what is used.",
+	.questions = (const char *const[]){
+		"Reserving 1 GiB of address space (mmap, no access): how many "
+		  "page-table pages will it add?",
+		"Then one write in each 2 MiB of it (512 writes): how many "
+		  "page-table pages now?",
+		"How large would a flat (one-level) table be for this machine's "
+		  "paging mode?",
+		NULL,
+	},
 	.run = run_m14,
 };
 
@@ -977,5 +1023,12 @@ const struct lab lab_m16 = {
 	.id = "m16", .name = "address-space-split",
 	.aliases = (const char *const[]){ "user-kernel-split", "split", NULL },
 	.claim = "The address space is split: 2 GiB user, 2 GiB kernel on 32-bit.",
+	.questions = (const char *const[]){
+		"How large is the user part of the address space on this machine?",
+		"A mapping asked for with a hint of 2^52: where will it land?",
+		"What happens when user code reads the first address of the kernel "
+		  "half?",
+		NULL,
+	},
 	.run = run_m16,
 };

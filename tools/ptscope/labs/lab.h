@@ -3,12 +3,23 @@
  * ptscope lab: experiments that test the textbook model of virtual memory
  * (Documentation/labs.rst, claims M1..M17) on the running kernel.
  *
- * lab.c holds the runner (options, output, verdict table), the child
- * processes the labs drive, and helpers that read ptscope's walk,
- * translate, ptcost and fault counters through libptscope.  The labs
- * live in lab_translation.c (M1 M2 M3 M14 M16), lab_paging.c (M4 M5 M6
- * M13 M15 M17), lab_sharing.c (M9 M10 M11 M12) and lab_replacement.c
- * (M7 M8, plus the swap and memory-cgroup set-up they need).
+ * The files of tools/ptscope/labs/, each using only those below it:
+ *
+ *   runner.c       the command: options, the table of labs, running them,
+ *                  the report, the verdict table, --list and --predict
+ *   translation.c  the labs M1 M2 M3 M14 M16 (address translation)
+ *   paging.c       M4 M5 M6 M13 M15 M17 (demand paging, frames)
+ *   sharing.c      M9 M10 M11 M12 (sharing between processes)
+ *   replacement.c  M7 M8 (replacement and the paging file)
+ *   child.c        the child process a lab drives, step by step
+ *   env.c          what a lab changes and its clean-up: swap, the memory
+ *                  cgroup, scratch files, the processes started
+ *   helpers.c      fault counters; ptscope's walk, translate and ptcost
+ *                  through libptscope; small readers of system files
+ *   result.c       recording a result: steps, notes, evidence, verdict
+ *
+ * A new lab: a "const struct lab" in the claims file of its group (or a
+ * new one), declared below and added to all_labs[] in runner.c.
  *
  * A lab never writes its answer into the code: every number and the
  * verdict come from what it measures at run time.
@@ -21,7 +32,7 @@
 #include <sys/types.h>
 #include <json-c/json.h>
 
-#include "cli.h"
+#include "../cli.h"
 
 /* The subcommand (wired into main.c's command table). */
 int cmd_lab(int argc, char **argv);
@@ -51,6 +62,10 @@ struct lab {
 	const char *name;		/* "clustering": the main alias */
 	const char *const *aliases;	/* more names, NULL-terminated, or NULL */
 	const char *claim;		/* the model's claim, one sentence */
+	/* 1-3 questions for students to answer before the run (--predict),
+	 * NULL-terminated; Documentation/labs.rst pairs each with the line
+	 * of "ptscope lab NAME -v" that answers it */
+	const char *const *questions;
 	int (*run)(struct lab_ctx *c);	/* 0, or -1 after lab_fail() */
 };
 
@@ -73,6 +88,16 @@ struct lab_ctx {
 	json_object *steps;		/* "did": array of strings */
 	json_object *notes;		/* human-readable observations */
 	json_object *observed;		/* evidence (object; notes inside) */
+	/* --verbose: the walks, translations, page-table costs and fault
+	 * counters the lab read, one line each, in the order it read them
+	 * (lab_vnote, and the helpers of helpers.c by themselves) */
+	json_object *evidence;
+	/* the last fault counters read of each child, for the deltas */
+	struct lab_seen_faults {
+		pid_t pid;
+		long long v[PTSCOPE_NR_FAULT_COUNTERS];
+	} seen[8];
+	unsigned int nseen;
 };
 
 /* ---- recording a result ---------------------------------------------- */
@@ -83,7 +108,8 @@ void lab_step(struct lab_ctx *c, const char *fmt, ...)
 /* An observation, in words (always shown). */
 void lab_note(struct lab_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* A detail shown only with --verbose (and in JSON with --verbose). */
+/* Evidence shown only with --verbose ("evidence" in the report and in
+ * JSON): an entry, a frame, a counter that decided the verdict. */
 void lab_vnote(struct lab_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Structured evidence: observed.KEY = VAL (takes the reference). */
@@ -304,7 +330,7 @@ int lab_run(const char *const argv[]);
 
 /*
  * Swap and a memory cgroup, for the labs that need memory pressure
- * (lab_replacement.c).  Set-up is lazy and undone by lab_env_restore(),
+ * (replacement.c), set up in env.c.  Set-up is lazy and undone by lab_env_restore(),
  * which the runner calls at the end, on error paths and on signals.
  */
 /* 0: swap is active (perhaps a zram device made here); 1: cannot (reason
@@ -318,6 +344,15 @@ void lab_env_cgroup_remove(void);
 void lab_env_restore(void);
 /* Async-signal-safe part of the above (no stdio, no malloc). */
 void lab_env_restore_signal(void);
+/* After one lab: remove its scratch files and its cgroup. */
+void lab_env_lab_done(void);
+/* From a signal handler: kill the lab's processes, remove the scratch
+ * files, lab_env_restore_signal().  Async-signal-safe. */
+void lab_env_emergency(void);
+/* The swap devices of /proc/swaps, as a JSON array of names. */
+json_object *lab_env_swaps_json(void);
+/* "KEY N" of FILE in the lab's cgroup (memory.stat ...), or -1. */
+long long lab_env_cgroup_stat(const char *file, const char *key);
 
 /* Remember PID / PATH for the emergency clean-up (signals, exit). */
 void lab_track_pid(pid_t pid);

@@ -824,6 +824,15 @@ const struct lab lab_m4 = {
 	.aliases = (const char *const[]){ "demand-zero", NULL },
 	.claim = "Demand paging: memory that is committed gets a frame only when first "
 		 "touched; until then its entry is invalid.",
+	.questions = (const char *const[]){
+		"Right after mmap of 64 pages, how many page-table entries will the "
+		  "64 pages have?",
+		"Reading 16 untouched pages: how many faults, and how many "
+		  "different frames?",
+		"Writing a page that was only read before: will it fault again, and "
+		  "of which kind (not-present or protection)?",
+		NULL,
+	},
 	.run = run_m4,
 };
 
@@ -831,6 +840,13 @@ const struct lab lab_m5 = {
 	.id = "m5", .name = "clustering",
 	.aliases = (const char *const[]){ "fault-around", NULL },
 	.claim = "Clustering: a fault also brings in neighbouring pages, to save later faults.",
+	.questions = (const char *const[]){
+		"One byte of page 32 of a file already in the page cache is read: "
+		  "how many pages of the mapping will have an entry afterwards, and "
+		  "after how many faults?",
+		"The same read in 64 pages of anonymous memory: how many entries?",
+		NULL,
+	},
 	.run = run_m5,
 };
 
@@ -838,6 +854,13 @@ const struct lab lab_m6 = {
 	.id = "m6", .name = "placement",
 	.aliases = (const char *const[]){ "frame-allocation", "first-free", NULL },
 	.claim = "Placement: the first free frame is used.",
+	.questions = (const char *const[]){
+		"256 pages written in address order: will neighbouring pages get "
+		  "neighbouring frames?",
+		"32 pages are freed and 32 new pages written at once on the same "
+		  "CPU: will the new pages get the freed frames, and in which order?",
+		NULL,
+	},
 	.run = run_m6,
 };
 
@@ -845,6 +868,13 @@ const struct lab lab_m13 = {
 	.id = "m13", .name = "zeroed-pages",
 	.aliases = (const char *const[]){ "zero-page", "pre-zeroed", NULL },
 	.claim = "New pages are taken from a list of pre-zeroed pages.",
+	.questions = (const char *const[]){
+		"Reading 32 fresh anonymous pages: how many different frames will "
+		  "they use?",
+		"Pages filled with 0xa5 are freed and written again at once: will "
+		  "the rest of each page read 0xa5 or zero, and on which frames?",
+		NULL,
+	},
 	.run = run_m13,
 };
 
@@ -852,6 +882,13 @@ const struct lab lab_m15 = {
 	.id = "m15", .name = "large-pages",
 	.aliases = (const char *const[]){ "thp", "huge-pages", NULL },
 	.claim = "Large pages (2 MiB) reduce translation overhead for big allocations.",
+	.questions = (const char *const[]){
+		"8 MiB marked MADV_HUGEPAGE is written page by page: how many "
+		  "faults, and at which level will the leaf entries be?",
+		"The same 8 MiB with MADV_NOHUGEPAGE: how many faults and how many "
+		  "PTE tables?",
+		NULL,
+	},
 	.run = run_m15,
 };
 
@@ -860,5 +897,11 @@ const struct lab lab_m17 = {
 	.aliases = (const char *const[]){ "mmap-large-file", "mapped-file-io", NULL },
 	.claim = "Mapped file I/O: mapping a file larger than memory loads only the parts "
 		 "that are used.",
+	.questions = (const char *const[]){
+		"A file twice the size of memory is mapped whole and 16 pages of it "
+		  "are read: how many entries will the mapping have?",
+		"How many pages of the file will be in the page cache afterwards?",
+		NULL,
+	},
 	.run = run_m17,
 };

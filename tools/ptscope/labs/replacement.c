@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptscope lab: replacement and the paging file (M7, M8), and the
- * environment they need: swap (a zram device made here if there is none)
- * and memory pressure (a memory cgroup v2 group with a small memory.max).
- * Everything changed is put back by lab_env_restore(): at the end of the
- * run, after an error, and from the signal handler (async-signal-safe).
+ * ptscope lab: replacement and the paging file (M7, M8).  The swap and
+ * the memory cgroup they need come from env.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,293 +20,6 @@
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT	21
 #endif
-
-/* ---- environment ---------------------------------------------------------- */
-
-static struct {
-	/* swap */
-	bool swap_ours;			/* swapon done here */
-	char swap_dev[64];
-	bool zram_ours;			/* a zram device set up here */
-	char zram_reset[96];		/* /sys/block/zramN/reset */
-	char zram_remove_id[16];	/* for hot_remove, if hot-added */
-	bool zram_module_ours;		/* modprobe'd here */
-	/* cgroup */
-	bool cg_mounted;		/* cgroup2 mounted here */
-	char cg_root[256];
-	char cg_subtree[300];		/* root's cgroup.subtree_control */
-	bool cg_memory_ours;		/* +memory written here */
-	char cg_dir[300];
-	bool cg_dir_ours;
-} env;
-
-static bool swap_active(void)
-{
-	char line[256];
-	bool any = false;
-	FILE *f = fopen("/proc/swaps", "re");
-
-	if (!f)
-		return false;
-	if (fgets(line, sizeof(line), f))	/* header */
-		while (fgets(line, sizeof(line), f))
-			if (line[0] == '/')
-				any = true;
-	fclose(f);
-	return any;
-}
-
-/* open/write/close only: usable from a signal handler */
-static void put(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, s, strlen(s)) < 0) {
-			/* nothing more to do */
-		}
-		close(fd);
-	}
-}
-
-static void swap_restore(void)
-{
-	if (env.swap_ours) {
-		swapoff(env.swap_dev);
-		env.swap_ours = false;
-	}
-	if (env.zram_ours) {
-		put(env.zram_reset, "1");
-		if (env.zram_remove_id[0])
-			put("/sys/class/zram-control/hot_remove", env.zram_remove_id);
-		env.zram_ours = false;
-	}
-	if (env.zram_module_ours) {
-		syscall(SYS_delete_module, "zram", O_NONBLOCK);
-		env.zram_module_ours = false;
-	}
-}
-
-int lab_env_swap(struct lab_ctx *c, char *why, size_t len)
-{
-	char path[128], val[32];
-	const char *mkswap[] = { "mkswap", env.swap_dev, NULL };
-	const char *modprobe[] = { "modprobe", "zram", "num_devices=1", NULL };
-	int id = 0, i, st;
-
-	if (env.swap_ours || swap_active())
-		return 0;
-	if (c->no_setup) {
-		snprintf(why, len, "no swap device is active (and --no-setup: the lab makes "
-			 "none)");
-		return 1;
-	}
-	lab_step(c, "No swap device was active: made one, a 128 MiB zram device "
-		 "(compressed RAM), with mkswap and swapon; it is removed at the end.");
-	if (access("/sys/class/zram-control", F_OK)) {
-		st = lab_run(modprobe);
-		if (st || access("/sys/class/zram-control", F_OK)) {
-			snprintf(why, len, "no swap device is active, and no zram to make one "
-				 "(modprobe zram: status %d)", st);
-			return 1;
-		}
-		env.zram_module_ours = true;
-		id = 0;
-	} else {
-		if (lab_read_str("/sys/class/zram-control/hot_add", val, sizeof(val))) {
-			snprintf(why, len, "no swap device is active, and no free zram device");
-			return 1;
-		}
-		id = atoi(val);
-		snprintf(env.zram_remove_id, sizeof(env.zram_remove_id), "%d", id);
-	}
-	env.zram_ours = true;
-	snprintf(env.zram_reset, sizeof(env.zram_reset), "/sys/block/zram%d/reset", id);
-	snprintf(env.swap_dev, sizeof(env.swap_dev), "/dev/zram%d", id);
-	snprintf(path, sizeof(path), "/sys/block/zram%d/disksize", id);
-	if (lab_write_str(path, "128M")) {
-		snprintf(why, len, "cannot size %s: %s", env.swap_dev, strerror(errno));
-		swap_restore();
-		return 1;
-	}
-	for (i = 0; i < 100 && access(env.swap_dev, F_OK); i++)
-		usleep(10000);
-	st = lab_run(mkswap);
-	if (st) {
-		snprintf(why, len, "mkswap %s failed (status %d)", env.swap_dev, st);
-		swap_restore();
-		return 1;
-	}
-	if (swapon(env.swap_dev, 0)) {
-		snprintf(why, len, "swapon %s: %s", env.swap_dev, strerror(errno));
-		swap_restore();
-		return 1;
-	}
-	env.swap_ours = true;
-	return 0;
-}
-
-/* The mount point of the cgroup2 hierarchy, or "" */
-static void find_cgroup2(char *out, size_t len)
-{
-	char line[512], dev[64], mnt[256], type[64];
-	FILE *f = fopen("/proc/mounts", "re");
-
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %255s %63s", dev, mnt, type) == 3 &&
-		    !strcmp(type, "cgroup2")) {
-			snprintf(out, len, "%s", mnt);
-			break;
-		}
-	if (f)
-		fclose(f);
-}
-
-int lab_env_cgroup(struct lab_ctx *c, pid_t pid, uint64_t max_bytes, char *why,
-		   size_t len)
-{
-	char path[400], buf[256], num[32];
-
-	if (!env.cg_root[0]) {
-		find_cgroup2(env.cg_root, sizeof(env.cg_root));
-		if (!env.cg_root[0]) {
-			if (c->no_setup) {
-				snprintf(why, len, "no cgroup2 hierarchy is mounted (and "
-					 "--no-setup: the lab mounts none)");
-				return 1;
-			}
-			if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL)) {
-				snprintf(why, len, "cannot mount cgroup2 on /sys/fs/cgroup: %s",
-					 strerror(errno));
-				return 1;
-			}
-			env.cg_mounted = true;
-			snprintf(env.cg_root, sizeof(env.cg_root), "/sys/fs/cgroup");
-			lab_step(c, "Mounted the cgroup v2 hierarchy on /sys/fs/cgroup "
-				 "(unmounted at the end).");
-		}
-		snprintf(env.cg_subtree, sizeof(env.cg_subtree), "%s/cgroup.subtree_control",
-			 env.cg_root);
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", env.cg_root);
-	if (lab_read_str(path, buf, sizeof(buf)) || !strstr(buf, "memory")) {
-		snprintf(why, len, "the memory controller is not available in %s", env.cg_root);
-		return 1;
-	}
-	if (lab_read_str(env.cg_subtree, buf, sizeof(buf)) || !strstr(buf, "memory")) {
-		if (c->no_setup) {
-			snprintf(why, len, "the memory controller is not enabled for child "
-				 "groups (and --no-setup)");
-			return 1;
-		}
-		if (lab_write_str(env.cg_subtree, "+memory")) {
-			snprintf(why, len, "cannot enable the memory controller in %s",
-				 env.cg_subtree);
-			return 1;
-		}
-		env.cg_memory_ours = true;
-	}
-	snprintf(env.cg_dir, sizeof(env.cg_dir), "%s/ptscope-lab.%d", env.cg_root, (int)getpid());
-	if (mkdir(env.cg_dir, 0755) && errno != EEXIST) {
-		snprintf(why, len, "cannot create %s: %s", env.cg_dir, strerror(errno));
-		env.cg_dir[0] = '\0';
-		return 1;
-	}
-	env.cg_dir_ours = true;
-	snprintf(path, sizeof(path), "%s/memory.max", env.cg_dir);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)max_bytes);
-	if (lab_write_str(path, num)) {
-		snprintf(why, len, "cannot set %s", path);
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.procs", env.cg_dir);
-	snprintf(num, sizeof(num), "%d", (int)pid);
-	if (lab_write_str(path, num)) {
-		snprintf(why, len, "cannot move pid %d into %s", (int)pid, env.cg_dir);
-		return 1;
-	}
-	return 0;
-}
-
-static void cgroup_remove_dir(void)
-{
-	int i;
-
-	if (!env.cg_dir_ours)
-		return;
-	/* tasks just killed may take a moment to leave */
-	for (i = 0; i < 200 && rmdir(env.cg_dir) && errno == EBUSY; i++)
-		usleep(10000);
-	env.cg_dir_ours = false;
-}
-
-void lab_env_cgroup_remove(void)
-{
-	cgroup_remove_dir();
-}
-
-static void cgroup_restore(void)
-{
-	cgroup_remove_dir();
-	if (env.cg_memory_ours) {
-		put(env.cg_subtree, "-memory");
-		env.cg_memory_ours = false;
-	}
-	if (env.cg_mounted) {
-		umount2(env.cg_root, MNT_DETACH);
-		env.cg_mounted = false;
-		env.cg_root[0] = '\0';
-	}
-}
-
-void lab_env_restore(void)
-{
-	cgroup_restore();
-	swap_restore();
-}
-
-void lab_env_restore_signal(void)
-{
-	lab_env_restore();
-}
-
-/* Swap device names from /proc/swaps, for the evidence. */
-static json_object *swaps_json(void)
-{
-	json_object *a = json_object_new_array();
-	char line[256], dev[200];
-	FILE *f = fopen("/proc/swaps", "re");
-
-	if (f && fgets(line, sizeof(line), f))
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "%199s", dev) == 1)
-				json_object_array_add(a, json_object_new_string(dev));
-	if (f)
-		fclose(f);
-	return a;
-}
-
-static long long cg_stat(const char *file, const char *key)
-{
-	char path[400], line[256];
-	long long v = -1;
-	size_t kl = strlen(key);
-	FILE *f;
-
-	if (!env.cg_dir_ours)
-		return -1;
-	snprintf(path, sizeof(path), "%s/%s", env.cg_dir, file);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ' ') {
-			v = atoll(line + kl + 1);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return v;
-}
 
 /* ---- M7: replacement ---------------------------------------------------- */
 
@@ -395,7 +105,7 @@ static int run_m7(struct lab_ctx *c)
 
 	lab_ev_str(c, "lru", lru);
 	lab_ev_int(c, "memory_max", limit);
-	lab_ev(c, "swap_devices", swaps_json());
+	lab_ev(c, "swap_devices", lab_env_swaps_json());
 	lab_ev_int(c, "f_present", f_pres);
 	lab_ev_int(c, "f_swapped", f_swap);
 	lab_ev_int(c, "m_present", m_pres);
@@ -404,9 +114,9 @@ static int run_m7(struct lab_ctx *c)
 	lab_ev_int(c, "l_swapped", l_swap);
 	lab_ev_double(c, "f_present_fraction", pF);
 	lab_ev_double(c, "m_present_fraction", pM);
-	lab_ev_int(c, "cgroup_swap_bytes", cg_stat("memory.stat", "swap") >= 0 ?
-		   cg_stat("memory.stat", "swap") : -1);
-	lab_ev_int(c, "cgroup_max_events", cg_stat("memory.events", "max"));
+	lab_ev_int(c, "cgroup_swap_bytes", lab_env_cgroup_stat("memory.stat", "swap") >= 0 ?
+		   lab_env_cgroup_stat("memory.stat", "swap") : -1);
+	lab_ev_int(c, "cgroup_max_events", lab_env_cgroup_stat("memory.events", "max"));
 	lab_note(c, "after writing L under the %s limit: F (loaded first, used since) %zu/%d "
 		 "present, %zu swapped out; M (loaded second, not used since) %zu/%d present, "
 		 "%zu swapped out; L (newest) %zu/%d present, %zu swapped out",
@@ -506,7 +216,7 @@ static int run_m8(struct lab_ctx *c)
 	present_after = lab_count_present(p2, H);
 	still_swap = lab_count_swap(p3 + H, N - H);
 
-	lab_ev(c, "swap_devices", swaps_json());
+	lab_ev(c, "swap_devices", lab_env_swaps_json());
 	lab_ev_int(c, "pages", N);
 	lab_ev_int(c, "present_before", lab_count_present(p0, N));
 	lab_ev_int(c, "swap_entries_after_pageout", swapped);
@@ -587,6 +297,13 @@ const struct lab lab_m7 = {
 	.id = "m7", .name = "replacement",
 	.aliases = (const char *const[]){ "lru", "fifo", NULL },
 	.claim = "Replacement: first in, first out within the process's working set.",
+	.questions = (const char *const[]){
+		"Region F was loaded first and is used again, region M was loaded "
+		  "later and left idle. Under memory pressure, which of the two keeps "
+		  "more of its pages?",
+		"What will the entries of the evicted pages hold?",
+		NULL,
+	},
 	.run = run_m7,
 };
 
@@ -595,5 +312,13 @@ const struct lab lab_m8 = {
 	.aliases = (const char *const[]){ "swap", "pagefile", NULL },
 	.claim = "A page moved to the paging file leaves an invalid entry; touching it faults "
 		 "and reads it back (a hard fault).",
+	.questions = (const char *const[]){
+		"After MADV_PAGEOUT of 32 pages, what will their entries hold: "
+		  "nothing, or something?",
+		"Reading a page back from swap: a minor or a major fault? And after "
+		  "MADV_WILLNEED first?",
+		NULL,
+	},
 	.run = run_m8,
 };
+

@@ -626,6 +626,13 @@ const struct lab lab_m9 = {
 	.id = "m9", .name = "working-set",
 	.aliases = (const char *const[]){ "rss", "private-shared", NULL },
 	.claim = "Working set = private working set + shareable working set.",
+	.questions = (const char *const[]){
+		"Will ptscope's private + shared pages add up to the kernel's Rss "
+		  "of the process?",
+		"A page of a file that only this process maps: counted private or "
+		  "shared?",
+		NULL,
+	},
 	.run = run_m9,
 };
 
@@ -634,6 +641,13 @@ const struct lab lab_m10 = {
 	.aliases = (const char *const[]){ "shared-libraries", "shared-text", NULL },
 	.claim = "Code shared by several processes (an .exe, DLLs) sits once in physical "
 		 "memory.",
+	.questions = (const char *const[]){
+		"Two processes open and map the same 32 pages of a program file, "
+		  "each on its own: how many of the frames will they have in common?",
+		"One of them maps the first page privately writable and writes it: "
+		  "same frame as before, or a new one?",
+		NULL,
+	},
 	.run = run_m10,
 };
 
@@ -641,6 +655,15 @@ const struct lab lab_m11 = {
 	.id = "m11", .name = "cow",
 	.aliases = (const char *const[]){ "copy-on-write", "fork", NULL },
 	.claim = "Copy-on-write: shared pages become private when written.",
+	.questions = (const char *const[]){
+		"Right after fork, will parent and child map the same frames, and "
+		  "will their entries be writable?",
+		"The child writes 8 of the 16 pages: how many new frames, and in "
+		  "whose tables?",
+		"The parent then writes all 16: how many of its pages will be "
+		  "copied?",
+		NULL,
+	},
 	.run = run_m11,
 };
 
@@ -649,5 +672,12 @@ const struct lab lab_m12 = {
 	.aliases = (const char *const[]){ "page-cache", "standby", NULL },
 	.claim = "When a process exits, its clean pages move to a standby list and can be "
 		 "reused without disk I/O.",
+	.questions = (const char *const[]){
+		"Process A reads 32 pages of a file and exits: will the pages still "
+		  "be in memory afterwards?",
+		"Process B then reads the same pages: major or minor faults, and on "
+		  "which frames?",
+		NULL,
+	},
 	.run = run_m12,
 };
