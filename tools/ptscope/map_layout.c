@@ -177,9 +177,37 @@ static size_t nchars(const char *s)
 	return n;
 }
 
+/* Roughly DejaVu Sans's advance widths, in em; never under EST. */
+static double char_em(unsigned char c)
+{
+	if (c >= 0x80)
+		return 0.8;
+	if (strchr("mwMW@", c))
+		return 1.0;
+	if (c >= 'A' && c <= 'Z')
+		return 0.78;
+	if (c >= '0' && c <= '9')
+		return 0.66;
+	return EST;
+}
+
 static double text_w(const char *s, double fs)
 {
-	return nchars(s) * fs * EST;
+	double w = 0;
+
+	for (; *s; s++)
+		if ((*s & 0xc0) != 0x80)
+			w += char_em(*s);
+	return w * fs;
+}
+
+/* How many characters of S fit in MAXW at size FS (at S's mean width). */
+static size_t fit_chars(const char *s, double fs, double maxw)
+{
+	size_t n = nchars(s);
+	double em = n ? text_w(s, 1) / n : EST;
+
+	return (size_t)(maxw / (fs * em));
 }
 
 /*
@@ -230,7 +258,7 @@ static void text(struct lay *l, double x, double y, double fs, const char *attrs
 static void text_fit(struct lay *l, double x, double y, double fs, const char *attrs,
 		     const char *str, double maxw)
 {
-	size_t max = (size_t)(maxw / (fs * EST)), n = 0;
+	size_t max = fit_chars(str, fs, maxw), n = 0;
 	char buf[600];
 	const char *p;
 
@@ -374,10 +402,10 @@ static size_t fold_files(const struct map_pic *p, struct row *rows, size_t n, si
 }
 
 static void row_label(const struct map_pic *p, const struct row *r, char *buf, size_t len,
-		      size_t max)
+		      double maxw)
 {
 	const struct map_vma *k = row_key(p, r);
-	size_t nv = r->last - r->first + 1;
+	size_t nv = r->last - r->first + 1, max;
 	char name[96], note[80] = "", a[16], b[16], full[64], *q = note;
 	const char *nm;
 
@@ -399,7 +427,6 @@ static void row_label(const struct map_pic *p, const struct row *r, char *buf, s
 		q += snprintf(q, note + sizeof(note) - q, " (%s ---p)", fmt(r->reserved, a));
 	if (r->drawn_bytes < r->size - r->reserved)
 		snprintf(q, note + sizeof(note) - q, " (%s drawn)", fmt(r->drawn_bytes, b));
-	max = max > nchars(note) + 4 ? max - nchars(note) : 4;
 	if (r->nfiles > 1) {
 		/* "libfoo" of libfoo.so.1: the start of a name says more here */
 		const char *dot = strchr(nm + 1, '.');
@@ -408,7 +435,8 @@ static void row_label(const struct map_pic *p, const struct row *r, char *buf, s
 		snprintf(full, sizeof(full), "%.*s", len, nm);
 		nm = full;
 	}
-	mid_fit(name, sizeof(name), nm, max);
+	max = fit_chars(nm, FS, maxw - text_w(note, FS));
+	mid_fit(name, sizeof(name), nm, max < 4 ? 4 : max);
 	snprintf(buf, len, "%s%s", name, note);
 }
 
@@ -484,8 +512,7 @@ static void draw_row(struct lay *l, const struct row *r)
 		snprintf(addr, sizeof(addr), "%012llx", (unsigned long long)p->v[r->first].start);
 		text(l, 38, ty, FS, "font-family=\"DejaVu Sans Mono, monospace\" class=\"addr\"", addr);
 	}
-	row_label(p, r, label, sizeof(label),
-		  (size_t)((r->more ? l->res_r - 38 : l->name_w) / (FS * EST)));
+	row_label(p, r, label, sizeof(label), r->more ? l->res_r - 38 : l->name_w);
 	text(l, r->more ? 38 : l->name_x, ty, FS, "class=\"name\"", label);
 	if (!r->more) {
 		text(l, l->size_r, ty, FS, "text-anchor=\"end\" class=\"size\"", fmt(r->size, a));
@@ -678,7 +705,7 @@ int map_svg(FILE *f, const struct map_pic *p, struct map_result *res)
 		while (p->v[i].start >> (4 * digits) && digits < 16)
 			digits++;
 	l.name_x = 38 + digits * FS * 0.6 + 16;
-	gw = (l.w - 20 - (l.name_x + 16 * FS * EST + 84 + 104 + 16)) / PITCH;
+	gw = (l.w - 20 - (l.name_x + 16 * FS * 0.8 + 84 + 104 + 16)) / PITCH;
 	l.cpl = gw >= MAP_CELLS_PER_LINE ? MAP_CELLS_PER_LINE : gw < 16 ? 16 : (size_t)gw / 16 * 16;
 	l.grid_x = l.w - 20 - l.cpl * PITCH;
 	l.res_r = l.grid_x - 16;
