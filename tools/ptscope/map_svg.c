@@ -98,12 +98,13 @@ static enum map_state leaf_state(const struct map_vma *v, const struct ptscope_l
 
 static void account(struct svg_ctx *m, const struct ptscope_leaf *l)
 {
-	struct map_vma *v = &m->v[m->n - 1];
 	uint64_t size = pts_level_size(l->level), s, e, c, c_end;
+	struct map_vma *v;
 	enum map_state k;
 
 	if (!m->in_vma)
 		return;
+	v = &m->v[m->n - 1];
 	k = leaf_state(v, l);
 	if (k == MS_NR)
 		return;
@@ -127,12 +128,13 @@ static void account(struct svg_ctx *m, const struct ptscope_leaf *l)
 /* The current VMA's cells: the state of most of its pages, how full. */
 static void finish_vma(struct svg_ctx *m)
 {
-	struct map_vma *v = &m->v[m->n - 1];
+	struct map_vma *v;
 	size_t c;
 
 	if (!m->in_vma)
 		return;
 	m->in_vma = false;
+	v = &m->v[m->n - 1];
 	for (c = 0; c < v->ncells; c++) {
 		uint64_t cs = v->start + c * MAP_CELL_BYTES, ce = cs + MAP_CELL_BYTES, sum = 0;
 		unsigned int best = MS_NR, q;
@@ -189,7 +191,7 @@ static int start_vma(struct svg_ctx *m, const struct ptscope_vma *r)
 	m->n++;
 	if (!v->name || !v->cell)
 		return -ENOMEM;
-	memset(m->cnt, 0, MAP_MAX_CELLS * sizeof(*m->cnt));
+	memset(m->cnt, 0, v->ncells * sizeof(*m->cnt));
 	m->in_vma = true;
 	return 0;
 }
