@@ -39,8 +39,29 @@ def parse_size(s):
     return float(m.group(1)) * (1 << (10 * ' KMGTPE'.index(m.group(2) or ' ')))
 
 
+CSS = {}
+
+
+def css_sizes(root):
+    """font-size of 'text' and '.class' rules in <style> (older pictures)."""
+    for st in root.iter(NS + 'style'):
+        for sel, body in re.findall(r'([^{}]+)\{([^}]*)\}', st.text or ''):
+            m = re.search(r'font-size:\s*([0-9.]+)px', body)
+            if m:
+                CSS[sel.strip()] = float(m.group(1))
+
+
+def font_size(e):
+    if e.get('font-size') is not None:
+        return float(e.get('font-size'))
+    for c in (e.get('class') or '').split():
+        if '.' + c in CSS:
+            return CSS['.' + c]
+    return CSS.get('text', 16.0)
+
+
 def text_box(e):
-    fs = num(e, 'font-size')
+    fs = font_size(e)
     s = ''.join(e.itertext())
     w = 0.6 * fs * len(s)
     x, y = num(e, 'x'), num(e, 'y')
@@ -59,10 +80,11 @@ def main():
         fail('viewBox %s' % root.get('viewBox'))
     scale = min(1920.0 / W, 1080.0 / H)
     eps = 0.01
+    css_sizes(root)
 
     texts = []
     for e in root.iter(NS + 'text'):
-        fs = num(e, 'font-size')
+        fs = font_size(e)
         if fs * scale < 18 - eps:
             fail('text %r is %.1f px at 1920x1080' % (''.join(e.itertext()), fs * scale))
         b = text_box(e)
@@ -108,7 +130,7 @@ def main():
             for g in root.iter(NS + 'g') if g.get('class') == 'vma']
     gaps = {}
     for e in root.iter(NS + 'text'):
-        if e.get('class') == 'gap':
+        if e.get('class') == 'gap' and e.get('data-start'):
             gaps[(int(e.get('data-start'), 16), int(e.get('data-end'), 16))] = \
                 ''.join(e.itertext())
     if len(sys.argv) > 3 and sys.argv[3] == "-":
