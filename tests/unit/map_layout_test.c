@@ -185,12 +185,18 @@ static const char *const gap128t_maps[] = {
 	NULL
 };
 
-/* big: a 4G reservation with 2G of it usable, and a 1.5G heap */
+/* big: a 4G reservation with 2G of it usable, a 1.5G heap, arenas and 64M */
 static const char *const big_maps[] = {
 	"555500000000-555500001000 r-xp /usr/bin/big",
 	"555500001000-555560001000 rw-p [heap]",
 	"7e0000000000-7e0080000000 rw-p ",
 	"7e0080000000-7e0100000000 ---p ",
+	"7fba94dff000-7fba98000000 ---p ",	/* thread arenas, then 64M */
+	"7fba98000000-7fba98021000 rw-p ",
+	"7fba98021000-7fba9c000000 ---p ",
+	"7fba9c000000-7fba9c021000 rw-p ",
+	"7fba9c021000-7fbaa0000000 ---p ",
+	"7fbaa0000000-7fbaa4000000 rw-p ",
 	"7ffd00000000-7ffd00021000 rw-p [stack]",
 	NULL
 };
@@ -418,7 +424,7 @@ TEST(big_vmas_cut_and_said)
 	if (!have_python())
 		SKIP(return, "no python3 to check the SVG");
 	EXPECT_EQ(0, draw_and_check(_metadata, "big", v, n, "1920x1080", true, &res));
-	EXPECT_EQ(2, res.truncated);
+	EXPECT_EQ(3, res.truncated);
 	free_vmas(v, n);
 }
 

@@ -28,6 +28,7 @@
 #define EST		0.62		/* text width per character, in em */
 #define PITCH		9.0		/* cell pitch; a cell is PITCH - 1 */
 #define BASE_LINES	3		/* cell lines in a row of one text line */
+#define TWO_LINES	5		/* cell lines in a row of two text lines */
 #define ROW_PAD		5.0
 #define MAX_LANES	6
 #define MAX_SHIFT	240.0		/* a gap label this far from its gap at most */
@@ -401,17 +402,25 @@ static size_t fold_files(const struct map_pic *p, struct row *rows, size_t n, si
 	return n;
 }
 
-static void row_label(const struct map_pic *p, const struct row *r, char *buf, size_t len,
-		      double maxw)
+/*
+ * The row's label: its name, "+N files", "xN" (VMAs), then the notes
+ * "(2M ---p)" and "(24M drawn)".  On one line in MAXW, the name cut to
+ * fit; with TWO, the notes go to a second line (NOTE) and the name keeps
+ * more of itself.  Returns whether everything fits on one line uncut.
+ */
+static bool row_label(const struct map_pic *p, const struct row *r, char *buf, char *note2,
+		      size_t len, double maxw, bool two)
 {
 	const struct map_vma *k = row_key(p, r);
 	size_t nv = r->last - r->first + 1, max;
-	char name[96], note[80] = "", a[16], b[16], full[64], *q = note;
+	char name[96], note[80] = "", extra[80] = "", a[16], b[16], full[64], *q = note, *x = extra;
 	const char *nm;
+	bool fits;
 
+	*note2 = '\0';
 	if (r->more) {
 		snprintf(buf, len, "\xe2\x80\xa6 %zu more VMAs: use --range or --vma", nv);
-		return;
+		return true;
 	}
 	if (r->reserved == r->size)
 		nm = "reserved (---p)";
@@ -420,24 +429,31 @@ static void row_label(const struct map_pic *p, const struct row *r, char *buf, s
 	else
 		nm = k->backing == PTSCOPE_BACK_ANON ? "[anon]" : pts_backing_name(k->backing);
 	if (r->nfiles > 1)
-		q += snprintf(q, note + sizeof(note) - q, " +%zu file%s", r->nfiles - 1, r->nfiles > 2 ? "s" : "");
+		q += snprintf(q, note + sizeof(note) - q, " +%zu file%s", r->nfiles - 1,
+			      r->nfiles > 2 ? "s" : "");
 	if (nv > 1)
-		q += snprintf(q, note + sizeof(note) - q, " \xc3\x97%zu", nv);
+		snprintf(q, note + sizeof(note) - q, " \xc3\x97%zu", nv);
 	if (r->reserved && r->reserved != r->size)
-		q += snprintf(q, note + sizeof(note) - q, " (%s ---p)", fmt(r->reserved, a));
+		x += snprintf(x, extra + sizeof(extra) - x, " (%s ---p)", fmt(r->reserved, a));
 	if (r->drawn_bytes < r->size - r->reserved)
-		snprintf(q, note + sizeof(note) - q, " (%s drawn)", fmt(r->drawn_bytes, b));
+		snprintf(x, extra + sizeof(extra) - x, " (%s drawn)", fmt(r->drawn_bytes, b));
 	if (r->nfiles > 1) {
 		/* "libfoo" of libfoo.so.1: the start of a name says more here */
 		const char *dot = strchr(nm + 1, '.');
-		int len = dot ? (int)(dot - nm) : (int)strlen(nm);
+		int n = dot ? (int)(dot - nm) : (int)strlen(nm);
 
-		snprintf(full, sizeof(full), "%.*s", len, nm);
+		snprintf(full, sizeof(full), "%.*s", n, nm);
 		nm = full;
 	}
-	max = fit_chars(nm, FS, maxw - text_w(note, FS));
+	fits = text_w(nm, FS) + text_w(note, FS) + text_w(extra, FS) <= maxw;
+	if (two && *extra && !fits) {
+		snprintf(note2, len, "%s", extra + 1);
+		*extra = '\0';
+	}
+	max = fit_chars(nm, FS, maxw - text_w(note, FS) - text_w(extra, FS));
 	mid_fit(name, sizeof(name), nm, max < 4 ? 4 : max);
-	snprintf(buf, len, "%s%s", name, note);
+	snprintf(buf, len, "%s%s%s", name, note, extra);
+	return fits;
 }
 
 static void vma_open(struct lay *l, const struct map_vma *v, bool drawn)
@@ -495,7 +511,7 @@ static void draw_vmas(struct lay *l, const struct row *r)
 static void draw_row(struct lay *l, const struct row *r)
 {
 	const struct map_pic *p = l->p;
-	char label[160], a[16], addr[24];
+	char label[160], note[160], a[16], addr[24];
 	uint64_t res = 0;
 	double ty = r->y + 22;
 	size_t i;
@@ -512,8 +528,11 @@ static void draw_row(struct lay *l, const struct row *r)
 		snprintf(addr, sizeof(addr), "%012llx", (unsigned long long)p->v[r->first].start);
 		text(l, 38, ty, FS, "font-family=\"DejaVu Sans Mono, monospace\" class=\"addr\"", addr);
 	}
-	row_label(p, r, label, sizeof(label), r->more ? l->res_r - 38 : l->name_w);
+	row_label(p, r, label, note, sizeof(label), r->more ? l->res_r - 38 : l->name_w,
+		  r->lines >= TWO_LINES);
 	text(l, r->more ? 38 : l->name_x, ty, FS, "class=\"name\"", label);
+	if (*note)
+		text_fit(l, l->name_x, ty + 22, FS, "class=\"note\"", note, l->name_w);
 	if (!r->more) {
 		text(l, l->size_r, ty, FS, "text-anchor=\"end\" class=\"size\"", fmt(r->size, a));
 		text(l, l->res_r, ty, FS, "text-anchor=\"end\" class=\"res\"", res ? fmt(res, a) : "0");
@@ -789,8 +808,23 @@ int map_svg(FILE *f, const struct map_pic *p, struct map_result *res)
 	}
 	for (i = 0; i < nr; i++)
 		rows[i].lines = rows[i].more ? 1 : BASE_LINES;
-	/* spare height: more lines for the rows that need them, biggest first */
+	/* spare height: first a second text line for the labels too long */
 	spare = (size_t)((avail - nr * (BASE_LINES * PITCH + ROW_PAD)) / PITCH);
+	for (i = 0; i < nr && spare >= TWO_LINES - BASE_LINES; i++) {
+		struct row *r = &rows[i];
+		char l1[160], l2[160];
+
+		if (r->more)
+			continue;
+		/* as if cut: the note is as long */
+		r->drawn_bytes = r->cells > BASE_LINES * l.cpl ? r->size - r->reserved - 1 :
+				 r->size - r->reserved;
+		if (row_label(p, r, l1, l2, sizeof(l1), l.name_w, false))
+			continue;
+		r->lines = TWO_LINES;
+		spare -= TWO_LINES - BASE_LINES;
+	}
+	/* then more lines for the rows whose cells need them, biggest first */
 	while (spare) {
 		size_t best = nr;
 		long need, bneed = 0;
