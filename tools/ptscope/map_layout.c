@@ -449,6 +449,12 @@ static bool row_label(const struct map_pic *p, const struct row *r, char *buf, c
 	if (two && *extra && !fits) {
 		snprintf(note2, len, "%s", extra + 1);
 		*extra = '\0';
+	} else if (!fits && r->reserved && r->reserved != r->size &&
+		   fit_chars(nm, FS, maxw - text_w(note, FS) - text_w(extra, FS)) < 10) {
+		/* the name matters more than the size of the reservations */
+		*extra = '\0';
+		if (r->drawn_bytes < r->size - r->reserved)
+			snprintf(extra, sizeof(extra), " (%s drawn)", fmt(r->drawn_bytes, b));
 	}
 	max = fit_chars(nm, FS, maxw - text_w(note, FS) - text_w(extra, FS));
 	mid_fit(name, sizeof(name), nm, max < 4 ? 4 : max);
@@ -495,11 +501,18 @@ static void draw_vmas(struct lay *l, const struct row *r)
 			while (c + n < vma_cells(v) && col + n < l->cpl &&
 			       pos + n < cap && v->cell[c + n] == look)
 				n++;
-			if (st < MS_NR && q && q < 4)
-				snprintf(op, sizeof(op), "fill-opacity=\"%.2f\"", 0.25 + 0.2 * q);
-			rect(l, l->grid_x + col * PITCH, r->y + 3 + (pos / l->cpl) * PITCH,
-			     n * PITCH - 1, PITCH - 1, state_color[st < MS_NR ? st : MS_NR],
-			     *op ? op : NULL);
+			double x = l->grid_x + col * PITCH, y = r->y + 3 + (pos / l->cpl) * PITCH;
+
+			/* some pages present: the cell filled to their share, from below */
+			if (st < MS_NR && q && q < 4) {
+				rect(l, x, y, n * PITCH - 1, PITCH - 1, state_color[MS_NR], NULL);
+				snprintf(op, sizeof(op), "class=\"part\"");
+				rect(l, x, y + (PITCH - 1) * (4 - q) / 4, n * PITCH - 1,
+				     (PITCH - 1) * q / 4, state_color[st], op);
+			} else {
+				rect(l, x, y, n * PITCH - 1, PITCH - 1,
+				     state_color[st < MS_NR ? st : MS_NR], NULL);
+			}
 			fputc('\n', l->f);
 			c += n;
 			pos += n;
@@ -772,8 +785,8 @@ int map_svg(FILE *f, const struct map_pic *p, struct map_result *res)
 		colors[k] = state_color[k];
 		labels[k] = state_label[k];
 	}
-	snprintf(buf, sizeof(buf), "paler: only some pages present; 1 cell = 64K, "
-		 "1 line = %s", fmt(l.cpl * MAP_CELL_BYTES, a));
+	snprintf(buf, sizeof(buf), "a cell filled in part: only some of its pages present; "
+		 "1 cell = 64K, 1 line = %s", fmt(l.cpl * MAP_CELL_BYTES, a));
 	y = legend(&l, y, "Page state (cells):", colors, labels, MS_NR + 1, buf);
 	for (i = 0; i < sizeof(backing_legend) / sizeof(backing_legend[0]); i++) {
 		colors[i] = backing_color(backing_legend[i].b);
