@@ -187,6 +187,9 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) $(SANFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests -o $@ $< $(LIB_SRCS)
 
+# the picture's layout is compiled into its unit test, checked by a script
+$(BUILD)/unit/map_layout_test: tools/ptscope/map_layout.c tools/ptscope/map_layout.h
+
 unit: $(UNIT_BINS)
 
 checkpatch: $(KSFT_STAMP)

@@ -12,7 +12,9 @@
  *    stop reason where pagemap has nothing;
  *  - maps --json: totals against smaps_rollup and status;
  *  - ptcost --json: against VmPTE and arithmetic on /proc/PID/maps;
- *  - map --svg: parses as XML, one class="vma" element per VMA;
+ *  - map --svg: checked from the SVG by tests/map_svg_check.py (size, text
+ *    sizes, overlaps, colours, one element per VMA, every gap labelled),
+ *    --range and --vma against /proc/PID/maps; bad sizes and ranges fail;
  *  - bad arguments fail with a message and the documented status;
  *  - valgrind finds no error or leak in a walk.
  * The "swap" variant pages part of the target out to zram first.
@@ -935,56 +937,152 @@ TEST_F(cli, ptcost_matches_vmpte)
 
 /* ---- map --svg ---------------------------------------------------------- */
 
-static const char svg_check[] =
-	"import sys, xml.etree.ElementTree as ET\n"
-	"root = ET.parse(sys.argv[1]).getroot()\n"
-	"v = [e for e in root.iter() if 'vma' in (e.get('class') or '').split()]\n"
-	"print(len(v))\n"
-	"for e in v: print(e.get('data-start'), e.get('data-end'))\n";
-
-TEST_F_TIMEOUT(cli, map_svg_one_element_per_vma, 120)
+/* tests/map_svg_check.py, next to build/tests/cli_test's sources */
+static const char *svg_checker(void)
 {
-	char file[] = "/tmp/ptscope-cli-test-XXXXXX.svg";
-	char *argv[] = { "python3", "-c", (char *)svg_check, file, NULL };
-	struct pml_map *maps = NULL;
-	int fd, nm, count = -1, i;
-	struct run r;
-	char *p;
+	static char path[PATH_MAX];
+	char buf[PATH_MAX];
+	ssize_t n;
 
-	if (pml_sh("command -v python3 >/dev/null"))
-		SKIP(return, "no python3 to parse the SVG");
-	fd = mkstemps(file, 4);
+	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "%s/../../tests/map_svg_check.py", dirname(buf));
+	return path;
+}
+
+/*
+ * Draw the target with ARGS (NULL-terminated, after "map PID --svg FILE")
+ * and check the SVG against the VMAs of /proc/PID/maps in [LO, HI) (cut
+ * at its ends) whose name contains MATCH (NULL: all): its size (SIZE),
+ * text sizes and overlaps, legend colours, one element per VMA, every
+ * gap labelled (tests/map_svg_check.py).
+ */
+static void map_check(struct __test_metadata *_metadata, struct target *t, const char *size,
+		      unsigned long lo, unsigned long hi, const char *match, char **args)
+{
+	char svg[] = "/tmp/ptscope-cli-test-XXXXXX.svg", want[] = "/tmp/ptscope-cli-test-XXXXXX";
+	char *argv[8] = { "python3", (char *)svg_checker(), svg, (char *)size, want, NULL };
+	char *cargv[32] = { (char *)cli(), "map", t->pidstr, "--svg", svg };
+	struct pml_map *maps = NULL;
+	int fd, nm, i, k = 5, n = 0;
+	struct run r;
+	FILE *f;
+
+	fd = mkstemps(svg, 4);
 	ASSERT_GE(fd, 0);
 	close(fd);
-	run_cli(&r, "map", self->t.pidstr, "--svg", file);
+	while (args && *args && k < 31)
+		cargv[k++] = *args++;
+	cargv[k] = NULL;
+	run_prog(&r, NULL, cargv);
 	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
 	run_free(&r);
 
-	run_prog(&r, NULL, argv);
-	ASSERT_EQ(0, r.status) TH_LOG("the SVG does not parse: %s", r.err);
-	ASSERT_EQ(1, sscanf(r.out, "%d", &count));
-	nm = user_maps(self->t.pid, &maps);
-	EXPECT_EQ(nm, count);
-	p = strchr(r.out, '\n');
-	for (i = 0; i < nm && p; i++) {
-		unsigned long s = 0, e = 0;
+	fd = mkstemp(want);
+	ASSERT_GE(fd, 0);
+	f = fdopen(fd, "w");
+	ASSERT_NE(NULL, f);
+	nm = user_maps(t->pid, &maps);
+	ASSERT_LT(0, nm);
+	for (i = 0; i < nm; i++) {
+		unsigned long s = maps[i].start > lo ? maps[i].start : lo;
+		unsigned long e = maps[i].end < hi ? maps[i].end : hi;
 
-		if (sscanf(p + 1, "0x%lx 0x%lx", &s, &e) != 2)
-			break;
-		EXPECT_EQ(maps[i].start, s);
-		EXPECT_EQ(maps[i].end, e);
-		p = strchr(p + 1, '\n');
+		if (e <= s || (match && !strstr(maps[i].name, match)))
+			continue;
+		fprintf(f, "%lx %lx\n", s, e);
+		n++;
 	}
-	EXPECT_EQ(nm, i);
+	fclose(f);
 	free(maps);
+	ASSERT_LT(0, n);
+	run_prog(&r, NULL, argv);
+	EXPECT_EQ(0, r.status) TH_LOG("%s\n%s", r.out, r.err);
 	run_free(&r);
-	unlink(file);
+	unlink(svg);
+	unlink(want);
+}
 
-	/* to standard output */
+TEST_F_TIMEOUT(cli, map_svg_checked_from_the_svg, 180)
+{
+	char *sz720[] = { "--size", "1280x720", NULL };
+	char *sz43[] = { "--size", "1024x768", NULL };
+	char range[64], *rng[] = { "--range", range, NULL };
+	char *heap[] = { "--vma", "[heap]", NULL };
+	char *libc[] = { "--vma", "libc", "--size", "3840x2160", NULL };
+	unsigned long lo, hi;
+	int i;
+
+	if (pml_sh("command -v python3 >/dev/null"))
+		SKIP(return, "no python3 to parse the SVG");
+	map_check(_metadata, &self->t, "1920x1080", 0, ~0UL, NULL, NULL);
+	map_check(_metadata, &self->t, "1280x720", 0, ~0UL, NULL, sz720);
+	map_check(_metadata, &self->t, "1024x768", 0, ~0UL, NULL, sz43);
+	map_check(_metadata, &self->t, "1920x1080", 0, ~0UL, "[heap]", heap);
+	map_check(_metadata, &self->t, "3840x2160", 0, ~0UL, "libc", libc);
+
+	/*
+	 * A range cut inside its first and last VMAs, around the anonymous,
+	 * shm, file and PROT_NONE mappings of the target (4 pages or more each).
+	 */
+	lo = hi = self->t.l.anon;
+	for (i = 0; i < 3; i++) {
+		unsigned long a = i == 0 ? self->t.l.shm : i == 1 ? self->t.l.file : self->t.l.none;
+
+		lo = a < lo ? a : lo;
+		hi = a > hi ? a : hi;
+	}
+	lo += PAGE;
+	hi += PAGE;
+	snprintf(range, sizeof(range), "0x%lx-0x%lx", lo, hi);
+	map_check(_metadata, &self->t, "1920x1080", lo, hi, NULL, rng);
+}
+
+TEST_F(cli, map_svg_to_stdout)
+{
+	struct run r;
+
 	run_cli(&r, "map", self->t.pidstr, "--svg", "-");
 	ASSERT_EQ(0, r.status);
 	EXPECT_NE(NULL, strstr(r.out, "<svg "));
+	EXPECT_NE(NULL, strstr(r.out, "width=\"1920\" height=\"1080\""));
 	EXPECT_NE(NULL, strstr(r.out, "</svg>"));
+	run_free(&r);
+}
+
+TEST_F(cli, map_bad_options)
+{
+	static const char *const bad_sizes[] = {
+		"1080x1920", "100x100", "1920", "1920x", "x1080", "axb", "1920x1080x3",
+		"99999x1080", "-1920x1080", "",
+	};
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
+		run_cli(&r, "map", self->t.pidstr, "--svg", "-", "--size", bad_sizes[i]);
+		EXPECT_EQ(2, r.status) TH_LOG("--size '%s'", bad_sizes[i]);
+		EXPECT_NE(NULL, strstr(r.err, "invalid size")) TH_LOG("%s", r.err);
+		EXPECT_EQ(NULL, strstr(r.out, "<svg"));
+		run_free(&r);
+	}
+	run_cli(&r, "map", self->t.pidstr, "--svg", "-", "--range", "0x5000-0x1000");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "invalid range"));
+	run_free(&r);
+	run_cli(&r, "map", self->t.pidstr, "--svg", "-", "--range", "zz");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "invalid range"));
+	run_free(&r);
+	run_cli(&r, "map", self->t.pidstr, "--svg", "-", "--vma", "no-such-vma-name");
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "no VMA"));
+	EXPECT_EQ(NULL, strstr(r.out, "<svg"));
+	run_free(&r);
+	/* nothing mapped in the range: an error, not an empty picture */
+	run_cli(&r, "map", self->t.pidstr, "--svg", "-", "--range", "0x1000-0x2000");
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "no VMA"));
 	run_free(&r);
 }
 
