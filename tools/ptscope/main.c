@@ -51,8 +51,8 @@ static const char common_opts[] =
 	"  -j, --json          machine-readable output (JSON Lines for walk,\n"
 	"                      one JSON document for the other commands)\n"
 	"      --pretty        indent JSON documents\n"
-	"      --color[=WHEN]  colour: auto (default: only on a terminal, and not\n"
-	"                      when NO_COLOR is set or TERM is dumb), always, never\n"
+	"      --color[=WHEN]  colour: auto (default: only on a terminal whose TERM\n"
+	"                      is set and not dumb, without NO_COLOR), always, never\n"
 	"      --no-color      same as --color=never\n"
 	"  -h, --help          help (of a command, after the command)\n"
 	"      --version       version of the tool and of the loaded module\n";
