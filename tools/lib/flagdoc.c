@@ -31,7 +31,8 @@ const struct pts_flag_doc pts_flag_docs[] = {
 	  "Writes are allowed; when clear, a write faults, which is how the "
 	  "kernel arms copy-on-write and dirty tracking." },
 	{ "user", PTS_FG_HW, "bit 2",
-	  "User mode may access the page; every leaf of a user mapping has it." },
+	  "User mode may access the page; set in every present entry of a user "
+	  "mapping." },
 	{ "pwt", PTS_FG_HW, "bit 3",
 	  "Write-through: with pcd and pat, selects the page's memory type "
 	  "(caching) from the PAT register." },
@@ -39,11 +40,13 @@ const struct pts_flag_doc pts_flag_docs[] = {
 	  "Cache disable: the second memory-type bit, seen on device and "
 	  "uncached mappings." },
 	{ "accessed", PTS_FG_HW, "bit 5",
-	  "The CPU set it at the first access through this entry; the kernel "
-	  "clears it to find pages that are no longer used." },
+	  "The CPU sets it at an access through this entry (the kernel often "
+	  "sets it already when it makes the entry); reclaim clears it to find "
+	  "pages no longer used." },
 	{ "dirty", PTS_FG_HW, "bit 6",
-	  "The CPU set it at the first write through this entry; see modified "
-	  "for the kernel's view." },
+	  "The CPU sets it at a write through this entry (the kernel sets it "
+	  "already when a write fault maps the page); see modified for the "
+	  "kernel's view." },
 	{ "pse", PTS_FG_HW, "bit 7, PMD and PUD",
 	  "Page size: this PMD or PUD entry maps a 2M or 1G page itself "
 	  "instead of pointing to a table." },
@@ -56,26 +59,27 @@ const struct pts_flag_doc pts_flag_docs[] = {
 	  "No execute: fetching an instruction from the page faults." },
 	{ "pkey=N", PTS_FG_HW, "bits 59-62",
 	  "The memory protection key, shown when not 0: the thread's PKRU "
-	  "register can deny access to all pages of a key." },
+	  "register can deny reads or writes to all pages of a key." },
 
 	/* ---- the kernel's views ---- */
 	{ "write", PTS_FG_KERNEL, "pte_write()",
 	  "The kernel's view of writable: rw, or a shadow-stack page (rw "
-	  "clear, dirty set); a copy-on-write page has neither." },
+	  "clear, dirty set); a page shared copy-on-write is not write." },
 	{ "modified", PTS_FG_KERNEL, "pte_dirty(): bit 6 or 58",
 	  "The kernel's view of dirty: the dirty bit or, since Linux 6.6, the "
 	  "SavedDirty bit 58 that write-protecting moves it to, so a page "
 	  "written before fork() shows modified without dirty." },
 	{ "soft-dirty", PTS_FG_KERNEL, "bit 11; bit 1 in a swap entry",
-	  "Written since the last write of 4 to /proc/PID/clear_refs "
-	  "(soft-dirty tracking, used by CRIU); pagemap bit 55." },
+	  "Set by the kernel when the page is written or mapped, cleared by "
+	  "writing 4 to /proc/PID/clear_refs (soft-dirty tracking, used by "
+	  "CRIU); pagemap bit 55." },
 	{ "uffd-wp", PTS_FG_KERNEL, "bit 10; bit 2 in a swap entry",
 	  "userfaultfd write protection (on 7.x also read-write protection) "
 	  "is armed on the page, or on the empty entry as a marker; pagemap "
 	  "bit 57." },
 	{ "special", PTS_FG_KERNEL, "bit 9",
-	  "The frame is not a page the kernel counts (PFN and I/O mappings, "
-	  "[vvar]): no anon or file kind, no map count." },
+	  "The entry maps no normal, counted page (PFN and I/O mappings, "
+	  "[vvar], the zero page): no anon or file kind, no map count." },
 	{ "devmap", PTS_FG_KERNEL, "bit 57",
 	  "Device memory (DAX, ZONE_DEVICE), on kernels before 7.x, which "
 	  "still have this bit." },
@@ -118,8 +122,9 @@ const struct pts_flag_doc pts_flag_docs[] = {
 	  "The frame had an uncorrectable memory error; an access raises "
 	  "SIGBUS." },
 	{ "marker", PTS_FG_NONPRESENT, NULL,
-	  "A PTE marker: an empty entry that keeps a note (uffd-wp, a poisoned "
-	  "page, or a guard region); its bits are shown in place of a frame." },
+	  "A PTE marker: an empty entry that keeps a note (uffd-wp, a swap-in "
+	  "error or poisoned page, a guard region); its bits are shown in "
+	  "place of a frame." },
 	{ "swp-exclusive", PTS_FG_NONPRESENT, "bit 3",
 	  "The swapped-out or migrating anonymous page was mapped only here, "
 	  "so it can come back writable without a copy." },
