@@ -1332,6 +1332,11 @@ TEST(help_flags_explains_every_flag)
 	EXPECT_NE(NULL, strstr(r.err, "nosuchtopic")) TH_LOG("%s", r.err);
 	EXPECT_NE(NULL, strstr(r.err, "flags")) TH_LOG("%s", r.err);
 	run_free(&r);
+	run_cli(&r, "help", "flags", "walk");
+	EXPECT_EQ(2, r.status);
+	EXPECT_STREQ("", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "one command or topic")) TH_LOG("%s", r.err);
+	run_free(&r);
 }
 
 /* The same colour rules for a command that needs no module. */

@@ -793,6 +793,9 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return CLI_OK;
 		}
+		if (optind + 2 < argc)
+			return cli_usage_err(NULL, "help takes one command or topic, not '%s %s'",
+					     argv[optind + 1], argv[optind + 2]);
 		return help(argv[optind + 1]);
 	}
 	if (!strcmp(argv[optind], "version"))
