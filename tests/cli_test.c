@@ -16,6 +16,9 @@
  *    sizes, overlaps, colours, one element per VMA, every gap labelled),
  *    --range and --vma against /proc/PID/maps; bad sizes and ranges fail;
  *  - bad arguments fail with a message and the documented status;
+ *  - help flags explains every flag name the walk can print;
+ *  - colour only on a terminal whose TERM is set and not dumb, without
+ *    NO_COLOR (the CLI run under a pseudo-terminal);
  *  - valgrind finds no error or leak in a walk.
  * The "swap" variant pages part of the target out to zram first.
  */
@@ -23,6 +26,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -313,6 +317,113 @@ static void run_cli_env(struct run *r, const char *env, ...)
 }
 
 #define run_cli(r, ...) run_cli_env(r, NULL, ##__VA_ARGS__, (char *)NULL)
+
+/*
+ * Run the CLI on a pseudo-terminal (stdout and stderr), as on a console,
+ * with ENV applied first ("K=V" sets, "K" unsets; NULL-terminated).
+ * Returns what it wrote, or NULL; *STATUS its exit status.
+ */
+static char *run_cli_pty(const char *const env[], int *status, ...)
+{
+	char *argv[32], *buf;
+	size_t len = 0, cap = 65536;
+	struct winsize ws = { .ws_row = 50, .ws_col = 200 };
+	va_list ap;
+	int n = 0, fd, st;
+	pid_t pid;
+
+	*status = -1;
+	argv[n++] = (char *)cli();
+	va_start(ap, status);
+	while (n < 31 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = forkpty(&fd, NULL, NULL, &ws);
+	if (pid < 0)
+		return NULL;
+	if (pid == 0) {
+		for (; *env; env++) {
+			if (strchr(*env, '='))
+				putenv(strdup(*env));
+			else
+				unsetenv(*env);
+		}
+		unsetenv(TARGET_ENV);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	buf = malloc(cap);
+	while (buf) {
+		ssize_t r;
+
+		if (len + 1 >= cap) {
+			char *b = realloc(buf, cap * 2);
+
+			if (!b)
+				break;
+			buf = b;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)	/* EIO: the child closed the terminal */
+			break;
+		len += r;
+	}
+	close(fd);
+	if (waitpid(pid, &st, 0) == pid)
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * Colour on a terminal as experienced tools decide it: only with TERM set
+ * and not "dumb" and NO_COLOR unset (https://no-color.org); --color=always
+ * and --color=never win.  ARGS: a command that colours on a terminal.
+ */
+static void check_colour(struct __test_metadata *_metadata, const char *a1,
+			 const char *a2, const char *a3)
+{
+	static const struct {
+		const char *env[4];
+		const char *opt;
+		bool colour;
+	} cases[] = {
+		{ { "TERM=xterm", "NO_COLOR", NULL }, NULL, true },
+		{ { "TERM=dumb", "NO_COLOR", NULL }, NULL, false },
+		{ { "TERM=xterm", "NO_COLOR=1", NULL }, NULL, false },
+		{ { "TERM", "NO_COLOR", NULL }, NULL, false },
+		{ { "TERM=", "NO_COLOR", NULL }, NULL, false },
+		{ { "TERM=xterm", "NO_COLOR=", NULL }, NULL, true },
+		{ { "TERM=dumb", "NO_COLOR=1", NULL }, "--color=always", true },
+		{ { "TERM=xterm", "NO_COLOR", NULL }, "--color=never", false },
+		{ { "TERM=xterm", "NO_COLOR", NULL }, "--no-color", false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int status;
+		char *out = cases[i].opt ?
+			run_cli_pty(cases[i].env, &status, cases[i].opt, a1, a2, a3, NULL) :
+			run_cli_pty(cases[i].env, &status, a1, a2, a3, NULL);
+
+		ASSERT_NE(NULL, out);
+		EXPECT_EQ(0, status) TH_LOG("case %zu: %s", i, out);
+		EXPECT_GT(strlen(out), 100) TH_LOG("case %zu: %s", i, out);
+		EXPECT_EQ(cases[i].colour, strchr(out, '\033') != NULL)
+			TH_LOG("case %zu (%s %s %s): %s", i, cases[i].env[0],
+			       cases[i].env[1], cases[i].opt ? cases[i].opt : "",
+			       cases[i].colour ? "no colour on a terminal" :
+			       "colour escapes");
+		free(out);
+	}
+}
 
 static void run_free(struct run *r)
 {
@@ -705,6 +816,14 @@ TEST_F(cli, walk_text_has_every_vma)
 	ASSERT_EQ(0, r.status);
 	EXPECT_NE(NULL, strchr(r.out, '\033'));
 	run_free(&r);
+}
+
+/* On a terminal (a console, the guest's serial line): see check_colour(). */
+TEST_F(cli, walk_colour_only_on_a_capable_terminal)
+{
+	if (variant->swap)
+		SKIP(return, "once is enough");
+	check_colour(_metadata, "walk", self->t.pidstr, "--coalesce");
 }
 
 /* ---- translate ---------------------------------------------------------- */
@@ -1258,6 +1377,72 @@ TEST(help_and_version)
 	run_cli(&r);
 	EXPECT_EQ(2, r.status);
 	run_free(&r);
+}
+
+/*
+ * help flags explains every flag name the walk can print (the names come
+ * from the table the CLI prints them from), and the pkey; help takes
+ * commands and topics; an unknown topic is a usage error.
+ */
+TEST(help_flags_explains_every_flag)
+{
+	struct run r;
+	int i, named = 0;
+
+	if (access(cli(), X_OK))
+		SKIP(return, "%s not built", cli());
+	run_cli(&r, "help", "flags");
+	ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_STREQ("", r.err);
+	for (i = 0; i < 64; i++) {
+		const char *n = pts_flag_name(1ULL << i);
+		char want[64];
+
+		if (!n)
+			continue;
+		named++;
+		/* "\n  NAME " or "\n  NAME\n" (a long name on its own line) */
+		snprintf(want, sizeof(want), "\n  %s ", n);
+		if (!strstr(r.out, want))
+			snprintf(want, sizeof(want), "\n  %s\n", n);
+		EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("help flags lacks '%s'", n);
+	}
+	EXPECT_GE(named, 25);
+	EXPECT_NE(NULL, strstr(r.out, "\n  pkey=N ")) TH_LOG("no pkey");
+	EXPECT_NE(NULL, strstr(r.out, "Hardware bits"));
+	EXPECT_NE(NULL, strstr(r.out, "kernel's views"));
+	EXPECT_EQ(NULL, strchr(r.out, '\033')) TH_LOG("colour on a pipe");
+	run_free(&r);
+
+	run_cli(&r, "help");
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "\n  flags ")) TH_LOG("help lists no topics");
+	run_free(&r);
+	run_cli(&r, "help", "walk");
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(0, strncmp(r.out, "Usage: ptscope walk ", 20));
+	EXPECT_NE(NULL, strstr(r.out, "help flags"));
+	run_free(&r);
+
+	run_cli(&r, "help", "nosuchtopic");
+	EXPECT_EQ(2, r.status);
+	EXPECT_STREQ("", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "nosuchtopic")) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "flags")) TH_LOG("%s", r.err);
+	run_free(&r);
+	run_cli(&r, "help", "flags", "walk");
+	EXPECT_EQ(2, r.status);
+	EXPECT_STREQ("", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "one command or topic")) TH_LOG("%s", r.err);
+	run_free(&r);
+}
+
+/* The same colour rules for a command that needs no module. */
+TEST(help_colour_only_on_a_capable_terminal)
+{
+	if (access(cli(), X_OK))
+		SKIP(return, "%s not built", cli());
+	check_colour(_metadata, "help", "flags", NULL);
 }
 
 /* ---- valgrind ----------------------------------------------------------- */

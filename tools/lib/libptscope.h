@@ -66,6 +66,29 @@ const char *pts_flag_name(uint64_t bit);
 /* Look a flag up by name; 0 if unknown. */
 uint64_t pts_flag_by_name(const char *name);
 
+/*
+ * The legend of every flag walk and translate print (flagdoc.c): each
+ * name of PTSCOPE_FLAG_NAMES, plus "pkey=N" and "mapcount=N".
+ */
+enum pts_flag_group {
+	PTS_FG_HW,		/* bits the MMU reads */
+	PTS_FG_KERNEL,		/* the kernel's views and software bits */
+	PTS_FG_FRAME,		/* the frame behind a present entry */
+	PTS_FG_NONPRESENT,	/* non-present entries */
+	PTS_FG_NR
+};
+struct pts_flag_doc {
+	const char *name;	/* as printed; "pkey=N" for a value */
+	enum pts_flag_group group;
+	const char *bits;	/* where it comes from (x86 bit), or NULL */
+	const char *text;	/* one sentence */
+};
+extern const struct pts_flag_doc pts_flag_docs[];
+extern const size_t pts_nr_flag_docs;
+const char *pts_flag_group_title(enum pts_flag_group g);
+/* The entry of NAME ("pkey" finds "pkey=N"), or NULL. */
+const struct pts_flag_doc *pts_flag_doc(const char *name);
+
 /* "rwxp" permissions of a VMA record into BUF[5]. */
 char *pts_vma_perm(const struct ptscope_vma *v, char buf[5]);
 

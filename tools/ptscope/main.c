@@ -51,11 +51,76 @@ static const char common_opts[] =
 	"  -j, --json          machine-readable output (JSON Lines for walk,\n"
 	"                      one JSON document for the other commands)\n"
 	"      --pretty        indent JSON documents\n"
-	"      --color[=WHEN]  colour: auto (default: only on a terminal, and not\n"
-	"                      when NO_COLOR is set), always, never\n"
+	"      --color[=WHEN]  colour: auto (default: only on a terminal whose TERM\n"
+	"                      is set and not dumb, without NO_COLOR), always, never\n"
 	"      --no-color      same as --color=never\n"
 	"  -h, --help          help (of a command, after the command)\n"
 	"      --version       version of the tool and of the loaded module\n";
+
+/* ---- help topics ----------------------------------------------------- */
+
+/* TEXT after PREFIX (padded to INDENT), wrapped at 79 columns. */
+static void wrap(FILE *f, const char *prefix, int indent, const char *text)
+{
+	int col = fprintf(f, "%-*s", indent, prefix);
+
+	while (*text) {
+		size_t n = strcspn(text, " ");
+
+		if (col > indent && col + 1 + (int)n > 79) {
+			col = fprintf(f, "\n%*s", indent, "") - 1;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		col += fprintf(f, "%.*s", (int)n, text);
+		text += n;
+		text += strspn(text, " ");
+	}
+	fputc('\n', f);
+}
+
+static void help_flags(FILE *f)
+{
+	int g;
+	size_t i;
+
+	fprintf(f,
+		"Flags: what walk and translate print after each entry (and the debugfs\n"
+		"text views).  Bits are x86-64's; the hardware bits mean something only\n"
+		"when present is set, and the MMU never reads the others.\n");
+	for (g = 0; g < PTS_FG_NR; g++) {
+		fprintf(f, "\n%s%s:%s\n", col(C_BOLD), pts_flag_group_title(g),
+			col(C_RESET));
+		for (i = 0; i < pts_nr_flag_docs; i++) {
+			const struct pts_flag_doc *d = &pts_flag_docs[i];
+			char head[80], text[512];
+
+			if ((int)d->group != g)
+				continue;
+			snprintf(head, sizeof(head), "  %s", d->name);
+			if (d->bits)
+				snprintf(text, sizeof(text), "[%s] %s", d->bits, d->text);
+			else
+				snprintf(text, sizeof(text), "%s", d->text);
+			if (strlen(head) >= 19) {
+				fprintf(f, "%s\n", head);
+				head[0] = '\0';
+			}
+			wrap(f, head, 19, text);
+		}
+	}
+	fprintf(f, "\nThe same in ptscope(8), FLAGS; the decoding in Documentation/interface.rst.\n");
+}
+
+static const struct {
+	const char *name;
+	const char *summary;
+	void (*print)(FILE *f);
+} topics[] = {
+	{ "flags", "what each flag of walk and translate means", help_flags },
+};
+#define NR_TOPICS (sizeof(topics) / sizeof(topics[0]))
 
 static void usage(FILE *f)
 {
@@ -75,7 +140,11 @@ static void usage(FILE *f)
 		else
 			fprintf(f, "  %-28s %s\n", syn, commands[i]->summary);
 	}
-	fprintf(f, "  %-28s %s\n", "help [COMMAND]", "this text, or a command's help");
+	fprintf(f, "  %-28s %s\n", "help [COMMAND|TOPIC]",
+		"this text, a command's help, or a topic");
+	fprintf(f, "\nHelp topics (ptscope help TOPIC):\n");
+	for (i = 0; i < NR_TOPICS; i++)
+		fprintf(f, "  %-28s %s\n", topics[i].name, topics[i].summary);
 	fprintf(f, "\n%s", common_opts);
 	fprintf(f,
 		"\nNumbers are decimal or 0x-prefixed hex; sizes and range ends take K, M, G, T.\n"
@@ -674,6 +743,30 @@ static const struct cli_cmd *find_command(const char *name)
 	return NULL;
 }
 
+/* ptscope help NAME: a command's help, or a topic. */
+static int help(const char *name)
+{
+	const struct cli_cmd *cmd = find_command(name);
+	char list[256] = "";
+	size_t i;
+
+	if (cmd) {
+		cli_print_help(cmd, stdout);
+		return CLI_OK;
+	}
+	for (i = 0; i < NR_TOPICS; i++) {
+		if (!strcmp(topics[i].name, name)) {
+			topics[i].print(stdout);
+			return CLI_OK;
+		}
+	}
+	for (i = 0; i < NR_TOPICS; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i ? ", " : "", topics[i].name);
+	return cli_usage_err(NULL, "no command or help topic '%s' (topics: %s)",
+			     name, list);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -700,11 +793,10 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return CLI_OK;
 		}
-		cmd = find_command(argv[optind + 1]);
-		if (!cmd)
-			return cli_usage_err(NULL, "unknown command '%s'", argv[optind + 1]);
-		cli_print_help(cmd, stdout);
-		return CLI_OK;
+		if (optind + 2 < argc)
+			return cli_usage_err(NULL, "help takes one command or topic, not '%s %s'",
+					     argv[optind + 1], argv[optind + 2]);
+		return help(argv[optind + 1]);
 	}
 	if (!strcmp(argv[optind], "version"))
 		return print_version();

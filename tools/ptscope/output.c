@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptscope CLI output helpers: colour (only on a terminal, NO_COLOR
- * respected), human-readable sizes, and JSON through json-c.
+ * ptscope CLI output helpers: colour (only on a terminal whose TERM is
+ * set and not dumb, NO_COLOR respected), human-readable sizes, and JSON
+ * through json-c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,12 @@ static const char *const esc[C_NR] = {
 	[C_CYAN]    = "\033[36m",
 };
 
-/* --color=always wins; else a terminal, no NO_COLOR, and not TERM=dumb. */
+/*
+ * --color=always or never wins; else colour only on a terminal whose TERM
+ * is set and not "dumb", and without NO_COLOR (https://no-color.org): a
+ * serial console is a terminal too, and a guest's console captured to a
+ * file must not fill it with escapes (tools/vm/run sets TERM=dumb there).
+ */
 static bool want_color(int fd)
 {
 	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
@@ -30,7 +36,7 @@ static bool want_color(int fd)
 		return cli.color_when > 0;
 	if (nc && *nc)
 		return false;
-	if (term && !strcmp(term, "dumb"))
+	if (!term || !*term || !strcmp(term, "dumb"))
 		return false;
 	return isatty(fd);
 }

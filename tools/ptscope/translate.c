@@ -28,6 +28,7 @@ const struct cli_cmd cli_cmd_translate = {
 	"swapped out, ...).  For comparison, the low 32 bits are also split as\n"
 	"a 32-bit CPU would (10+10+12, and PAE 2+9+9+12): hypothetical, this\n"
 	"process does not use those modes.\n"
+	"The flags are explained by 'ptscope help flags'.\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json   one JSON object: va, split, hypothetical, levels\n"

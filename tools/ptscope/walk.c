@@ -23,6 +23,8 @@ const struct cli_cmd cli_cmd_walk = {
 	"that contains it: address, size, level, raw entry, frame number, how\n"
 	"many page tables map the frame, and the decoded flags.  Non-present\n"
 	"entries (swap, migration, markers) are shown too.\n"
+	"'ptscope help flags' explains each flag, the hardware bits apart from\n"
+	"the kernel's views.\n"
 	"\n"
 	"Options:\n"
 	"  -r, --range START-END  walk only this range (END exclusive); also\n"
