@@ -16,6 +16,9 @@
 #                    (chroots in the cache; no guest)
 #   make debug-kernel  6.12 with KASAN, lockdep, kmemleak, built once into a
 #                    cache outside the repository, and ptscope for it
+#   make lab-image   the classroom disk image build/lab/ptscope-lab.qcow2
+#                    (Debian, ptscope from make deb; cached, tools/image/build)
+#   make check-image boot it and run every lab inside (tools/image/check)
 #   make setup       install what the project needs (tools/setup)
 #
 # Module objects go to build/<kernel-release>/, never into the sources.
@@ -31,7 +34,7 @@ VERSION := $(shell sed -n 's/^\#define PTSCOPE_MODULE_VERSION[[:space:]]*"\(.*\)
 # idempotent), while a plain `make` (or install, deb) never calls a
 # package manager.  The stamp holds a hash of tools/setup, so a package
 # added there is installed on the next such make.
-SETUP_GOALS := check demo bench stress check-kernels debug-kernel
+SETUP_GOALS := check demo bench stress check-kernels debug-kernel lab-image check-image
 SETUP_STAMP := $(BUILD)/.setup-done
 ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
 ifeq ($(PTSCOPE_IN_CHROOT),)
@@ -229,6 +232,18 @@ bench: module cli $(BUILD)/bench/bench
 debug-kernel:
 	@tools/vm/debug-kernel
 	@$(MAKE) -s module KDIR=$$(tools/vm/debug-kernel --where)
+
+# make lab-image: the classroom image (README.md, "For teachers"): a Debian
+# base debootstrapped into the cache once, the packages of make deb
+# installed into a copy (DKMS builds the module there), a UEFI disk made
+# without loop devices; redone only when its inputs change.
+# make check-image: boot it, run every lab inside (too slow for make check).
+.PHONY: lab-image check-image
+lab-image: deb
+	@tools/image/build
+
+check-image: lab-image
+	@tools/image/check
 
 # ---- install ----------------------------------------------------------
 #
