@@ -95,6 +95,7 @@ int cli_parse_pid(const struct cli_cmd *cmd, const char *str, int *pid);
 int cli_parse_addr(const struct cli_cmd *cmd, const char *str, uint64_t *va);
 int cli_parse_range(const struct cli_cmd *cmd, const char *str,
 		    uint64_t *start, uint64_t *end);
+int cli_clamp_range(const struct cli_cmd *cmd, uint64_t *start, uint64_t *end);
 
 /* A binary record stream from the module. */
 struct cli_stream {

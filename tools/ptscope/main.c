@@ -328,6 +328,23 @@ int cli_parse_range(const struct cli_cmd *cmd, const char *str,
 	return 0;
 }
 
+/*
+ * A range past user space is clamped to it, as the whole space is the
+ * default; one that starts there is a usage error.  Left alone when the
+ * module cannot say its paging mode (the request then reports it).
+ */
+int cli_clamp_range(const struct cli_cmd *cmd, uint64_t *start, uint64_t *end)
+{
+	struct pts_version v;
+
+	if (!pts_read_version(&v) &&
+	    pts_clamp_range(v.paging_levels, start, end) == -ERANGE)
+		return cli_usage_err(cmd, "invalid range: 0x%llx is above the "
+				     "user address space (%d-level paging)",
+				     (unsigned long long)*start, v.paging_levels);
+	return 0;
+}
+
 /* ---- errors ---------------------------------------------------------- */
 
 #define DEBUGFS_MAGIC_NR	0x64626720	/* "dbg ", linux/magic.h */

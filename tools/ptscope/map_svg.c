@@ -272,13 +272,9 @@ int cmd_map(int argc, char **argv)
 	if (!file || !*file)
 		return cli_usage_err(cmd, "missing --svg FILE (\"-\" for standard output)");
 	if (end) {
-		struct pts_version v;
-
-		if (!pts_read_version(&v) &&
-		    pts_clamp_range(v.paging_levels, &start, &end) == -ERANGE)
-			return cli_usage_err(cmd, "invalid range: 0x%llx is above the "
-					     "user address space (%d-level paging)",
-					     (unsigned long long)start, v.paging_levels);
+		ret = cli_clamp_range(cmd, &start, &end);
+		if (ret)
+			return ret;
 		snprintf(range, sizeof(range), "range=0x%llx-0x%llx",
 			 (unsigned long long)start, (unsigned long long)end);
 	}

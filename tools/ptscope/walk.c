@@ -6,7 +6,6 @@
  * each record is printed as it arrives, so a walk of any size runs in
  * the same memory.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,15 +203,9 @@ int cmd_walk(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (have_range) {
-		struct pts_version v;
-
-		/* a range past user space is clamped, as the whole space is
-		 * the default; one that starts there is still an error */
-		if (!pts_read_version(&v) &&
-		    pts_clamp_range(v.paging_levels, &start, &end) == -ERANGE)
-			return cli_usage_err(cmd, "invalid range: 0x%llx is above the "
-					     "user address space (%d-level paging)",
-					     (unsigned long long)start, v.paging_levels);
+		ret = cli_clamp_range(cmd, &start, &end);
+		if (ret)
+			return ret;
 	}
 	if (have_range)
 		snprintf(range, sizeof(range), "range=0x%llx-0x%llx",

@@ -26,13 +26,6 @@
 
 #include "lab.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
-
 /* ---- fault counters ----------------------------------------------------- */
 
 static int read_stat_faults(pid_t pid, long long *minflt, long long *majflt)

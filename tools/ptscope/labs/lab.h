@@ -39,6 +39,13 @@ int cmd_lab(int argc, char **argv);
 extern const struct cli_cmd cli_cmd_lab;
 
 #define LAB_PAGE	4096UL
+/* not in every C library's headers yet (Linux 5.14) */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
 #define LAB_PMD_SIZE	(2UL << 20)
 
 enum lab_verdict {

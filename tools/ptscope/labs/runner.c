@@ -34,13 +34,6 @@
 
 #include "lab.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
-
 const struct cli_cmd cli_cmd_lab = {
 	.name = "lab",
 	.run = cmd_lab,

@@ -14,9 +14,6 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE	0x100000
 #endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
 
 #define ANON_RW		(MAP_PRIVATE | MAP_ANONYMOUS)
 #define PFN_BITS	0x000ffffffffff000ULL	/* x86-64 entry bits 12..51 */
