@@ -62,6 +62,13 @@ __u32 paging_levels = 0;
  */
 __u32 armed = 0;
 
+/*
+ * With no targ_tgid: the process to follow, changed at run time (the
+ * labs follow one child after another with one loaded program); 0:
+ * every process but the tracer.
+ */
+__u32 follow_tgid = 0;
+
 extern const void page_offset_base __ksym __weak;
 extern const void ptrs_per_p4d __ksym __weak;
 extern const void __pgtable_l5_enabled __ksym __weak;
@@ -160,6 +167,8 @@ static __always_inline bool is_target(__u64 pid_tgid)
 
 	if (targ_tgid)
 		return tgid == targ_tgid && (!after_exec || exec_done());
+	if (follow_tgid)
+		return tgid == follow_tgid;
 	return tgid != self_tgid;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptscope trace [-p PID | -- CMD [ARG...]] [--duration S] [--json] [-o FILE]
+ * ptscope trace [-p PID | -- CMD [ARG...]] [--model] [--duration S] [--json] [-o FILE]
  *
  * Every page fault of a process, live, through the faulttrace BPF program
  * (tools/bpf/faulttrace.bpf.c): what faulted, why, how it ended, how long
@@ -30,17 +30,17 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
 
 #include "cli.h"
 #include "faulttrace.h"
-#include "faulttrace.skel.h"
+#include "faultclass.h"
+#include "model.h"
+#include "tracer.h"
 
 const struct cli_cmd cli_cmd_trace = {
 	.name = "trace",
 	.run = cmd_trace,
-	.args = "[-p PID | -- CMD [ARG...]] [--duration S] [--json] [-o FILE]",
+	.args = "[-p PID | -- CMD [ARG...]] [--model] [--duration S] [--json] [-o FILE]",
 	.summary = "every page fault of a process, live, with the entry before and after",
 	.help =
 	"Follows every page fault of a process (handle_mm_fault(), through BPF:\n"
@@ -70,6 +70,21 @@ const struct cli_cmd cli_cmd_trace = {
 	"--duration), a summary: count and latency p50/p90/p99 per class, the\n"
 	"totals, and the events lost (ring buffer full, missed probes).\n"
 	"\n"
+	"With --model each fault is also tied to the claims of the textbook\n"
+	"model it bears on (Documentation/labs.rst), with a verdict in the labs'\n"
+	"words (holds, diff: holds with a difference, not: does not hold on\n"
+	"Linux), in a MODEL column such as \"M4:holds M13:diff\":\n"
+	"  M4 demand paging    demand-zero, zero-page, a write after a zero-page\n"
+	"                      read, a huge page first touched\n"
+	"  M13 zeroed pages    the same faults: zero-filled frames, the zero page\n"
+	"  M11 copy-on-write   cow (copied), wp-reuse (reused in place)\n"
+	"  M5 clustering       file read faults: neighbours mapped, or why not\n"
+	"  M17 mapped files    file faults: only the pages touched are mapped\n"
+	"  M8 paging file      swap-in: major (holds) or from the swap cache\n"
+	"  M15 large pages     a PMD (or PUD) leaf mapped by one fault\n"
+	"and the summary ends with a model report: per claim what the model\n"
+	"predicts for the faults seen, what was observed, the verdict and why.\n"
+	"\n"
 	"Options:\n"
 	"  -p, --pid PID        trace this running process (not a kernel thread)\n"
 	"  -- CMD [ARG...]      run CMD and trace it from its exec on (nothing\n"
@@ -83,6 +98,8 @@ const struct cli_cmd cli_cmd_trace = {
 	"  -d, --duration S     stop after S seconds (a CMD still running is\n"
 	"                       then killed with SIGTERM)\n"
 	"  -s, --summary        print only the summary\n"
+	"      --model          tie each fault to the model's claims, and end\n"
+	"                       with the model report (see above)\n"
 	"      --attach HOW     how to hook handle_mm_fault(): auto (default:\n"
 	"                       fentry/fexit where they work, else kprobes),\n"
 	"                       fentry, or kprobe (the fallbacks: kprobe/kretprobe\n"
@@ -93,70 +110,19 @@ const struct cli_cmd cli_cmd_trace = {
 	"                       comm, address, ip, access, cause, mode, error_code,\n"
 	"                       flags, outcome, ret, latency_ns, vma, before and\n"
 	"                       after ({level, status, entry, present, writable,\n"
-	"                       pfn, window, swap}), class, neighbours; then one\n"
-	"                       {\"summary\": {...}} object\n"
+	"                       pfn, window, swap}), class, neighbours, and with\n"
+	"                       --model model ([{claim, verdict, note}]); then\n"
+	"                       one {\"summary\": {...}} object (with --model its\n"
+	"                       \"model\": [{claim, name, model, predicted,\n"
+	"                       observed, verdict, events, evidence}])\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope trace -- python3 -c 'bytearray(1 << 20)'\n"
 	"  ptscope trace -p $(pidof postgres) --duration 10 --summary\n"
+	"  ptscope trace --model --summary -- python3 -c 'bytearray(1 << 20)'\n"
 	"  ptscope trace --json -- ./a.out | jq -c 'select(.class == \"cow\")'\n"
 	"  ptscope trace --json -o faults.json -- ./a.out\n",
 };
-
-enum ft_class {
-	CL_DEMAND_ZERO, CL_ZERO_PAGE, CL_COW, CL_WP_REUSE, CL_FILE, CL_FILE_MAJOR,
-	CL_FAULT_AROUND, CL_SWAP_IN, CL_THP, CL_NUMA_HINT, CL_UFFD, CL_RETRY,
-	CL_SPURIOUS, CL_ERROR, CL_OTHER, CL_NR
-};
-
-static const char *const class_names[CL_NR] = {
-	[CL_DEMAND_ZERO] = "demand-zero",
-	[CL_ZERO_PAGE] = "zero-page",
-	[CL_COW] = "cow",
-	[CL_WP_REUSE] = "wp-reuse",
-	[CL_FILE] = "file",
-	[CL_FILE_MAJOR] = "file-major",
-	[CL_FAULT_AROUND] = "fault-around",
-	[CL_SWAP_IN] = "swap-in",
-	[CL_THP] = "thp",
-	[CL_NUMA_HINT] = "numa-hint",
-	[CL_UFFD] = "uffd",
-	[CL_RETRY] = "retry",
-	[CL_SPURIOUS] = "spurious",
-	[CL_ERROR] = "error",
-	[CL_OTHER] = "other",
-};
-
-static const char *const outcome_names[] = { "minor", "major", "retry", "error" };
-static const char *const access_names[] = { "read", "write", "exec" };
-static const char *const cause_names[] = { "none", "not-present", "protection" };
-static const char *const mode_names[] = { "user", "kernel", "gup" };
-static const char *const backing_names[] = {
-	[FT_BACK_ANON] = "anon", [FT_BACK_FILE] = "file", [FT_BACK_SHMEM] = "shmem",
-	[FT_BACK_STACK] = "stack", [FT_BACK_HUGETLB] = "hugetlb",
-	[FT_BACK_OTHER] = "other",
-};
-static const char *const walk_names[] = {
-	[FT_WALK_LEAF] = "present", [FT_WALK_NONE] = "none",
-	[FT_WALK_NONPRESENT] = "not-present", [FT_WALK_FAIL] = "unreadable",
-};
-
-#define NAME(tab, i) ((size_t)(i) < sizeof(tab) / sizeof(tab[0]) && (tab)[i] ? (tab)[i] : "?")
-
-/*
- * Swap types at or above this are not swap devices but migration,
- * device, hwpoison and marker entries (MAX_SWAPFILES is 22 or 23 on the
- * kernels we know; no system has that many swap devices).
- */
-#define FT_MAX_SWAPFILES	22
-
-/* Events waiting in the ring buffer before the BPF side wakes us. */
-#define TRACE_WAKEUP_BYTES	(256 * 1024)
-
-enum attach_hmf { HMF_FENTRY, HMF_KPROBE };
-enum attach_exc { EXC_TP_BTF, EXC_TRACEPOINT, EXC_NONE };
-static const char *const hmf_names[] = { "fentry/fexit", "kprobe/kretprobe" };
-static const char *const exc_names[] = { "tp_btf", "tracepoint", "none" };
 
 /*
  * The trace's output, written by whole lines: a line is formatted here
@@ -187,14 +153,12 @@ struct trace {
 	double duration;
 	bool summary_only;
 	bool verbose;
-	int want_hmf;			/* -1 auto, else enum attach_hmf */
+	bool model;			/* --model */
+	int want_hook;			/* -1 auto, else enum tracer_hook */
 	const char *output;		/* -o FILE */
 	/* state */
 	struct out out;
-	struct faulttrace_bpf *skel;
-	struct ring_buffer *rb;
-	enum attach_hmf hmf;
-	enum attach_exc exc;
+	struct tracer *tr;
 	pid_t child;
 	int go_fd;			/* releases the spawned child */
 	int exec_fd;			/* the child's exec errno, or EOF on exec */
@@ -202,12 +166,13 @@ struct trace {
 	int child_status;
 	bool child_done, target_gone;
 	char comm[FT_COMM_LEN + 1];
-	uint64_t zero_pfn;		/* 0: unknown */
+	struct model_env env;		/* the zero page, fault_around_bytes */
 	uint64_t start_ns;		/* CLOCK_MONOTONIC at attach */
 	uint64_t stop_ns;
 	/* results */
 	struct class_stats cls[CL_NR];
 	uint64_t events;
+	struct model model_counts;	/* --model: the report's counts */
 	int err;			/* ENOMEM in the callback */
 };
 
@@ -228,8 +193,6 @@ static uint64_t now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
-
-static bool verbose_libbpf;
 
 /* ---- output ---------------------------------------------------------- */
 
@@ -318,130 +281,7 @@ static void out_line(struct out *o, const char *s)
 	out_eol(o);
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!verbose_libbpf)
-		return 0;
-	(void)level;
-	return vfprintf(stderr, fmt, ap);
-}
-
-/* ---- entries --------------------------------------------------------- */
-
-static bool pte_present(const struct ft_pte *p)
-{
-	return p->status == FT_WALK_LEAF;
-}
-
-static bool pte_protnone(const struct ft_pte *p)
-{
-	return p->status == FT_WALK_NONPRESENT && (p->entry & FT_E_PROTNONE);
-}
-
-static bool pte_swap(const struct ft_pte *p)
-{
-	return p->status == FT_WALK_NONPRESENT && !pte_protnone(p) &&
-	       p->level == FT_LVL_PTE;
-}
-
-static bool pte_writable(const struct ft_pte *p)
-{
-	return pte_present(p) && (p->entry & FT_E_RW);
-}
-
-/* x86 swap entry: type in bits 59..63, offset inverted in bits 9..58. */
-static unsigned int swap_type(uint64_t e)
-{
-	return e >> 59;
-}
-
-static uint64_t swap_offset(uint64_t e)
-{
-	return (~e << 5) >> 14;
-}
-
-/* Frame of a present or PROT_NONE leaf (its first frame if huge); 0 if none. */
-static uint64_t pte_pfn(const struct ft_pte *p)
-{
-	uint64_t e = p->entry, mask = FT_E_PFN_MASK;
-
-	if (pte_protnone(p))
-		e = ~e;		/* L1TF: PROT_NONE entries hold the inverted frame */
-	else if (!pte_present(p))
-		return 0;
-	if (p->level == FT_LVL_PMD)
-		mask &= ~((1ULL << 21) - 1);
-	else if (p->level == FT_LVL_PUD)
-		mask &= ~((1ULL << 30) - 1);
-	return (e & mask) >> 12;
-}
-
-static bool pfn_valid(const struct ft_pte *p)
-{
-	return pte_present(p) || pte_protnone(p);
-}
-
-/* Same mapping, ignoring the accessed and dirty bits. */
-static bool pte_same(const struct ft_pte *a, const struct ft_pte *b)
-{
-	return a->status == b->status && a->level == b->level &&
-	       !((a->entry ^ b->entry) & ~(FT_E_ACCESSED | FT_E_DIRTY));
-}
-
-/* ---- classification -------------------------------------------------- */
-
-static int classify(const struct trace *t, const struct ft_event *e, int *neighbours)
-{
-	const struct ft_pte *b = &e->before, *a = &e->after;
-	bool anon = e->backing == FT_BACK_ANON || e->backing == FT_BACK_STACK;
-	int gain = (int)a->window - (int)b->window;
-
-	*neighbours = 0;
-	if (e->outcome == FT_ERROR)
-		return CL_ERROR;
-	if ((e->vm_flags & FT_VMA_UFFD) &&
-	    (e->outcome == FT_RETRY || pte_same(b, a)))
-		return CL_UFFD;
-	if (e->outcome == FT_RETRY)
-		return CL_RETRY;
-	if (pte_protnone(b) && (e->vm_flags & (FT_VMA_READ | FT_VMA_WRITE | FT_VMA_EXEC)))
-		return CL_NUMA_HINT;
-	if (pte_swap(b))
-		return swap_type(b->entry) < FT_MAX_SWAPFILES ? CL_SWAP_IN : CL_OTHER;
-	if (pte_present(a) && a->level != FT_LVL_PTE &&
-	    !(pte_present(b) && b->level == a->level))
-		return CL_THP;
-	if (pte_present(a) && a->level == FT_LVL_PTE && t->zero_pfn &&
-	    pte_pfn(a) == t->zero_pfn && !pte_present(b))
-		return CL_ZERO_PAGE;
-	if (!pte_present(b) && pte_present(a)) {
-		if (anon)
-			return CL_DEMAND_ZERO;
-		/* A private file mapping written: a copy of the page-cache page. */
-		if (e->access == FT_ACC_WRITE && !(e->vm_flags & FT_VMA_SHARED) &&
-		    pte_writable(a))
-			return CL_COW;
-		if (gain > 1) {
-			*neighbours = gain - 1;
-			return CL_FAULT_AROUND;
-		}
-		return e->outcome == FT_MAJOR ? CL_FILE_MAJOR : CL_FILE;
-	}
-	if (pte_present(b) && pte_present(a)) {
-		if (pte_pfn(a) != pte_pfn(b))
-			return pte_writable(a) ? CL_COW : CL_OTHER;
-		if (!pte_writable(b) && pte_writable(a))
-			return CL_WP_REUSE;
-		if (pte_same(b, a))
-			return CL_SPURIOUS;
-		return CL_OTHER;
-	}
-	if (pte_same(b, a))
-		return CL_SPURIOUS;
-	return CL_OTHER;
-}
-
-/* ---- output ---------------------------------------------------------- */
+/* ---- events ---------------------------------------------------------- */
 
 /* Seconds with nanoseconds, printed as such (not 0.37342502999999999). */
 static json_object *jsecs(uint64_t ns)
@@ -466,18 +306,18 @@ static json_object *pte_json(const struct ft_pte *p)
 	json_object *o = json_object_new_object();
 
 	jset(o, "level", json_object_new_string(pts_level_name(p->level)));
-	jset(o, "status", json_object_new_string(NAME(walk_names, p->status)));
+	jset(o, "status", json_object_new_string(FT_NAME(ft_walk_names, p->status)));
 	jset(o, "entry", jhex(p->entry));
-	jset(o, "present", json_object_new_boolean(pte_present(p)));
-	jset(o, "writable", json_object_new_boolean(pte_writable(p)));
-	jset(o, "pfn", pfn_valid(p) ? json_object_new_int64(pte_pfn(p)) : NULL);
-	if (pte_protnone(p))
+	jset(o, "present", json_object_new_boolean(ft_present(p)));
+	jset(o, "writable", json_object_new_boolean(ft_writable(p)));
+	jset(o, "pfn", ft_has_pfn(p) ? json_object_new_int64(ft_pfn(p)) : NULL);
+	if (ft_protnone(p))
 		jset(o, "protnone", json_object_new_boolean(true));
-	if (pte_swap(p)) {
+	if (ft_swap(p)) {
 		json_object *s = json_object_new_object();
 
-		jset(s, "type", json_object_new_int(swap_type(p->entry)));
-		jset(s, "offset", json_object_new_int64(swap_offset(p->entry)));
+		jset(s, "type", json_object_new_int(ft_swap_type(p->entry)));
+		jset(s, "offset", json_object_new_int64(ft_swap_offset(p->entry)));
 		jset(o, "swap", s);
 	} else {
 		jset(o, "swap", NULL);
@@ -496,7 +336,7 @@ static void vma_perm(const struct ft_event *e, char buf[5])
 }
 
 static void print_json(struct trace *t, const struct ft_event *e, int cls,
-		       int neighbours)
+		       int neighbours, const struct model_tag *tags, int ntags)
 {
 	json_object *o = json_object_new_object(), *v = json_object_new_object();
 	char perm[5];
@@ -508,26 +348,28 @@ static void print_json(struct trace *t, const struct ft_event *e, int cls,
 	jset(o, "comm", json_object_new_string_len(e->comm, strnlen(e->comm, FT_COMM_LEN)));
 	jset(o, "address", jhex(e->address));
 	jset(o, "ip", e->mode == FT_MODE_GUP ? NULL : jhex(e->ip));
-	jset(o, "access", json_object_new_string(NAME(access_names, e->access)));
-	jset(o, "cause", json_object_new_string(NAME(cause_names, e->cause)));
-	jset(o, "mode", json_object_new_string(NAME(mode_names, e->mode)));
+	jset(o, "access", json_object_new_string(FT_NAME(ft_access_names, e->access)));
+	jset(o, "cause", json_object_new_string(FT_NAME(ft_cause_names, e->cause)));
+	jset(o, "mode", json_object_new_string(FT_NAME(ft_mode_names, e->mode)));
 	jset(o, "error_code", e->cause == FT_CAUSE_NONE ? NULL :
 	     json_object_new_int(e->error_code));
 	jset(o, "flags", jhex(e->flags));
-	jset(o, "outcome", json_object_new_string(NAME(outcome_names, e->outcome)));
+	jset(o, "outcome", json_object_new_string(FT_NAME(ft_outcome_names, e->outcome)));
 	jset(o, "ret", jhex(e->ret));
 	jset(o, "latency_ns", json_object_new_int64(e->latency));
 	jset(v, "start", jhex(e->vm_start));
 	jset(v, "end", jhex(e->vm_end));
 	vma_perm(e, perm);
 	jset(v, "perm", json_object_new_string(perm));
-	jset(v, "backing", json_object_new_string(NAME(backing_names, e->backing)));
+	jset(v, "backing", json_object_new_string(FT_NAME(ft_backing_names, e->backing)));
 	jset(v, "uffd", json_object_new_boolean(e->vm_flags & FT_VMA_UFFD));
 	jset(o, "vma", v);
 	jset(o, "before", pte_json(&e->before));
 	jset(o, "after", pte_json(&e->after));
-	jset(o, "class", json_object_new_string(class_names[cls]));
+	jset(o, "class", json_object_new_string(ft_class_names[cls]));
 	jset(o, "neighbours", json_object_new_int(neighbours));
+	if (t->model)
+		jset(o, "model", model_tags_json(tags, ntags));
 	out_line(&t->out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -548,16 +390,18 @@ static const char *pte_str(const struct ft_pte *p, char *buf, size_t len)
 
 static void print_header(struct trace *t)
 {
-	out_printf(&t->out, "%s%-10s %-15s %-15s %-18s %-14s %-5s %-11s %-7s %8s  %-23s   %-23s %s%s\n",
+	out_printf(&t->out, "%s%-10s %-15s %-15s %-18s %-14s %-5s %-11s %-7s %8s  %-23s   %-23s %-16s%s",
 	       col(C_BOLD), "TIME(s)", "PID/TID", "COMM", "ADDRESS", "IP", "ACC",
-	       "CAUSE", "OUTCOME", "LAT(us)", "BEFORE", "AFTER", "CLASS", col(C_RESET));
+	       "CAUSE", "OUTCOME", "LAT(us)", "BEFORE", "AFTER", "CLASS",
+	       t->model ? " MODEL" : "");
+	out_printf(&t->out, "%s\n", col(C_RESET));
 	out_eol(&t->out);
 }
 
 static void print_text(struct trace *t, const struct ft_event *e, int cls,
-		       int neighbours)
+		       int neighbours, const struct model_tag *tags, int ntags)
 {
-	char pt[32], ip[24], bb[40], ab[40], cl[32];
+	char pt[32], ip[24], bb[40], ab[40], cl[32], mt[64];
 	enum cli_color c = C_RESET;
 
 	snprintf(pt, sizeof(pt), "%u/%u", e->pid, e->tid);
@@ -566,36 +410,38 @@ static void print_text(struct trace *t, const struct ft_event *e, int cls,
 	else
 		snprintf(ip, sizeof(ip), "%llx", (unsigned long long)e->ip);
 	if (cls == CL_FAULT_AROUND)
-		snprintf(cl, sizeof(cl), "%s +%d", class_names[cls], neighbours);
+		snprintf(cl, sizeof(cl), "%s +%d", ft_class_names[cls], neighbours);
 	else
-		snprintf(cl, sizeof(cl), "%s", class_names[cls]);
+		snprintf(cl, sizeof(cl), "%s", ft_class_names[cls]);
 	if (e->outcome == FT_MAJOR)
 		c = C_YELLOW;
 	else if (e->outcome == FT_ERROR)
 		c = C_RED;
 	else if (e->outcome == FT_RETRY)
 		c = C_DIM;
-	out_printf(&t->out, "%10.6f %-15s %-15.*s %#-18llx %-14s %-5s %-11s %s%-7s%s %8.1f  %-23s %s %-23s %s%s%s\n",
+	out_printf(&t->out, "%10.6f %-15s %-15.*s %#-18llx %-14s %-5s %-11s %s%-7s%s %8.1f  %-23s %s %-23s %s%-16s%s",
 	       e->ts > t->start_ns ? (e->ts - t->start_ns) / 1e9 : 0.0, pt,
 	       FT_COMM_LEN, e->comm, (unsigned long long)e->address, ip,
-	       NAME(access_names, e->access), NAME(cause_names, e->cause),
-	       col(c), NAME(outcome_names, e->outcome), col(C_RESET),
+	       FT_NAME(ft_access_names, e->access), FT_NAME(ft_cause_names, e->cause),
+	       col(c), FT_NAME(ft_outcome_names, e->outcome), col(C_RESET),
 	       e->latency / 1e3, pte_str(&e->before, bb, sizeof(bb)), "->",
 	       pte_str(&e->after, ab, sizeof(ab)), col(C_CYAN), cl, col(C_RESET));
+	if (t->model)
+		out_printf(&t->out, " %s", model_tags_str(tags, ntags, mt, sizeof(mt)));
+	out_printf(&t->out, "\n");
 	out_eol(&t->out);
 }
 
-static int handle_event(void *ctx, void *data, size_t size)
+static int handle_event(void *ctx, const struct ft_event *e)
 {
 	struct trace *t = ctx;
-	struct ft_event e;
+	struct model_tag tags[MODEL_MAX_TAGS];
 	struct class_stats *s;
-	int cls, neighbours;
+	int cls, neighbours, ntags = 0;
 
-	if (size < sizeof(e))
-		return 0;
-	memcpy(&e, data, sizeof(e));
-	cls = classify(t, &e, &neighbours);
+	cls = ft_classify(e, t->env.zero_pfn, &neighbours);
+	if (t->model)
+		ntags = model_event(&t->model_counts, e, cls, neighbours, tags);
 	t->events++;
 	s = &t->cls[cls];
 	if (s->n == s->cap) {
@@ -609,13 +455,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 		s->lat = lat;
 		s->cap = cap;
 	}
-	s->lat[s->n++] = e.latency;
+	s->lat[s->n++] = e->latency;
 	if (t->summary_only)
 		return 0;
 	if (cli.json)
-		print_json(t, &e, cls, neighbours);
+		print_json(t, e, cls, neighbours, tags, ntags);
 	else
-		print_text(t, &e, cls, neighbours);
+		print_text(t, e, cls, neighbours, tags, ntags);
 	return 0;
 }
 
@@ -639,91 +485,60 @@ static uint64_t pct(const uint64_t *v, size_t n, double p)
 	return v[r ? r - 1 : 0];
 }
 
-/* Sum of the per-CPU counters. */
-static void read_counters(struct trace *t, uint64_t *out)
+/*
+ * --model, text: per claim the model's sentence, what it predicts for
+ * the faults seen, what was observed, the verdict and why.
+ */
+static void print_model(struct trace *t)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd, i, c;
-	uint64_t *vals;
+	struct model_result r[MC_NR];
+	int i, n = model_report(&t->model_counts, r);
 
-	memset(out, 0, FT_NR_COUNTERS * sizeof(*out));
-	if (ncpu <= 0)
+	out_printf(&t->out, "%s--- the model (Documentation/labs.rst) against these faults%s\n",
+		   col(C_BOLD), col(C_RESET));
+	out_eol(&t->out);
+	if (!n) {
+		out_line(&t->out, "no fault bore on a claim of the model");
 		return;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return;
-	fd = bpf_map__fd(t->skel->maps.counters);
-	for (i = 0; i < FT_NR_COUNTERS; i++) {
-		__u32 key = i;
-
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			out[i] += vals[c];
 	}
-	free(vals);
-}
-
-/* Faults still between entry and return when tracing stopped. */
-static uint64_t count_inflight(struct trace *t)
-{
-	int fd = bpf_map__fd(t->skel->maps.inflight);
-	/*
-	 * Start from a key that cannot be there (no TID is that large):
-	 * the kernel then returns the first key.  (A NULL key does the
-	 * same, but valgrind takes it for an unaddressable read.)
-	 */
-	__u32 key = UINT32_MAX, next;
-	uint64_t n = 0;
-
-	while (!bpf_map_get_next_key(fd, &key, &next)) {
-		n++;
-		key = next;
+	for (i = 0; i < n; i++) {
+		out_printf(&t->out, "%s%-4s %s%s: %s%s%s (%llu event%s)\n", col(C_BOLD),
+			   model_claim_id(r[i].claim), model_claim_name(r[i].claim),
+			   col(C_RESET), col(C_CYAN), model_verdict_name(r[i].verdict),
+			   col(C_RESET), (unsigned long long)r[i].events,
+			   r[i].events == 1 ? "" : "s");
+		out_eol(&t->out);
+		out_printf(&t->out, "     model      %s\n", model_claim_text(r[i].claim));
+		out_eol(&t->out);
+		out_printf(&t->out, "     predicted  %s\n", r[i].predicted_text);
+		out_eol(&t->out);
+		out_printf(&t->out, "     observed   %s\n", r[i].observed_text);
+		out_eol(&t->out);
+		out_printf(&t->out, "     evidence   %s\n", r[i].evidence);
+		out_eol(&t->out);
 	}
-	return n;
-}
-
-/* recursion_misses of the attached programs: runs skipped by the kernel. */
-static uint64_t prog_stats(struct trace *t, uint64_t *run_ns, uint64_t *run_cnt)
-{
-	struct bpf_program *prog;
-	uint64_t misses = 0;
-
-	*run_ns = *run_cnt = 0;
-	bpf_object__for_each_program(prog, t->skel->obj) {
-		struct bpf_prog_info info;
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len))
-			continue;
-		misses += info.recursion_misses;
-		*run_ns += info.run_time_ns;
-		*run_cnt += info.run_cnt;
-	}
-	return misses;
 }
 
 static void print_summary(struct trace *t)
 {
-	uint64_t cnt[FT_NR_COUNTERS], unfinished, lost_exit, lost, misses, run_ns, run_cnt;
+	struct tracer_stats st;
+	uint64_t *cnt = st.cnt, unfinished, lost_exit, lost, misses, run_ns, run_cnt;
 	double secs = (t->stop_ns - t->start_ns) / 1e9;
 	json_object *o = NULL, *classes = NULL, *lo;
 	int i;
 
-	read_counters(t, cnt);
-	unfinished = count_inflight(t);
+	tracer_stats(t->tr, &st);
+	unfinished = st.inflight;
 	lost_exit = cnt[FT_CNT_LOST_NO_EXIT];
 	/* The target is gone: what is still in flight never returned. */
 	if (t->target_gone) {
 		lost_exit += unfinished;
 		unfinished = 0;
 	}
-	/* A fault the in-flight map had no room for also returns without entry. */
-	lost = cnt[FT_CNT_LOST_RINGBUF] + cnt[FT_CNT_LOST_NO_ENTRY] + lost_exit;
-	misses = prog_stats(t, &run_ns, &run_cnt);
+	lost = tracer_lost(&st, t->target_gone);
+	misses = st.misses;
+	run_ns = st.run_ns;
+	run_cnt = st.run_cnt;
 
 	if (cli.json) {
 		o = json_object_new_object();
@@ -731,24 +546,26 @@ static void print_summary(struct trace *t)
 		jset(o, "pid", t->pid ? json_object_new_int(t->pid) : NULL);
 		jset(o, "comm", t->pid ? json_object_new_string(t->comm) : NULL);
 		jset(o, "duration_s", jsecs(t->stop_ns - t->start_ns));
-		jset(o, "attach", json_object_new_string(hmf_names[t->hmf]));
-		jset(o, "exceptions_attach", json_object_new_string(exc_names[t->exc]));
+		jset(o, "attach", json_object_new_string(tracer_hook_name(tracer_hook(t->tr))));
+		jset(o, "exceptions_attach",
+		     json_object_new_string(tracer_exc_name(tracer_exc(t->tr))));
 		/* Found by the BPF program on the first fault. */
-		jset(o, "paging_levels", t->skel->bss->paging_levels ?
-		     json_object_new_int(t->skel->bss->paging_levels) : NULL);
-		jset(o, "page_offset_base", t->skel->bss->paging_page_offset ?
-		     jhex(t->skel->bss->paging_page_offset) : NULL);
-		jset(o, "zero_pfn", t->zero_pfn ? json_object_new_int64(t->zero_pfn) : NULL);
+		jset(o, "paging_levels", tracer_paging_levels(t->tr) ?
+		     json_object_new_int(tracer_paging_levels(t->tr)) : NULL);
+		jset(o, "page_offset_base", tracer_page_offset(t->tr) ?
+		     jhex(tracer_page_offset(t->tr)) : NULL);
+		jset(o, "zero_pfn", t->env.zero_pfn ? json_object_new_int64(t->env.zero_pfn) :
+		     NULL);
 	} else {
 		out_printf(&t->out, "%s--- ptscope trace: ", col(C_BOLD));
 		if (t->pid)
 			out_printf(&t->out, "pid %d (%s)", t->pid, t->comm);
 		else
 			out_printf(&t->out, "all processes");
-		out_printf(&t->out, ", %.2f s, %s + %s", secs, hmf_names[t->hmf],
-			   exc_names[t->exc]);
-		if (t->skel->bss->paging_levels)
-			out_printf(&t->out, ", %u-level paging", t->skel->bss->paging_levels);
+		out_printf(&t->out, ", %.2f s, %s + %s", secs, tracer_hook_name(tracer_hook(t->tr)),
+			   tracer_exc_name(tracer_exc(t->tr)));
+		if (tracer_paging_levels(t->tr))
+			out_printf(&t->out, ", %u-level paging", tracer_paging_levels(t->tr));
 		out_printf(&t->out, "%s\n", col(C_RESET));
 		out_eol(&t->out);
 		out_printf(&t->out, "%-14s %9s %10s %10s %10s\n", "CLASS", "COUNT",
@@ -772,9 +589,9 @@ static void print_summary(struct trace *t)
 			jset(c, "p50_ns", json_object_new_int64(p50));
 			jset(c, "p90_ns", json_object_new_int64(p90));
 			jset(c, "p99_ns", json_object_new_int64(p99));
-			jset(classes, class_names[i], c);
+			jset(classes, ft_class_names[i], c);
 		} else {
-			out_printf(&t->out, "%-14s %9zu %10.1f %10.1f %10.1f\n", class_names[i],
+			out_printf(&t->out, "%-14s %9zu %10.1f %10.1f %10.1f\n", ft_class_names[i],
 				   s->n, p50 / 1e3, p90 / 1e3, p99 / 1e3);
 			out_eol(&t->out);
 		}
@@ -805,6 +622,11 @@ static void print_summary(struct trace *t)
 		}
 		if (t->child && t->child_done)
 			jset(o, "exit_status", json_object_new_int(t->child_status));
+		if (t->model) {
+			struct model_result r[MC_NR];
+
+			jset(o, "model", model_report_json(r, model_report(&t->model_counts, r)));
+		}
 		lo = json_object_new_object();
 		jset(lo, "summary", o);
 		out_line(&t->out, json_object_to_json_string_ext(lo, JSON_C_TO_STRING_PLAIN |
@@ -837,37 +659,11 @@ static void print_summary(struct trace *t)
 			   (unsigned long long)run_cnt, (double)run_ns / run_cnt);
 		out_eol(&t->out);
 	}
+	if (t->model)
+		print_model(t);
 }
 
 /* ---- setup ----------------------------------------------------------- */
-
-/*
- * The frame of the shared zero page: read a fresh anonymous page (that
- * maps the zero page) and look it up in /proc/self/pagemap (frames are
- * shown to CAP_SYS_ADMIN only).  0 if unknown.
- */
-static uint64_t find_zero_pfn(void)
-{
-	long psz = sysconf(_SC_PAGESIZE);
-	volatile char *p;
-	uint64_t ent = 0;
-	int fd;
-
-	p = mmap(NULL, psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return 0;
-	(void)p[0];
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (pread(fd, &ent, sizeof(ent), (uintptr_t)p / psz * sizeof(ent)) != sizeof(ent))
-			ent = 0;
-		close(fd);
-	}
-	munmap((void *)p, psz);
-	if (!(ent >> 63))
-		return 0;
-	return ent & ((1ULL << 55) - 1);
-}
 
 /* The thread group of PID (a TID is accepted) and its command name. */
 static int target_info(int pid, int *tgid, char *comm, size_t len)
@@ -983,186 +779,6 @@ static int spawn(struct trace *t)
 	return 0;
 }
 
-static bool btf_has(const struct btf *btf, const char *name, int kind)
-{
-	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
-}
-
-/* Is SYM in /proc/kallsyms?  Unknown (unreadable) counts as yes: try it. */
-static bool ksym_exists(const char *sym)
-{
-	char line[512], name[256];
-	bool found = false;
-	FILE *f = fopen("/proc/kallsyms", "re");
-
-	if (!f)
-		return true;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %*s %255s", name) == 1 && !strcmp(name, sym))
-			found = true;
-	fclose(f);
-	return found;
-}
-
-/*
- * Does the classic tracepoint CAT:NAME exist with the record layout the
- * BPF programs read (struct pf_tp_record: address at 8, error_code at 24,
- * 8 bytes each)?  Its format file says.
- */
-static bool tracepoint_usable(const char *cat, const char *name)
-{
-	static const char *const roots[] = { "/sys/kernel/tracing",
-					     "/sys/kernel/debug/tracing" };
-	static const char *const fields[] = {
-		"field:unsigned long address;\toffset:8;\tsize:8;",
-		"field:unsigned long error_code;\toffset:24;\tsize:8;",
-	};
-	char path[256], buf[4096];
-	size_t i, k, n;
-	FILE *f;
-
-	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-		snprintf(path, sizeof(path), "%s/events/%s/%s/format", roots[i], cat, name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-			if (!strstr(buf, fields[k]))
-				return false;
-		return true;
-	}
-	return false;
-}
-
-static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
-{
-	*link = bpf_program__attach(prog);
-	return *link ? 0 : -errno;
-}
-
-/* Open, load and attach one combination of hooks.  0 or -errno. */
-static int try_attach(struct trace *t, enum attach_hmf hmf, enum attach_exc exc)
-{
-	struct faulttrace_bpf *s;
-	int err;
-
-	s = faulttrace_bpf__open();
-	if (!s)
-		return -errno;
-	s->rodata->targ_tgid = t->pid;
-	s->rodata->self_tgid = getpid();
-	/* -- CMD: nothing before CMD's exec (ptscope's forked child). */
-	s->rodata->after_exec = t->child != 0;
-	/* Batched wake-ups: the reader polls every 100 ms anyway. */
-	s->rodata->wakeup_bytes = TRACE_WAKEUP_BYTES;
-
-	bpf_program__set_autoload(s->progs.hmf_fentry, hmf == HMF_FENTRY);
-	bpf_program__set_autoload(s->progs.hmf_fexit, hmf == HMF_FENTRY);
-	bpf_program__set_autoload(s->progs.hmf_kprobe, hmf == HMF_KPROBE);
-	bpf_program__set_autoload(s->progs.hmf_kretprobe, hmf == HMF_KPROBE);
-	bpf_program__set_autoload(s->progs.pf_user_btf, exc == EXC_TP_BTF);
-	bpf_program__set_autoload(s->progs.pf_kernel_btf, exc == EXC_TP_BTF);
-	bpf_program__set_autoload(s->progs.pf_user_tp, exc == EXC_TRACEPOINT);
-	bpf_program__set_autoload(s->progs.pf_kernel_tp, exc == EXC_TRACEPOINT);
-
-	err = faulttrace_bpf__load(s);
-	if (err)
-		goto fail;
-	/*
-	 * Error codes first, so that the first fault finds its code; then
-	 * the entry hook and the return hook.  Nothing is reported before
-	 * the user side arms the program (trace_arm()), once all are in.
-	 */
-	if (exc == EXC_TP_BTF)
-		err = attach_prog(s->progs.pf_user_btf, &s->links.pf_user_btf) ?:
-		      attach_prog(s->progs.pf_kernel_btf, &s->links.pf_kernel_btf);
-	else if (exc == EXC_TRACEPOINT)
-		err = attach_prog(s->progs.pf_user_tp, &s->links.pf_user_tp) ?:
-		      attach_prog(s->progs.pf_kernel_tp, &s->links.pf_kernel_tp);
-	if (err)
-		goto fail;
-	if (hmf == HMF_FENTRY)
-		err = attach_prog(s->progs.hmf_fentry, &s->links.hmf_fentry) ?:
-		      attach_prog(s->progs.hmf_fexit, &s->links.hmf_fexit);
-	else
-		err = attach_prog(s->progs.hmf_kprobe, &s->links.hmf_kprobe) ?:
-		      attach_prog(s->progs.hmf_kretprobe, &s->links.hmf_kretprobe);
-	if (err)
-		goto fail;
-	t->skel = s;
-	t->hmf = hmf;
-	t->exc = exc;
-	return 0;
-fail:
-	if (t->verbose)
-		fprintf(stderr, "ptscope trace: %s + %s: %s\n", hmf_names[hmf],
-			exc_names[exc], strerror(-err));
-	faulttrace_bpf__destroy(s);
-	return err;
-}
-
-/*
- * Probe what the running kernel offers and attach the best combination
- * that works: fentry/fexit before kprobe/kretprobe, BTF tracepoints
- * before classic ones.  Each candidate is tried for real (load and
- * attach); a failure falls through to the next one.
- */
-static int attach(struct trace *t)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool tracing = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, NULL) == 1;
-	int order[3] = { EXC_TP_BTF, EXC_TRACEPOINT, EXC_NONE };
-	bool ok_hmf[2], ok_exc[3];
-	int h, x, i, err = -EOPNOTSUPP;
-
-	if (!vmlinux && t->verbose)
-		fprintf(stderr, "ptscope trace: no kernel BTF: %s\n", strerror(errno));
-	ok_hmf[HMF_FENTRY] = tracing && btf_has(vmlinux, "handle_mm_fault", BTF_KIND_FUNC);
-	ok_hmf[HMF_KPROBE] = ksym_exists("handle_mm_fault");
-	ok_exc[EXC_TP_BTF] = tracing && btf_has(vmlinux, "btf_trace_page_fault_user",
-						BTF_KIND_TYPEDEF);
-	ok_exc[EXC_TRACEPOINT] = tracepoint_usable("exceptions", "page_fault_user") &&
-				 tracepoint_usable("exceptions", "page_fault_kernel");
-	ok_exc[EXC_NONE] = true;
-	btf__free(vmlinux);
-	if (t->want_hmf >= 0) {
-		ok_hmf[!t->want_hmf] = false;
-		ok_hmf[t->want_hmf] = true;	/* asked for: try it anyway */
-	}
-	/* --attach kprobe: the fallbacks only, classic tracepoints too. */
-	if (t->want_hmf == HMF_KPROBE) {
-		order[0] = EXC_TRACEPOINT;
-		order[1] = EXC_TP_BTF;
-	}
-	if (t->verbose)
-		fprintf(stderr, "ptscope trace: probed: fentry %s, kprobe %s, tp_btf %s, "
-			"tracepoint %s\n", ok_hmf[0] ? "yes" : "no", ok_hmf[1] ? "yes" : "no",
-			ok_exc[0] ? "yes" : "no", ok_exc[1] ? "yes" : "no");
-
-	for (i = 0; i < 3; i++) {
-		x = order[i];
-		if (!ok_exc[x])
-			continue;
-		for (h = HMF_FENTRY; h <= HMF_KPROBE; h++) {
-			if (!ok_hmf[h])
-				continue;
-			err = try_attach(t, h, x);
-			if (!err) {
-				if (x == EXC_NONE)
-					cli_warn("the x86 page-fault tracepoints could not be "
-						 "attached: no error codes (cause \"none\")");
-				return 0;
-			}
-			if (err == -EPERM)
-				return err;
-		}
-	}
-	return err;
-}
-
 /*
  * Release the spawned child and wait for its exec: 0 once CMD runs,
  * -errno if the child could not be released, or the exec's positive
@@ -1230,7 +846,7 @@ static int bpf_fail(int err, const char *what)
 
 int cmd_trace(int argc, char **argv)
 {
-	enum { OPT_ATTACH = OPT_FIRST_LOCAL };
+	enum { OPT_ATTACH = OPT_FIRST_LOCAL, OPT_MODEL };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' },
@@ -1238,11 +854,12 @@ int cmd_trace(int argc, char **argv)
 		{ "summary", no_argument, NULL, 's' },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "model", no_argument, NULL, OPT_MODEL },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cli_cmd *cmd = &cli_cmd_trace;
-	struct trace t = { .want_hmf = -1, .go_fd = -1, .exec_fd = -1, .pidfd = -1,
+	struct trace t = { .want_hook = -1, .go_fd = -1, .exec_fd = -1, .pidfd = -1,
 			   .out.fd = STDOUT_FILENO };
 	struct sigaction sa = { .sa_handler = on_signal };
 	uint64_t deadline = 0;
@@ -1274,11 +891,14 @@ int cmd_trace(int argc, char **argv)
 		case 'v':
 			t.verbose = true;
 			break;
+		case OPT_MODEL:
+			t.model = true;
+			break;
 		case OPT_ATTACH:
 			if (!strcmp(optarg, "fentry"))
-				t.want_hmf = HMF_FENTRY;
+				t.want_hook = TRACER_FENTRY;
 			else if (!strcmp(optarg, "kprobe"))
-				t.want_hmf = HMF_KPROBE;
+				t.want_hook = TRACER_KPROBE;
 			else if (strcmp(optarg, "auto"))
 				return cli_usage_err(cmd, "--attach takes auto, fentry or "
 						     "kprobe, not '%s'", optarg);
@@ -1294,9 +914,6 @@ int cmd_trace(int argc, char **argv)
 	if (t.cmd && t.pid)
 		return cli_usage_err(cmd, "give -p PID or a command, not both");
 
-	verbose_libbpf = t.verbose;
-	libbpf_set_print(libbpf_print);
-
 	if (t.pid) {
 		int tgid;
 
@@ -1308,10 +925,12 @@ int cmd_trace(int argc, char **argv)
 		t.pid = tgid;
 		t.pidfd = syscall(SYS_pidfd_open, t.pid, 0);
 	}
-	t.zero_pfn = find_zero_pfn();
-	if (!t.zero_pfn && t.verbose)
+	t.env.zero_pfn = tracer_zero_pfn();
+	if (!t.env.zero_pfn && t.verbose)
 		fprintf(stderr, "ptscope trace: the zero page's frame is unknown "
 			"(not root?): no zero-page class\n");
+	t.env.fault_around_bytes = tracer_fault_around_bytes();
+	model_init(&t.model_counts, &t.env);
 
 	if (t.output) {
 		t.out.fd = open(t.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -1337,23 +956,26 @@ int cmd_trace(int argc, char **argv)
 		}
 	}
 
-	err = attach(&t);
+	{
+		struct tracer_opts to = {
+			.pid = t.pid, .after_exec = t.child != 0, .want_hook = t.want_hook,
+			.verbose = t.verbose, .fn = handle_event, .ctx = &t,
+		};
+
+		err = tracer_open(&t.tr, &to);
+	}
 	if (err) {
 		ret = bpf_fail(err, "cannot load and attach the BPF program");
-		goto cleanup;
-	}
-	t.rb = ring_buffer__new(bpf_map__fd(t.skel->maps.events), handle_event, &t, NULL);
-	if (!t.rb) {
-		ret = bpf_fail(-errno, "cannot open the ring buffer");
 		goto cleanup;
 	}
 	if (t.verbose)
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (t.verbose)
 		fprintf(stderr, "ptscope trace: attached %s + %s; zero page pfn %#llx\n",
-			hmf_names[t.hmf], exc_names[t.exc], (unsigned long long)t.zero_pfn);
+			tracer_hook_name(tracer_hook(t.tr)), tracer_exc_name(tracer_exc(t.tr)),
+			(unsigned long long)t.env.zero_pfn);
 	/* Report from now on (see "armed" in faulttrace.bpf.c). */
-	t.skel->bss->armed = 1;
+	tracer_arm(t.tr, true);
 	t.start_ns = now_ns();
 	if (t.duration > 0)
 		deadline = t.start_ns + (uint64_t)(t.duration * 1e9);
@@ -1375,7 +997,7 @@ int cmd_trace(int argc, char **argv)
 
 	ret = CLI_OK;
 	while (!exiting) {
-		err = ring_buffer__poll(t.rb, 100);
+		err = tracer_poll(t.tr, 100);
 		if (err < 0 && err != -EINTR) {
 			cli_err("reading events: %s", strerror(-err));
 			ret = CLI_ERR;
@@ -1398,8 +1020,8 @@ int cmd_trace(int argc, char **argv)
 			break;
 	}
 	/* Everything the target did before it stopped is in the buffer now. */
-	t.skel->bss->armed = 0;
-	ring_buffer__consume(t.rb);
+	tracer_arm(t.tr, false);
+	tracer_consume(t.tr);
 	t.stop_ns = now_ns();
 	if (t.child && !t.child_done) {
 		kill(t.child, forward_sig ? forward_sig : SIGTERM);
@@ -1434,8 +1056,7 @@ cleanup:
 	if (t.output && t.out.fd >= 0)
 		close(t.out.fd);
 	free(t.out.buf);
-	ring_buffer__free(t.rb);
-	faulttrace_bpf__destroy(t.skel);
+	tracer_close(t.tr);
 	for (i = 0; i < CL_NR; i++)
 		free(t.cls[i].lat);
 	return ret;
