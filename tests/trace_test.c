@@ -69,11 +69,21 @@
 
 /* ---- the workload (the traced child) ------------------------------------ */
 
+/* The regions of the model test's workload (model_prepare()). */
+enum { MR_N, MR_M, MR_K, MR_FILE1, MR_FILE2, MR_S, MR_NR };
+
+#define MODEL_N		40	/* pages written first */
+#define MODEL_M		24	/* pages read first */
+#define MODEL_K		16	/* shared pages written while the child lives */
+#define MODEL_S		32	/* pages paged out, then read */
+
 struct reply {
 	uint64_t addr;
 	uint64_t len;
 	uint64_t addr2;		/* step F: the second region */
 	int64_t err;		/* 0 or errno */
+	uint64_t model[MR_NR];	/* step P: the model test's regions */
+	uint64_t mask;		/* step 7: mincore() of region S, a bit a page */
 };
 
 static char *map_anon(size_t len, int advice)
@@ -213,6 +223,191 @@ static char *map_uffd(size_t len, int64_t *err)
 	return p;
 }
 
+/* ---- the model test's workload ------------------------------------------ */
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#define MADV_POPULATE_WRITE	23
+#endif
+
+static const size_t model_pages[MR_NR] = {
+	[MR_N] = MODEL_N, [MR_M] = MODEL_M, [MR_K] = MODEL_K,
+	[MR_FILE1] = FILE_PAGES, [MR_FILE2] = FILE_PAGES, [MR_S] = MODEL_S,
+};
+
+static struct {
+	char *reg[MR_NR];
+	int cp[2];		/* the child's pipe */
+	pid_t child;
+} mw = { .cp = { -1, -1 }, .child = -1 };
+
+static bool model_region(uint64_t lo, uint64_t hi)
+{
+	int i;
+
+	for (i = 0; i < MR_NR; i++)
+		if (mw.reg[i] && lo < (uintptr_t)mw.reg[i] + model_pages[i] * PAGE &&
+		    hi > (uintptr_t)mw.reg[i])
+			return true;
+	return false;
+}
+
+/*
+ * Copy now every page of ours that fork() left shared with the child
+ * (stack, data, heap): each writable private mapping that is not a region
+ * of the test gets a write fault per page, untraced.  0 or an errno.
+ */
+static int populate_own(void)
+{
+	static char maps[1 << 16];
+	size_t got = 0;
+	ssize_t n;
+	char *line, *save = NULL;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	while (got < sizeof(maps) - 1 && (n = read(fd, maps + got, sizeof(maps) - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	if (got >= sizeof(maps) - 1)
+		return E2BIG;
+	maps[got] = '\0';
+	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long lo, hi;
+		char perm[5];
+
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perm) != 3)
+			return EINVAL;
+		if (perm[1] != 'w' || perm[3] != 'p' || model_region(lo, hi))
+			continue;
+		if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE))
+			return errno;
+	}
+	return 0;
+}
+
+/*
+ * Step P: every region of the model test, set up untraced, so that the
+ * traced steps fault in their regions and nowhere else:
+ *
+ *  - mlockall(MCL_CURRENT) maps every page of the program now (its text,
+ *    data and stack): a step's code, stack and data never fault;
+ *  - N and M: fresh anonymous regions, no THP;
+ *  - K: written, then shared with a child that waits on a pipe; the
+ *    program's own pages that the fork shared are copied right away
+ *    (populate_own());
+ *  - FILE1, FILE2: two mappings of FILE (a file of the guest's 9p layer,
+ *    not tmpfs: the model ties M17 to files), its pages read into the
+ *    page cache through a third mapping;
+ *  - S: written (after the fork: not shared), then paged out.
+ */
+static int model_prepare(const char *file)
+{
+	int fd, i, err;
+	char *tmp;
+	size_t p;
+
+	if (mlockall(MCL_CURRENT))
+		return errno;
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	for (i = 0; i < MR_NR; i++) {
+		size_t len = model_pages[i] * PAGE;
+
+		if (i == MR_FILE1 || i == MR_FILE2) {
+			mw.reg[i] = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+			if (mw.reg[i] == MAP_FAILED)
+				mw.reg[i] = NULL;
+		} else {
+			mw.reg[i] = map_anon(len, MADV_NOHUGEPAGE);
+		}
+		if (!mw.reg[i]) {
+			close(fd);
+			return ENOMEM;
+		}
+	}
+	/* The file's pages in the page cache (a mapping of its own). */
+	tmp = mmap(NULL, FILE_PAGES * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (tmp == MAP_FAILED)
+		return errno;
+	err = madvise(tmp, FILE_PAGES * PAGE, MADV_POPULATE_READ) ? errno : 0;
+	munmap(tmp, FILE_PAGES * PAGE);
+	if (err)
+		return err;
+	memset(mw.reg[MR_K], 3, MODEL_K * PAGE);
+	if (pipe(mw.cp))
+		return errno;
+	mw.child = fork();
+	if (mw.child < 0)
+		return errno;
+	if (!mw.child) {
+		char c;
+
+		close(mw.cp[1]);
+		if (read(mw.cp[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(mw.cp[0]);
+	err = populate_own();
+	if (err)
+		return err;
+	for (p = 0; p < MODEL_S; p++)
+		memset(mw.reg[MR_S] + p * PAGE, (int)p + 1, PAGE);
+	if (madvise(mw.reg[MR_S], MODEL_S * PAGE, MADV_PAGEOUT))
+		return errno;
+	return 0;
+}
+
+/* One model step (a digit); 0 or an errno. */
+static int model_step(char cmd, struct reply *r)
+{
+	unsigned char vec[MODEL_S];
+	volatile char sink = 0;
+	size_t i;
+
+	switch (cmd) {
+	case '1':
+		for (i = 0; i < MODEL_N; i++)
+			mw.reg[MR_N][i * PAGE] = 1;
+		break;
+	case '2':
+		for (i = 0; i < MODEL_M; i++)
+			sink += mw.reg[MR_M][i * PAGE];
+		break;
+	case '3':
+		for (i = 0; i < MODEL_K; i++)
+			mw.reg[MR_K][i * PAGE] = 5;
+		break;
+	case '4':
+		sink += mw.reg[MR_FILE1][FILE_PAGE_READ * PAGE];
+		break;
+	case '5':
+		sink += mw.reg[MR_FILE2][FILE_PAGE_READ * PAGE];
+		break;
+	case '6':
+		for (i = 0; i < MODEL_S; i++)
+			sink += mw.reg[MR_S][i * PAGE];
+		break;
+	case '7':
+		if (mincore(mw.reg[MR_S], MODEL_S * PAGE, vec))
+			return errno;
+		for (i = 0; i < MODEL_S; i++)
+			if (vec[i] & 1)
+				r->mask |= 1ULL << i;
+		break;
+	case '8':
+		if (write(mw.cp[1], "x", 1) != 1 || waitpid(mw.child, NULL, 0) != mw.child)
+			return errno ? errno : EIO;
+		break;
+	}
+	(void)sink;
+	return 0;
+}
+
 /*
  * Commands: upper case sets a step's region up, lower case faults on it.
  *   n        nothing (warms the loop up)
@@ -232,6 +427,8 @@ static char *map_uffd(size_t len, int64_t *err)
  *   N o      a fresh region, written, moved to a NUMA node other than the
  *            workload CPU's (move_pages), then spin until the next command
  *            (NUMA balancing scans only a task that runs); read the region
+ *   P        the model test's regions (model_prepare())
+ *   1 .. 8   the model test's steps (model_step())
  *   q        exit
  */
 static void __attribute__((noreturn)) workload(int in, int out, const char *file,
@@ -391,6 +588,16 @@ static void __attribute__((noreturn)) workload(int in, int out, const char *file
 		case 'U':
 			len = NPAGES * PAGE;
 			reg = map_uffd(len, &r.err);
+			break;
+		case 'P':
+			r.err = model_prepare(major_file);
+			for (i = 0; i < MR_NR; i++)
+				r.model[i] = (uintptr_t)mw.reg[i];
+			r.addr = getpid();
+			break;
+		case '1' ... '8':
+			r.err = model_step(cmd, &r);
+			r.addr = getpid();
 			break;
 		case 'u':
 			for (i = 0; i < len; i += PAGE)
@@ -624,11 +831,20 @@ struct side {
 	char level[8];
 };
 
+#define EV_TAGS		4
+
+/* One claim of --model's "model": [{claim, verdict, note}]. */
+struct tag {
+	char claim[8], verdict[32];
+};
+
 struct event {
 	uint64_t ts, addr;
 	char outcome[8], cls[16], access[8], cause[16], mode[8];
 	int neighbours, has_ip;
 	struct side b, a;
+	int has_model, ntags;
+	struct tag tags[EV_TAGS];
 };
 
 static const char *jstr(json_object *o, const char *key)
@@ -663,6 +879,27 @@ static int jbool(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
+/* --model's tags of an event, if it has them. */
+static void parse_tags(json_object *o, struct event *e)
+{
+	json_object *a;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(o, "model", &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return;
+	e->has_model = 1;
+	n = json_object_array_length(a);
+	for (i = 0; i < n && i < EV_TAGS; i++) {
+		json_object *t = json_object_array_get_idx(a, i);
+
+		snprintf(e->tags[i].claim, sizeof(e->tags[i].claim), "%s", jstr(t, "claim"));
+		snprintf(e->tags[i].verdict, sizeof(e->tags[i].verdict), "%s",
+			 jstr(t, "verdict"));
+	}
+	e->ntags = n;
+}
+
 static void parse_side(json_object *o, const char *key, struct side *s)
 {
 	json_object *p, *sw;
@@ -686,7 +923,7 @@ static void parse_side(json_object *o, const char *key, struct side *s)
 
 /* ---- the test's side ----------------------------------------------------- */
 
-#define MAX_STEPS	16
+#define MAX_STEPS	32
 
 struct step {
 	char cmd;
@@ -1013,6 +1250,7 @@ static void finish(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *self)
 		e->neighbours = jint(o, "neighbours", 0);
 		parse_side(o, "before", &e->b);
 		parse_side(o, "after", &e->a);
+		parse_tags(o, e);
 		json_object_put(o);
 	}
 	fclose(f);
@@ -2002,6 +2240,500 @@ TEST(usage_errors)
 	EXPECT_EQ(2, run_trace(NULL, baddur));
 	EXPECT_EQ(2, run_trace(NULL, badattach));
 	EXPECT_EQ(127, run_trace(NULL, badcmd));
+}
+
+/* ---- the model report (--model) against faults known in advance ---------- */
+
+#define FAULT_AROUND	"/sys/kernel/debug/fault_around_bytes"
+#define PAGE_CLUSTER	"/proc/sys/vm/page-cluster"
+
+/*
+ * The workload of the trace fixture, forked by the test (no exec) and set
+ * up untraced (step P, model_prepare()); "ptscope trace --model --json -p
+ * PID" then attaches and sees only the steps, so that the whole model
+ * report is known in advance.
+ */
+FIXTURE(model) {
+	FIXTURE_DATA(trace) t;
+	pid_t workload;
+	char err[64];			/* trace's stderr */
+	char fault_around[32];		/* settings to restore */
+	char page_cluster[32];
+};
+
+FIXTURE_SETUP(model)
+{
+	FIXTURE_DATA(trace) *t = &self->t;
+	int to[2], from[2], fd;
+	struct reply r;
+
+	memset(t, 0, sizeof(*t));
+	t->to = t->from = -1;
+	t->attach = "auto";
+	self->workload = 0;
+	self->fault_around[0] = self->page_cluster[0] = '\0';
+
+	snprintf(t->out, sizeof(t->out), "/tmp/ptscope-model-out-XXXXXX");
+	fd = mkstemp(t->out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	snprintf(self->err, sizeof(self->err), "/tmp/ptscope-model-err-XXXXXX");
+	fd = mkstemp(self->err);
+	ASSERT_GE(fd, 0);
+	close(fd);
+
+	ASSERT_EQ(0, pipe2(to, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(from, O_CLOEXEC));
+	self->workload = fork();
+	ASSERT_GE(self->workload, 0);
+	if (!self->workload) {
+		close(to[1]);
+		close(from[0]);
+		if (dup2(to[0], WORKLOAD_IN) < 0 || dup2(from[1], WORKLOAD_IN + 1) < 0)
+			_exit(1);
+		workload(WORKLOAD_IN, WORKLOAD_IN + 1, "", major_file());
+	}
+	close(to[0]);
+	close(from[1]);
+	t->to = to[1];
+	t->from = from[0];
+	ASSERT_EQ(0, read_full(t->from, &r, sizeof(r), TIMEOUT_MS));
+	t->pid = r.addr;
+	ASSERT_EQ(self->workload, t->pid);
+}
+
+FIXTURE_TEARDOWN(model)
+{
+	FIXTURE_DATA(trace) *t = &self->t;
+	int i;
+
+	if (t->tracked)
+		pts_faults_ctl("untrack", self->workload);
+	if (self->workload > 0) {
+		kill(self->workload, SIGKILL);
+		waitpid(self->workload, NULL, 0);
+	}
+	if (t->trace > 0) {
+		kill(t->trace, SIGTERM);
+		waitpid(t->trace, NULL, 0);
+	}
+	if (t->to >= 0)
+		close(t->to);
+	if (t->from >= 0)
+		close(t->from);
+	unlink(t->out);
+	unlink(self->err);
+	for (i = 0; i < t->nsteps; i++) {
+		free(t->steps[i].pm_before);
+		free(t->steps[i].pm_after);
+	}
+	free(t->ev);
+	if (t->summary)
+		json_object_put(t->summary);
+	if (t->swap)
+		swap_off();
+	if (self->fault_around[0])
+		write_str(FAULT_AROUND, self->fault_around);
+	if (self->page_cluster[0])
+		write_str(PAGE_CLUSTER, self->page_cluster);
+}
+
+/*
+ * Wait until trace (PID) waits for events in epoll_wait(): it gets there
+ * only once its probes are attached and armed (cmd_trace()), and events
+ * reach its output only in batches (the BPF side wakes it every 256 KiB),
+ * so its output cannot tell.  0, or -ETIMEDOUT, or -ESRCH if it exited.
+ */
+static int wait_armed(pid_t pid)
+{
+	char path[64], line[256];
+	int i, f;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (i = 0; i < TIMEOUT_MS / 10; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -ESRCH;
+		f = open(path, O_RDONLY | O_CLOEXEC);
+		if (f < 0)
+			return -errno;
+		n = read(f, line, sizeof(line) - 1);
+		close(f);
+		if (n > 0) {
+			line[n] = '\0';
+			/* epoll_wait is 232 on x86-64, epoll_pwait 281. */
+			if (!strncmp(line, "232 ", 4) || !strncmp(line, "281 ", 4))
+				return 0;
+		}
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* The report's entry for claim ID ("M4"), or NULL. */
+static json_object *report_claim(json_object *summary, const char *id)
+{
+	json_object *a = jobj(summary, "model");
+	size_t i, n = a && json_object_is_type(a, json_type_array) ?
+		      json_object_array_length(a) : 0;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(jstr(json_object_array_get_idx(a, i), "claim"), id))
+			return json_object_array_get_idx(a, i);
+	return NULL;
+}
+
+/* predicted.KEY or observed.KEY of a claim; -1 if absent. */
+static long long rep(json_object *c, const char *side, const char *key)
+{
+	return c ? jint(jobj(c, side), key, -1) : -1;
+}
+
+/* How many events carry claim ID. */
+static int count_claim(FIXTURE_DATA(trace) *t, const char *id)
+{
+	int j, k, n = 0;
+
+	for (j = 0; j < t->nev; j++)
+		for (k = 0; k < t->ev[j].ntags && k < EV_TAGS; k++)
+			n += !strcmp(t->ev[j].tags[k].claim, id);
+	return n;
+}
+
+#define HOLDS	"holds"
+#define DIFF	"holds with a difference"
+#define NOT	"does not hold on Linux"
+
+/*
+ * Every event of step S: in its region, of class CLS, tagged C1 (verdict
+ * V1) and C2 (V2) if not NULL; a swap-in's V1 NULL: holds if it was
+ * major, with a difference if minor (the swap cache).  Returns how many.
+ */
+static int check_events(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *t,
+			const struct step *s, const char *cls, const char *c1,
+			const char *v1, const char *c2, const char *v2)
+{
+	int j, n = 0;
+
+	for (j = 0; j < t->nev; j++) {
+		const struct event *e = &t->ev[j];
+		const char *v = v1;
+
+		if (!in_step(s, e))
+			continue;
+		n++;
+		if (!v && c1)
+			v = !strcmp(e->outcome, "major") ? HOLDS : DIFF;
+		EXPECT_TRUE(!s->r.len || in_region(s, e)) {
+			TH_LOG("step %c: fault at %#llx outside its region", s->cmd,
+			       (unsigned long long)e->addr);
+		}
+		EXPECT_STREQ(cls, e->cls) {
+			TH_LOG("step %c: %#llx", s->cmd, (unsigned long long)e->addr);
+		}
+		EXPECT_TRUE(e->has_model);
+		EXPECT_EQ(!c1 ? 0 : !c2 ? 1 : 2, e->ntags) {
+			TH_LOG("step %c: %#llx (%s) has %d tags (%s %s)", s->cmd,
+			       (unsigned long long)e->addr, e->cls, e->ntags,
+			       e->ntags ? e->tags[0].claim : "", e->ntags > 1 ? e->tags[1].claim : "");
+		}
+		if (c1 && e->ntags >= 1) {
+			EXPECT_STREQ(c1, e->tags[0].claim);
+			EXPECT_STREQ(v, e->tags[0].verdict);
+		}
+		if (c2 && e->ntags >= 2) {
+			EXPECT_STREQ(c2, e->tags[1].claim);
+			EXPECT_STREQ(v2, e->tags[1].verdict);
+		}
+	}
+	return n;
+}
+
+static int present_pages(const struct step *s)
+{
+	size_t p;
+	int n = 0;
+
+	for (p = 0; p < s->r.len / PAGE; p++)
+		n += !!(s->pm_after[p] & PM_PRESENT);
+	return n;
+}
+
+/*
+ * The issue's "done when" (issue 16): a workload with faults known in
+ * advance gets exactly the expected counts per claim in the model
+ * report, equal to the module's counters and minflt/majflt of its steps:
+ *
+ *   step 1  MODEL_N first writes of fresh anonymous pages (no THP)
+ *   step 2  MODEL_M first reads of untouched anonymous pages
+ *   step 3  MODEL_K writes to pages shared with a child that lives
+ *   step 4  a read of one page of a cached file, fault_around_bytes 65536
+ *   step 5  the same in a second mapping, fault_around_bytes 4096
+ *   step 7  (mincore() of region S: which swapped pages the swap cache holds)
+ *   step 6  a read of each page of region S, paged out to zram
+ *   step 8  the child exits
+ *
+ * Everything is set up untraced (step P); trace starts after it with -p,
+ * and the steps begin once it is armed.
+ *
+ * fault_around_bytes is 4096 when trace starts: trace reads it once, and
+ * the model's note for a file fault without neighbours follows it.
+ */
+TEST_F_TIMEOUT(model, known_faults, 300)
+{
+	FIXTURE_DATA(trace) *t = &self->t;
+	const char *bin = ptscope_bin();
+	uint64_t reg[MR_NR], swapped_bits = 0;
+	int i1, i2, i3, i4, i5, i6, i7, i8, i, j, n;
+	int swapped = 0, cached = 0, nb, mapped1, mapped2;
+	json_object *c, *rep_a;
+	struct step *s, *s1, *s2, *s3, *s4, *s5, *s6, *s7, *s8;
+	char why[128], pidbuf[16];
+	size_t p;
+	static const char *const order[] = { "M4", "M5", "M8", "M11", "M13", "M17" };
+
+	if (read_line(FAULT_AROUND, self->fault_around, sizeof(self->fault_around)))
+		SKIP(return, "no %s (debugfs)", FAULT_AROUND);
+	if (read_line(PAGE_CLUSTER, self->page_cluster, sizeof(self->page_cluster)))
+		SKIP(return, "no %s", PAGE_CLUSTER);
+	if (swap_on(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	t->swap = 1;
+	/* No swap readahead: a swap-in reads the page touched, nothing else. */
+	ASSERT_EQ(0, write_str(PAGE_CLUSTER, "0"));
+
+	/* Set up, untraced: not a step of the trace. */
+	s = step(_metadata, t, 'P', 0, 0);
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, s->r.err) {
+		TH_LOG("set-up: %s", strerror(s->r.err));
+	}
+	memcpy(reg, s->r.model, sizeof(reg));
+	t->nsteps = 0;
+	ASSERT_EQ(0, pts_faults_ctl("track", t->pid));
+	t->tracked = 1;
+
+	ASSERT_EQ(0, write_str(FAULT_AROUND, "4096"));
+	snprintf(pidbuf, sizeof(pidbuf), "%d", t->pid);
+	TH_LOG("%s trace --model --json -p %s -o %s", bin, pidbuf, t->out);
+	t->trace = fork();
+	ASSERT_GE(t->trace, 0);
+	if (!t->trace) {
+		char *argv[] = { (char *)bin, "trace", "--model", "--json", "-p", pidbuf,
+				 "-o", t->out, NULL };
+		int fd = open(self->err, O_WRONLY | O_TRUNC);
+
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(126);
+		fd = open("/dev/null", O_WRONLY);
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+			_exit(126);
+		execv(bin, argv);
+		_exit(127);
+	}
+	/* Armed once it waits for events (see wait_armed()). */
+	i = wait_armed(t->trace);
+	if (i == -ESRCH)
+		t->trace = 0;
+	ASSERT_EQ(0, i) {
+		char *e = slurp(self->err);
+
+		TH_LOG("trace did not start: %s", e ? e : "?");
+		free(e);
+	}
+
+	i1 = t->nsteps;
+	ASSERT_NE(NULL, step(_metadata, t, '1', reg[MR_N], MODEL_N * PAGE));
+	i2 = t->nsteps;
+	ASSERT_NE(NULL, step(_metadata, t, '2', reg[MR_M], MODEL_M * PAGE));
+	i3 = t->nsteps;
+	ASSERT_NE(NULL, step(_metadata, t, '3', reg[MR_K], MODEL_K * PAGE));
+	ASSERT_EQ(0, write_str(FAULT_AROUND, "65536"));
+	i4 = t->nsteps;
+	ASSERT_NE(NULL, step(_metadata, t, '4', reg[MR_FILE1], FILE_PAGES * PAGE));
+	ASSERT_EQ(0, write_str(FAULT_AROUND, "4096"));
+	i5 = t->nsteps;
+	ASSERT_NE(NULL, step(_metadata, t, '5', reg[MR_FILE2], FILE_PAGES * PAGE));
+	i7 = t->nsteps;
+	ASSERT_NE(NULL, step(_metadata, t, '7', 0, 0));
+	i6 = t->nsteps;
+	ASSERT_NE(NULL, step(_metadata, t, '6', reg[MR_S], MODEL_S * PAGE));
+	i8 = t->nsteps;
+	ASSERT_NE(NULL, step(_metadata, t, '8', 0, 0));
+	for (i = 0; i < t->nsteps; i++)
+		ASSERT_EQ(0, t->steps[i].r.err) {
+			TH_LOG("step %c: %s", t->steps[i].cmd, strerror(t->steps[i].r.err));
+		}
+	finish(_metadata, t);
+	ASSERT_EQ(self->workload, waitpid(self->workload, NULL, 0));
+	self->workload = 0;
+
+	s1 = &t->steps[i1];
+	s2 = &t->steps[i2];
+	s3 = &t->steps[i3];
+	s4 = &t->steps[i4];
+	s5 = &t->steps[i5];
+	s6 = &t->steps[i6];
+	s7 = &t->steps[i7];
+	s8 = &t->steps[i8];
+	TH_LOG("%d events", t->nev);
+
+	/* Trace, the module and minflt/majflt agree step by step; nothing lost. */
+	check_counts(_metadata, t);
+	/* Every event is one of a step's. */
+	for (j = n = 0; j < t->nev; j++)
+		for (i = 0; i < t->nsteps; i++)
+			if (in_step(&t->steps[i], &t->ev[j])) {
+				n++;
+				break;
+			}
+	EXPECT_EQ(t->nev, n);
+
+	/* The swap part: what pagemap and mincore() showed before step 6. */
+	for (p = 0; p < MODEL_S; p++)
+		if (s6->pm_before[p] & PM_SWAP) {
+			swapped++;
+			swapped_bits |= 1ULL << p;
+		}
+	for (p = 0; p < MODEL_S; p++)
+		cached += (swapped_bits & s7->r.mask) >> p & 1;
+	TH_LOG("%d of %d pages swapped out, %d of them in the swap cache", swapped, MODEL_S,
+	       cached);
+	EXPECT_EQ(MODEL_S, swapped);
+	EXPECT_EQ(0, cached);
+
+	/* Each step's events: the region, the class, the claims. */
+	EXPECT_EQ(MODEL_N, check_events(_metadata, t, s1, "demand-zero", "M4", HOLDS,
+					"M13", DIFF));
+	EXPECT_EQ(MODEL_M, check_events(_metadata, t, s2, "zero-page", "M4", DIFF,
+					"M13", DIFF));
+	EXPECT_EQ(MODEL_K, check_events(_metadata, t, s3, "cow", "M11", HOLDS, NULL, NULL));
+	EXPECT_EQ(1, check_events(_metadata, t, s4, "fault-around", "M5", HOLDS, "M17", DIFF));
+	EXPECT_EQ(1, check_events(_metadata, t, s5, "file", "M5", NOT, "M17", HOLDS));
+	EXPECT_EQ(swapped, check_events(_metadata, t, s6, "swap-in", "M8", NULL, NULL, NULL));
+	EXPECT_EQ(0, count_step(t, s7));
+	EXPECT_EQ(0, count_step(t, s8));
+	EXPECT_EQ(MODEL_N + MODEL_M + MODEL_K + 2 + swapped, t->nev);
+	EXPECT_EQ(MODEL_N, check_pagemap(_metadata, t, s1));
+	EXPECT_EQ(MODEL_M, check_pagemap(_metadata, t, s2));
+	EXPECT_EQ(MODEL_K, check_pagemap(_metadata, t, s3));
+	EXPECT_EQ(1, check_pagemap(_metadata, t, s4));
+	EXPECT_EQ(1, check_pagemap(_metadata, t, s5));
+	EXPECT_EQ(swapped, check_pagemap(_metadata, t, s6));
+
+	/* The report: these claims, in this order, each with its events. */
+	rep_a = jobj(t->summary, "model");
+	ASSERT_NE(NULL, rep_a);
+	ASSERT_TRUE(json_object_is_type(rep_a, json_type_array));
+	EXPECT_EQ(ARRAY_SIZE(order), json_object_array_length(rep_a));
+	for (i = 0; i < (int)ARRAY_SIZE(order) && i < (int)json_object_array_length(rep_a); i++) {
+		c = json_object_array_get_idx(rep_a, i);
+		EXPECT_STREQ(order[i], jstr(c, "claim"));
+		EXPECT_EQ(count_claim(t, jstr(c, "claim")), jint(c, "events", -1)) {
+			TH_LOG("%s: report %lld events, %d events carry it", jstr(c, "claim"),
+			       jint(c, "events", -1), count_claim(t, jstr(c, "claim")));
+		}
+	}
+
+	/* M4: N + M first touches, the M reads on the zero page. */
+	c = report_claim(t->summary, "M4");
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(MODEL_N + MODEL_M, rep(c, "predicted", "pages"));
+	EXPECT_EQ(MODEL_N + MODEL_M, rep(c, "predicted", "faults"));
+	EXPECT_EQ(MODEL_N + MODEL_M, rep(c, "observed", "faults"));
+	EXPECT_EQ(s1->dmin + s2->dmin, rep(c, "observed", "faults"));
+	EXPECT_EQ(s1->mod.minor + s2->mod.minor, rep(c, "observed", "faults"));
+	EXPECT_EQ(MODEL_N + MODEL_M, rep(c, "observed", "first_touch"));
+	EXPECT_EQ(MODEL_M, rep(c, "observed", "zero_page"));
+	EXPECT_EQ(0, rep(c, "observed", "write_after_zero_page"));
+	EXPECT_EQ(0, rep(c, "observed", "huge"));
+	EXPECT_STREQ(DIFF, jstr(c, "verdict"));
+	EXPECT_EQ(MODEL_N + MODEL_M, jint(c, "events", -1));
+
+	/* M13: N new frames, M zero-page reads. */
+	c = report_claim(t->summary, "M13");
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(MODEL_N + MODEL_M, rep(c, "predicted", "zeroed_frames"));
+	EXPECT_EQ(MODEL_N, rep(c, "observed", "new_frames"));
+	EXPECT_EQ(MODEL_M, rep(c, "observed", "zero_page"));
+	EXPECT_EQ(0, rep(c, "observed", "zero_page_copies"));
+	EXPECT_STREQ(DIFF, jstr(c, "verdict"));
+	EXPECT_EQ(MODEL_N + MODEL_M, jint(c, "events", -1));
+
+	/* M11: K copies, none reused. */
+	c = report_claim(t->summary, "M11");
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(MODEL_K, rep(c, "predicted", "copies"));
+	EXPECT_EQ(MODEL_K, rep(c, "observed", "copies"));
+	EXPECT_EQ(s3->dmin, rep(c, "observed", "copies"));
+	EXPECT_EQ(s3->mod.minor, rep(c, "observed", "copies"));
+	EXPECT_EQ(0, rep(c, "observed", "reused"));
+	EXPECT_STREQ(HOLDS, jstr(c, "verdict"));
+	EXPECT_EQ(MODEL_K, jint(c, "events", -1));
+
+	/* M5 and M17: 2 file faults, the first with its window's neighbours. */
+	mapped1 = present_pages(s4);
+	mapped2 = present_pages(s5);
+	nb = mapped1 - 1;
+	TH_LOG("fault-around mapped %d pages, without it %d", mapped1, mapped2);
+	EXPECT_LT(0, nb);
+	EXPECT_EQ(1, mapped2);
+	c = report_claim(t->summary, "M5");
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(2, rep(c, "predicted", "faults_with_neighbours"));
+	EXPECT_EQ(2, rep(c, "observed", "faults"));
+	EXPECT_EQ(s4->dmin + s5->dmin, rep(c, "observed", "faults"));
+	EXPECT_EQ(s4->mod.minor + s5->mod.minor, rep(c, "observed", "faults"));
+	EXPECT_EQ(1, rep(c, "observed", "faults_with_neighbours"));
+	EXPECT_EQ(nb, rep(c, "observed", "neighbours"));
+	EXPECT_STREQ(DIFF, jstr(c, "verdict"));
+	EXPECT_EQ(2, jint(c, "events", -1));
+	c = report_claim(t->summary, "M17");
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(2, rep(c, "predicted", "pages_mapped"));
+	EXPECT_EQ(mapped1 + mapped2, rep(c, "observed", "pages_mapped"));
+	EXPECT_EQ(2, rep(c, "observed", "faults"));
+	EXPECT_EQ(s4->dmaj + s5->dmaj, rep(c, "observed", "major"));
+	EXPECT_EQ(0, rep(c, "observed", "major"));
+	EXPECT_EQ(nb, rep(c, "observed", "neighbours"));
+	EXPECT_STREQ(DIFF, jstr(c, "verdict"));
+	EXPECT_EQ(2, jint(c, "events", -1));
+
+	/* M8: each swapped-out page a hard fault, none from the swap cache. */
+	c = report_claim(t->summary, "M8");
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(swapped, rep(c, "predicted", "major"));
+	EXPECT_EQ(swapped - cached, rep(c, "observed", "major"));
+	EXPECT_EQ(s6->dmaj, rep(c, "observed", "major"));
+	EXPECT_EQ(s6->mod.major, rep(c, "observed", "major"));
+	EXPECT_EQ(cached, rep(c, "observed", "swap_cache"));
+	EXPECT_EQ(s6->dmin, rep(c, "observed", "swap_cache"));
+	EXPECT_EQ(s6->mod.minor, rep(c, "observed", "swap_cache"));
+	EXPECT_STREQ(cached ? DIFF : HOLDS, jstr(c, "verdict"));
+	EXPECT_EQ(swapped, jint(c, "events", -1));
+}
+
+/* --model, text: the MODEL column and the model report. */
+TEST(text_output_model)
+{
+	static const char *const args[] = { "--model", "--", "/bin/true", NULL };
+	char out[] = "/tmp/ptscope-trace-model-XXXXXX";
+	int fd = mkstemp(out);
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	EXPECT_EQ(0, run_trace(out, args));
+	EXPECT_TRUE(file_has(out, "CLASS"));
+	EXPECT_TRUE(file_has(out, " MODEL"));
+	/* /bin/true's first writes: demand-zero, on M4 and M13. */
+	EXPECT_TRUE(file_has(out, "demand-zero"));
+	EXPECT_TRUE(file_has(out, " M4:holds M13:diff"));
+	EXPECT_TRUE(file_has(out, "--- the model (Documentation/labs.rst) against these faults"));
+	EXPECT_TRUE(file_has(out, "M4   demand paging: "));
+	EXPECT_TRUE(file_has(out, "     predicted  "));
+	EXPECT_TRUE(file_has(out, "     observed   "));
+	EXPECT_TRUE(file_has(out, "     evidence   "));
+	unlink(out);
 }
 
 TEST_HARNESS_MAIN
