@@ -1049,13 +1049,13 @@ FIXTURE_SETUP(trace)
 
 	ASSERT_EQ(0, pipe2(to, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(from, O_CLOEXEC));
-	TH_LOG("%s trace --json --attach %s -- <workload>", bin, variant->attach);
+	TH_LOG("%s trace --json --model --attach %s -- <workload>", bin, variant->attach);
 	self->trace = fork();
 	ASSERT_GE(self->trace, 0);
 	if (!self->trace) {
 		static char me[PATH_MAX];
 		ssize_t l = readlink("/proc/self/exe", me, sizeof(me) - 1);
-		char *argv[] = { (char *)bin, "trace", "--json", "--attach",
+		char *argv[] = { (char *)bin, "trace", "--json", "--model", "--attach",
 				 (char *)variant->attach, "--", me, NULL };
 
 		me[l > 0 ? l : 0] = '\0';
@@ -1423,6 +1423,54 @@ static int check_pagemap(struct __test_metadata *_metadata,
 	return pages;
 }
 
+/* --model's verdicts (the labs' words). */
+#define HOLDS	"holds"
+#define DIFF	"holds with a difference"
+#define NOT	"does not hold on Linux"
+
+/*
+ * Event E has --model's tags TAGS, in order: "M4=holds,M13=holds with a
+ * difference", "" for none.  NULL: a swap-in's own, "M8=holds" if it was
+ * major, "M8=holds with a difference" if minor (from the swap cache).
+ */
+static void expect_tags(struct __test_metadata *_metadata, const struct step *s,
+			const struct event *e, const char *tags)
+{
+	char got[256] = "";
+	size_t used = 0;
+	int k;
+
+	if (!tags)
+		tags = !strcmp(e->outcome, "major") ? "M8=" HOLDS : "M8=" DIFF;
+	for (k = 0; k < e->ntags && k < EV_TAGS; k++)
+		used += snprintf(got + used, sizeof(got) - used, "%s%s=%s", k ? "," : "",
+				 e->tags[k].claim, e->tags[k].verdict);
+	EXPECT_TRUE(e->has_model);
+	EXPECT_STREQ(tags, got) {
+		TH_LOG("step %c: %#llx (%s)", s->cmd, (unsigned long long)e->addr, e->cls);
+	}
+}
+
+/*
+ * The faults of step S in its region of class CLS have the tags TAGS
+ * (expect_tags()): how many there are.
+ */
+static int check_tags(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *self,
+		      const struct step *s, const char *cls, const char *tags)
+{
+	int j, n = 0;
+
+	for (j = 0; j < self->nev; j++) {
+		const struct event *e = &self->ev[j];
+
+		if (!in_region(s, e) || strcmp(e->cls, cls))
+			continue;
+		n++;
+		expect_tags(_metadata, s, e, tags);
+	}
+	return n;
+}
+
 static void warm_up(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *self)
 {
 	ASSERT_NE(NULL, step(_metadata, self, 'n', 0, 0));
@@ -1453,6 +1501,9 @@ TEST_F(trace, fresh_anonymous)
 	EXPECT_EQ(NPAGES, count_class(self, s, "demand-zero"));
 	EXPECT_EQ(NPAGES, count_where(self, s, "write", "not-present"));
 	EXPECT_EQ(NPAGES, check_pagemap(_metadata, self, s));
+	/* --model: a frame at the first touch (M4), cleared for it (M13). */
+	EXPECT_EQ(NPAGES, check_tags(_metadata, self, s, "demand-zero",
+				     "M4=" HOLDS ",M13=" DIFF));
 }
 
 TEST_F(trace, read_then_write)
@@ -1471,6 +1522,9 @@ TEST_F(trace, read_then_write)
 	EXPECT_EQ(NPAGES, count_class(self, s, "cow"));
 	EXPECT_EQ(NPAGES, count_where(self, s, "read", "not-present"));
 	EXPECT_EQ(NPAGES, count_where(self, s, "write", "protection"));
+	/* --model: no frame at the first touch, but at the write (M4, M13). */
+	EXPECT_EQ(NPAGES, check_tags(_metadata, self, s, "zero-page", "M4=" DIFF ",M13=" DIFF));
+	EXPECT_EQ(NPAGES, check_tags(_metadata, self, s, "cow", "M4=" DIFF ",M13=" DIFF));
 	/* The reads map the zero page; the writes copy away from it. */
 	zero = jint(self->summary, "zero_pfn", -1);
 	for (j = 0; j < self->nev; j++) {
@@ -1515,6 +1569,9 @@ TEST_F(trace, fork_then_write)
 	EXPECT_EQ(NPAGES, count_region(self, reuse));
 	EXPECT_EQ(NPAGES, count_class(self, reuse, "wp-reuse"));
 	EXPECT_EQ(NPAGES, check_pagemap(_metadata, self, reuse));
+	/* --model: copy-on-write (M11), without a copy once no longer shared. */
+	EXPECT_EQ(NPAGES, check_tags(_metadata, self, cow, "cow", "M11=" HOLDS));
+	EXPECT_EQ(NPAGES, check_tags(_metadata, self, reuse, "wp-reuse", "M11=" DIFF));
 }
 
 TEST_F(trace, file_fault_around)
@@ -1611,6 +1668,8 @@ TEST_F(trace, swap_in)
 	EXPECT_EQ(swapped, count_region(self, s));
 	EXPECT_EQ(swapped, count_class(self, s, "swap-in"));
 	EXPECT_EQ(swapped, check_pagemap(_metadata, self, s));
+	/* --model: a hard fault (M8), or a soft one from the swap cache. */
+	EXPECT_EQ(swapped, check_tags(_metadata, self, s, "swap-in", NULL));
 }
 
 TEST_F(trace, thp)
@@ -1648,6 +1707,9 @@ TEST_F(trace, thp)
 	EXPECT_EQ(1, count_region(self, s));
 	EXPECT_EQ(1, count_class(self, s, "thp"));
 	EXPECT_EQ(1, check_pagemap(_metadata, self, s));
+	/* --model: a large page (M15), a first touch of 512 pages (M4, M13). */
+	EXPECT_EQ(1, check_tags(_metadata, self, s, "thp",
+				"M15=" HOLDS ",M4=" DIFF ",M13=" DIFF));
 }
 
 /* Pages of the region that ptscope shows as NUMA-hinting entries. */
@@ -1738,6 +1800,8 @@ TEST_F(trace, error)
 		EXPECT_FALSE(e->a.present);
 	}
 	EXPECT_EQ(1, n);
+	/* --model: an error bears on no claim. */
+	EXPECT_EQ(1, check_tags(_metadata, self, s, "error", ""));
 }
 
 /* Faults taken by the kernel for the process: copy_to_user(), GUP. */
@@ -2400,30 +2464,21 @@ static int count_claim(FIXTURE_DATA(trace) *t, const char *id)
 	return n;
 }
 
-#define HOLDS	"holds"
-#define DIFF	"holds with a difference"
-#define NOT	"does not hold on Linux"
-
 /*
- * Every event of step S: in its region, of class CLS, tagged C1 (verdict
- * V1) and C2 (V2) if not NULL; a swap-in's V1 NULL: holds if it was
- * major, with a difference if minor (the swap cache).  Returns how many.
+ * Every event of step S: in its region, of class CLS, with the tags TAGS
+ * (see check_tags()).  Returns how many.
  */
 static int check_events(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *t,
-			const struct step *s, const char *cls, const char *c1,
-			const char *v1, const char *c2, const char *v2)
+			const struct step *s, const char *cls, const char *tags)
 {
 	int j, n = 0;
 
 	for (j = 0; j < t->nev; j++) {
 		const struct event *e = &t->ev[j];
-		const char *v = v1;
 
 		if (!in_step(s, e))
 			continue;
 		n++;
-		if (!v && c1)
-			v = !strcmp(e->outcome, "major") ? HOLDS : DIFF;
 		EXPECT_TRUE(!s->r.len || in_region(s, e)) {
 			TH_LOG("step %c: fault at %#llx outside its region", s->cmd,
 			       (unsigned long long)e->addr);
@@ -2431,20 +2486,7 @@ static int check_events(struct __test_metadata *_metadata, FIXTURE_DATA(trace) *
 		EXPECT_STREQ(cls, e->cls) {
 			TH_LOG("step %c: %#llx", s->cmd, (unsigned long long)e->addr);
 		}
-		EXPECT_TRUE(e->has_model);
-		EXPECT_EQ(!c1 ? 0 : !c2 ? 1 : 2, e->ntags) {
-			TH_LOG("step %c: %#llx (%s) has %d tags (%s %s)", s->cmd,
-			       (unsigned long long)e->addr, e->cls, e->ntags,
-			       e->ntags ? e->tags[0].claim : "", e->ntags > 1 ? e->tags[1].claim : "");
-		}
-		if (c1 && e->ntags >= 1) {
-			EXPECT_STREQ(c1, e->tags[0].claim);
-			EXPECT_STREQ(v, e->tags[0].verdict);
-		}
-		if (c2 && e->ntags >= 2) {
-			EXPECT_STREQ(c2, e->tags[1].claim);
-			EXPECT_STREQ(v2, e->tags[1].verdict);
-		}
+		expect_tags(_metadata, s, e, tags);
 	}
 	return n;
 }
@@ -2603,14 +2645,15 @@ TEST_F_TIMEOUT(model, known_faults, 300)
 	EXPECT_EQ(0, cached);
 
 	/* Each step's events: the region, the class, the claims. */
-	EXPECT_EQ(MODEL_N, check_events(_metadata, t, s1, "demand-zero", "M4", HOLDS,
-					"M13", DIFF));
-	EXPECT_EQ(MODEL_M, check_events(_metadata, t, s2, "zero-page", "M4", DIFF,
-					"M13", DIFF));
-	EXPECT_EQ(MODEL_K, check_events(_metadata, t, s3, "cow", "M11", HOLDS, NULL, NULL));
-	EXPECT_EQ(1, check_events(_metadata, t, s4, "fault-around", "M5", HOLDS, "M17", DIFF));
-	EXPECT_EQ(1, check_events(_metadata, t, s5, "file", "M5", NOT, "M17", HOLDS));
-	EXPECT_EQ(swapped, check_events(_metadata, t, s6, "swap-in", "M8", NULL, NULL, NULL));
+	EXPECT_EQ(MODEL_N, check_events(_metadata, t, s1, "demand-zero",
+					"M4=" HOLDS ",M13=" DIFF));
+	EXPECT_EQ(MODEL_M, check_events(_metadata, t, s2, "zero-page",
+					"M4=" DIFF ",M13=" DIFF));
+	EXPECT_EQ(MODEL_K, check_events(_metadata, t, s3, "cow", "M11=" HOLDS));
+	EXPECT_EQ(1, check_events(_metadata, t, s4, "fault-around",
+				      "M5=" HOLDS ",M17=" DIFF));
+	EXPECT_EQ(1, check_events(_metadata, t, s5, "file", "M5=" NOT ",M17=" HOLDS));
+	EXPECT_EQ(swapped, check_events(_metadata, t, s6, "swap-in", NULL));
 	EXPECT_EQ(0, count_step(t, s7));
 	EXPECT_EQ(0, count_step(t, s8));
 	EXPECT_EQ(MODEL_N + MODEL_M + MODEL_K + 2 + swapped, t->nev);
