@@ -265,8 +265,8 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 		m->m11_written++;
 		m->m11_reused++;
 		t = tag(m, tags, &n, MC_M11, MV_DIFF);
-		NOTE(t, "write-protected but no longer shared: made writable in place, no "
-		     "copy (pfn %#llx)", (unsigned long long)ft_pfn(a));
+		NOTE(t, "write-protected but not shared (any more): made writable in place, "
+		     "no copy (pfn %#llx)", (unsigned long long)ft_pfn(a));
 		break;
 	case CL_FILE:
 	case CL_FILE_MAJOR:
@@ -299,6 +299,28 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 	(r)->side[(r)->n##side++].v = (val);				\
 } while (0)
 
+/* Why M4 holds only with a difference, naming only what was seen. */
+static void m4_difference(const struct model *m, char *buf, size_t len)
+{
+	size_t n = snprintf(buf, len, "frames come at the first touch, but");
+	const char *sep = "";
+
+	if (m->m4_zero && n < len) {
+		n += snprintf(buf + n, len - n, " %llu first reads mapped the shared zero "
+			      "page (no frame until a write)", (unsigned long long)m->m4_zero);
+		sep = ";";
+	}
+	if (m->m4_second && n < len) {
+		n += snprintf(buf + n, len - n, "%s %llu writes after such a read took a "
+			      "frame in a second fault each", sep,
+			      (unsigned long long)m->m4_second);
+		sep = ";";
+	}
+	if (m->m4_huge && n < len)
+		snprintf(buf + n, len - n, "%s %llu faults mapped a whole huge page at once",
+			 sep, (unsigned long long)m->m4_huge);
+}
+
 static void report_m4(const struct model *m, struct model_result *r)
 {
 	uint64_t faults = m->m4_first + m->m4_second;
@@ -323,11 +345,7 @@ static void report_m4(const struct model *m, struct model_result *r)
 		snprintf(r->evidence, sizeof(r->evidence), "every page got its frame at its "
 			 "first touch, in a fault of its own, and each entry was empty before");
 	else
-		snprintf(r->evidence, sizeof(r->evidence), "frames come at the first touch, "
-			 "but %llu first reads mapped the shared zero page (no frame until a "
-			 "write: %llu such writes took one, a second fault each) and %llu faults "
-			 "mapped a whole huge page at once", (unsigned long long)m->m4_zero,
-			 (unsigned long long)m->m4_second, (unsigned long long)m->m4_huge);
+		m4_difference(m, r->evidence, sizeof(r->evidence));
 }
 
 static void report_m13(const struct model *m, struct model_result *r)
