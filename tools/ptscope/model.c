@@ -9,8 +9,9 @@
  *   cow of the zero page    M4, M13 with a difference (the frame at the write)
  *   cow                     M11 holds (the shared page copied)
  *   wp-reuse (private)      M11 with a difference (reused in place, no copy)
- *   file read faults        M5 (neighbours mapped, or why not), M17 (file
- *                           pages mapped only where touched)
+ *   file faults             M5 for reads (neighbours mapped, or why
+ *                           not), M17 (file pages mapped only where
+ *                           touched); files of tmpfs and shmem too
  *   swap-in                 M8 holds when major, with a difference from
  *                           the swap cache
  *   thp                     M15 holds; a first touch also M4 and M13
@@ -158,7 +159,11 @@ static void first_touch(struct model *m, const struct ft_event *e, enum ft_class
 		     (unsigned long long)ft_pfn(a));
 }
 
-/* A read fault that mapped a page of a file (or shmem) from an empty entry. */
+/*
+ * A fault that mapped a page of a file from an empty entry: a file
+ * system's, or shmem's (tmpfs, and MAP_SHARED|MAP_ANONYMOUS, which is a
+ * shmem file too).
+ */
 static void file_fault(struct model *m, const struct ft_event *e, enum ft_class cls,
 		       int nb, struct model_tag *tags, int *n)
 {
@@ -190,8 +195,6 @@ static void file_fault(struct model *m, const struct ft_event *e, enum ft_class 
 			}
 		}
 	}
-	if (e->backing != FT_BACK_FILE)
-		return;
 	m->m17_faults++;
 	m->m17_pages += 1 + nb;
 	m->m17_major += major;
@@ -251,7 +254,7 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 		}
 		NOTE(t, "a write to a private file mapping: a private copy of the "
 		     "page-cache page (pfn %#llx)", (unsigned long long)ft_pfn(a));
-		if (e->backing == FT_BACK_FILE) {
+		if (e->backing == FT_BACK_FILE || e->backing == FT_BACK_SHMEM) {
 			m->m17_faults++;
 			m->m17_pages++;
 			m->m17_major += e->outcome == FT_MAJOR;

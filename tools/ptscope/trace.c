@@ -440,8 +440,16 @@ static int handle_event(void *ctx, const struct ft_event *e)
 	int cls, neighbours, ntags = 0;
 
 	cls = ft_classify(e, t->env.zero_pfn, &neighbours);
-	if (t->model)
+	if (t->model) {
+		/*
+		 * Why a file fault mapped no neighbour: fault-around may have
+		 * been switched off since the trace began.  Read as the event
+		 * is handled (the fault itself is at most ~100 ms older).
+		 */
+		if (cls == CL_FILE || cls == CL_FILE_MAJOR)
+			t->model_counts.env.fault_around_bytes = tracer_fault_around_bytes();
 		ntags = model_event(&t->model_counts, e, cls, neighbours, tags);
+	}
 	t->events++;
 	s = &t->cls[cls];
 	if (s->n == s->cap) {
