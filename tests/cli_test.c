@@ -1481,7 +1481,8 @@ TEST_F_TIMEOUT(cli, valgrind_clean_trace, 900)
 	char *ok[] = { "valgrind", "--error-exitcode=99", "--leak-check=full",
 		       "--errors-for-leak-kinds=definite,indirect,possible", "-q",
 		       "--undef-value-errors=no",
-		       (char *)cli(), "trace", "--json", "-o", out, "--", "/bin/true", NULL };
+		       (char *)cli(), "trace", "--json", "--model", "-o", out, "--", "/bin/true",
+		       NULL };
 	char *nx[] = { "valgrind", "--error-exitcode=99", "--leak-check=full",
 		       "--errors-for-leak-kinds=definite,indirect,possible", "-q",
 		       "--undef-value-errors=no",
