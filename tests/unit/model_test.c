@@ -153,6 +153,12 @@ TEST(anonymous_first_touches)
 	EXPECT_EQ(3, kv(m13->observed, m13->nobserved, "zero_page"));
 	EXPECT_EQ(1, kv(m13->observed, m13->nobserved, "zero_page_copies"));
 
+	/* One of a kind: singular nouns. */
+	EXPECT_NE(NULL, strstr(m4->observed_text, "9 faults: 8 first touches"));
+	EXPECT_NE(NULL, strstr(m4->observed_text, "1 write after"));
+	EXPECT_NE(NULL, strstr(m4->evidence, "1 write after such a read"));
+	EXPECT_NE(NULL, strstr(m13->observed_text, "(1 replacing"));
+
 	/* Writes only: M4 holds. */
 	model_init(&m, &env_on);
 	run(&m, &w, CL_DEMAND_ZERO, t);

@@ -475,6 +475,40 @@ static void report_m15(const struct model *m, struct model_result *r)
 		 (unsigned long long)(m->m15_pages - m->m15_huge));
 }
 
+/*
+ * "1 faults" -> "1 fault": the sentences above are written for counts
+ * other than one; their nouns have their singular here.
+ */
+static void singular(char *s)
+{
+	static const char *const words[][2] = {
+		{ "faults", "fault" }, { "writes", "write" }, { "pages", "page" },
+		{ "copies", "copy" }, { "frames", "frame" }, { "reads", "read" },
+		{ "entries", "entry" }, { "neighbours", "neighbour" },
+		{ "touches", "touch" }, { "leaves", "leaf" }, { "events", "event" },
+	};
+	char *p;
+	size_t i;
+
+	for (p = s; (p = strstr(p, "1 ")); p += 2) {
+		if (p > s && (p[-1] >= '0' && p[-1] <= '9'))
+			continue;
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			size_t lp = strlen(words[i][0]), ls = strlen(words[i][1]);
+			char *w = p + 2;
+
+			/* "first touches", "huge leaves": a word may come between */
+			if (!strncmp(w, "first ", 6) || !strncmp(w, "huge ", 5))
+				w = strchr(w, ' ') + 1;
+			if (strncmp(w, words[i][0], lp) || (w[lp] >= 'a' && w[lp] <= 'z'))
+				continue;
+			memcpy(w, words[i][1], ls);
+			memmove(w + ls, w + lp, strlen(w + lp) + 1);
+			break;
+		}
+	}
+}
+
 int model_report(const struct model *m, struct model_result out[MC_NR])
 {
 	static void (*const fn[MC_NR])(const struct model *, struct model_result *) = {
@@ -491,6 +525,9 @@ int model_report(const struct model *m, struct model_result out[MC_NR])
 		out[n].claim = c;
 		out[n].events = m->events[c];
 		fn[c](m, &out[n]);
+		singular(out[n].predicted_text);
+		singular(out[n].observed_text);
+		singular(out[n].evidence);
 		n++;
 	}
 	return n;
