@@ -326,7 +326,8 @@ TEST(huge_pages)
 	struct model m;
 	int n;
 
-	model_init(&m, &env_on);
+	model_init(&m, &(struct model_env){ .zero_pfn = ZERO_PFN,
+				.huge_zero_pfn = 0x40000, .fault_around_bytes = 65536 });
 	h.before.level = FT_LVL_PMD;
 	h.after.level = FT_LVL_PMD;
 	h.after.entry = pte(0x200000 >> 12 << 9, true) | FT_E_PSE;
@@ -415,6 +416,162 @@ TEST(json_shapes)
 	ASSERT_TRUE(json_object_object_get_ex(o, "verdict", &v));
 	EXPECT_STREQ("holds", json_object_get_string(v));
 	json_object_put(a);
+}
+
+/*
+ * Review of issue 16: what the kernels do that the first model got wrong
+ * (each case seen in a 6.1 or 6.12 guest; tests/review has the runs).
+ */
+#define HZ_PFN		0x4400ULL	/* the huge zero page */
+
+static const struct model_env env_hz = {
+	.zero_pfn = ZERO_PFN, .huge_zero_pfn = HZ_PFN, .fault_around_bytes = 65536,
+};
+
+TEST(huge_zero_page_by_frame)
+{
+	struct model_tag t[MODEL_MAX_TAGS];
+	struct model_result r[MC_NR];
+	const struct model_result *m13;
+	struct ft_event rd = ev(FT_BACK_ANON, FT_ACC_READ, FT_MINOR), w;
+	struct model m;
+	int n;
+
+	model_init(&m, &env_hz);
+	rd.address = 0x7f0000200000ULL;
+	rd.vm_start = rd.address;
+	rd.vm_end = rd.address + 0x200000;
+	rd.before.level = FT_LVL_PMD;
+	rd.after.level = FT_LVL_PMD;
+	/* use_zero_page=0, PROT_READ: a THP of its own, mapped read-only */
+	rd.after.entry = pte(0x5200, false) | FT_E_PSE;
+	n = run(&m, &rd, CL_THP, t);
+	ASSERT_EQ(3, n);
+	EXPECT_EQ(NULL, strstr(t[2].note, "zero page"));
+	/* the huge zero page, then a write to page 3 of it */
+	rd.after.entry = pte(HZ_PFN, false) | FT_E_PSE;
+	n = run(&m, &rd, CL_THP, t);
+	ASSERT_EQ(3, n);
+	EXPECT_NE(NULL, strstr(t[2].note, "huge zero page"));
+	w = rd;
+	w.access = FT_ACC_WRITE;
+	w.cause = FT_CAUSE_PROTECTION;
+	w.address += 3 * 4096;
+	w.before = rd.after;
+	w.after.level = FT_LVL_PTE;
+	w.after.entry = pte(0x3763, true);
+	n = run(&m, &w, CL_COW, t);
+	ASSERT_EQ(2, n);
+	EXPECT_TRUE(has(t, n, MC_M4, MV_DIFF));
+	EXPECT_TRUE(has(t, n, MC_M13, MV_DIFF));
+	EXPECT_FALSE(has(t, n, MC_M11, MV_HOLDS));
+	n = model_report(&m, r);
+	EXPECT_EQ(NULL, find(r, n, MC_M11));
+	m13 = find(r, n, MC_M13);
+	ASSERT_NE(NULL, m13);
+	EXPECT_EQ(1, kv(m13->observed, m13->nobserved, "zero_page"));
+	EXPECT_EQ(1, kv(m13->observed, m13->nobserved, "zero_page_copies"));
+}
+
+TEST(cow_of_a_huge_page_names_the_subpage)
+{
+	struct model_tag t[MODEL_MAX_TAGS];
+	struct ft_event w = ev(FT_BACK_ANON, FT_ACC_WRITE, FT_MINOR);
+	struct model m;
+	int n;
+
+	model_init(&m, &env_hz);
+	w.address = 0x7f0000203000ULL;
+	w.before.status = FT_WALK_LEAF;
+	w.before.level = FT_LVL_PMD;
+	w.before.entry = pte(0x8000, false) | FT_E_PSE;
+	w.after.entry = pte(0x9999, true);
+	n = run(&m, &w, CL_COW, t);
+	ASSERT_EQ(1, n);
+	EXPECT_TRUE(has(t, n, MC_M11, MV_HOLDS));
+	EXPECT_NE(NULL, strstr(t[0].note, "pfn 0x8003 -> 0x9999"));
+}
+
+TEST(write_protection_without_sharing_is_not_cow)
+{
+	struct model_tag t[MODEL_MAX_TAGS];
+	struct ft_event w = ev(FT_BACK_ANON, FT_ACC_WRITE, FT_MINOR), s, o;
+	struct model m;
+	int n;
+
+	model_init(&m, &env_on);
+	/* clear_refs 4: write bit and soft-dirty bit cleared together */
+	w.cause = FT_CAUSE_PROTECTION;
+	w.before.status = FT_WALK_LEAF;
+	w.before.entry = pte(0x2f43, false);
+	w.after.entry = pte(0x2f43, true) | FT_E_SOFT_DIRTY;
+	EXPECT_EQ(0, run(&m, &w, CL_WP_REUSE, t));
+	/* 6.1: a read swap-in maps the page read-only; then a write */
+	s = ev(FT_BACK_ANON, FT_ACC_READ, FT_MAJOR);
+	s.before.status = FT_WALK_NONPRESENT;
+	s.before.entry = (~(0x200ULL << 9)) & ((1ULL << 59) - 1) & ~0x1ffULL;
+	s.after.entry = pte(0x569b, false) | FT_E_SOFT_DIRTY;
+	n = run(&m, &s, CL_SWAP_IN, t);
+	EXPECT_TRUE(has(t, n, MC_M8, MV_HOLDS));
+	w.before = s.after;
+	w.after.entry = pte(0x569b, true) | FT_E_SOFT_DIRTY;
+	EXPECT_EQ(0, run(&m, &w, CL_WP_REUSE, t));
+	/* after a fork whose other side is gone: M11 with a difference */
+	o = w;
+	o.address += 4096;
+	n = run(&m, &o, CL_WP_REUSE, t);
+	EXPECT_TRUE(has(t, n, MC_M11, MV_DIFF));
+}
+
+TEST(swap_in_that_maps_nothing)
+{
+	struct model_tag t[MODEL_MAX_TAGS];
+	struct ft_event s = ev(FT_BACK_ANON, FT_ACC_READ, FT_MINOR);
+	struct model m;
+
+	model_init(&m, &env_on);
+	s.before.status = FT_WALK_NONPRESENT;
+	s.before.entry = (~(0x42ULL << 9)) & ((1ULL << 59) - 1) & ~0x1ffULL;
+	s.after = s.before;
+	EXPECT_EQ(0, run(&m, &s, CL_SPURIOUS, t));
+}
+
+TEST(large_folio_first_touch)
+{
+	struct model_tag t[MODEL_MAX_TAGS];
+	struct model_result r[MC_NR];
+	const struct model_result *m4;
+	struct ft_event w = ev(FT_BACK_ANON, FT_ACC_WRITE, FT_MINOR);
+	struct model m;
+	int n;
+
+	model_init(&m, &env_on);
+	w.after.entry = pte(0x7000, true);
+	w.after.window = 16;	/* 6.12 with 64 KiB mTHP: 16 entries at once */
+	n = run(&m, &w, CL_DEMAND_ZERO, t);
+	EXPECT_TRUE(has(t, n, MC_M4, MV_DIFF));
+	n = model_report(&m, r);
+	m4 = find(r, n, MC_M4);
+	ASSERT_NE(NULL, m4);
+	EXPECT_EQ(16, kv(m4->predicted, m4->npredicted, "pages"));
+	EXPECT_EQ(1, kv(m4->observed, m4->nobserved, "large_folio"));
+	EXPECT_EQ(MV_DIFF, m4->verdict);
+}
+
+TEST(major_file_fault_neighbours_may_be_read_ahead)
+{
+	struct model_tag t[MODEL_MAX_TAGS];
+	struct ft_event f = ev(FT_BACK_FILE, FT_ACC_READ, FT_MAJOR);
+	struct model m;
+	int n, i;
+
+	model_init(&m, &env_on);
+	f.after.entry = pte(0x3818, false);
+	f.after.window = 15;
+	n = run(&m, &f, CL_FAULT_AROUND, t);
+	for (i = 0; i < n; i++)
+		if (t[i].claim == MC_M17)
+			EXPECT_EQ(NULL, strstr(t[i].note, "already cached"));
 }
 
 TEST_HARNESS_MAIN

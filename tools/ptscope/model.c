@@ -97,6 +97,37 @@ static struct model_tag *tag(struct model *m, struct model_tag *tags, int *n,
 
 #define NOTE(t, ...) snprintf((t)->note, sizeof((t)->note), __VA_ARGS__)
 
+/* The frame of the 4 KiB page at E's address in leaf P (a subpage if huge). */
+static uint64_t page_pfn(const struct ft_event *e, const struct ft_pte *p)
+{
+	uint64_t idx = e->address >> PAGE_SHIFT;
+
+	if (p->level == FT_LVL_PMD)
+		return ft_pfn(p) + (idx & 511);
+	if (p->level == FT_LVL_PUD)
+		return ft_pfn(p) + (idx & ((1ULL << 18) - 1));
+	return ft_pfn(p);
+}
+
+/*
+ * Is P the huge zero page?  By its frame only: a read of a read-only
+ * VMA, or any read with use_zero_page off, maps a THP of its own
+ * read-only (do_huge_pmd_anonymous_page()).
+ */
+static bool huge_zero(const struct model *m, const struct ft_pte *p)
+{
+	return ft_present(p) && p->level == FT_LVL_PMD && m->env.huge_zero_pfn &&
+	       ft_pfn(p) == m->env.huge_zero_pfn;
+}
+
+/* Entries that appeared in the 16-entry window with this fault. */
+static int window_gain(const struct ft_event *e)
+{
+	int before = e->before.level == FT_LVL_PTE ? e->before.window : 0;
+
+	return (int)e->after.window - before;
+}
+
 /*
  * Empty entries around the page faulted on that fault-around could fill:
  * the aligned 16-entry window, inside the VMA, less the page itself and
@@ -124,10 +155,15 @@ static void first_touch(struct model *m, const struct ft_event *e, enum ft_class
 {
 	const struct ft_pte *a = &e->after;
 	uint64_t pages = ft_leaf_pages(a);
-	bool zero = cls == CL_ZERO_PAGE ||
-		    (cls == CL_THP && e->access == FT_ACC_READ && !ft_writable(a));
+	bool zero = cls == CL_ZERO_PAGE || (cls == CL_THP && huge_zero(m, a));
+	int gain = window_gain(e);
 	struct model_tag *t;
 
+	/* A large folio (6.8+ mTHP): one fault gave several pages frames. */
+	if (cls == CL_DEMAND_ZERO && gain > 1) {
+		pages = gain;
+		m->m4_large++;
+	}
 	m->m4_first++;
 	m->m4_pages += pages;
 	m->m13_first++;
@@ -137,8 +173,11 @@ static void first_touch(struct model *m, const struct ft_event *e, enum ft_class
 	} else {
 		m->m13_new++;
 	}
-	t = tag(m, tags, n, MC_M4, cls == CL_DEMAND_ZERO ? MV_HOLDS : MV_DIFF);
-	if (cls == CL_THP) {
+	t = tag(m, tags, n, MC_M4, cls == CL_DEMAND_ZERO && pages == 1 ? MV_HOLDS : MV_DIFF);
+	if (cls == CL_DEMAND_ZERO && pages > 1) {
+		NOTE(t, "first touch: %llu pages got frames in this one fault (a large "
+		     "folio), the others untouched", (unsigned long long)pages);
+	} else if (cls == CL_THP) {
 		m->m4_huge++;
 		NOTE(t, "first touch: %llu pages at once, one fault for a %s page",
 		     (unsigned long long)pages, a->level == FT_LVL_PUD ? "1 GiB" : "2 MiB");
@@ -199,15 +238,43 @@ static void file_fault(struct model *m, const struct ft_event *e, enum ft_class 
 	m->m17_pages += 1 + nb;
 	m->m17_major += major;
 	m->m17_neighbours += nb;
-	if (nb > 0) {
+	if (nb > 0 && major) {
+		/* filemap_fault()'s read-around may have read them just now */
 		t = tag(m, tags, n, MC_M17, MV_DIFF);
-		NOTE(t, "the page touched%s and %d untouched neighbours already cached",
-		     major ? " (read from the file)" : "", nb);
+		NOTE(t, "the page touched was read from the file, and %d untouched "
+		     "neighbours mapped with it (read ahead by this fault, or cached "
+		     "before: the trace cannot tell)", nb);
+	} else if (nb > 0) {
+		t = tag(m, tags, n, MC_M17, MV_DIFF);
+		NOTE(t, "the page touched and %d untouched neighbours already cached", nb);
 	} else {
 		t = tag(m, tags, n, MC_M17, MV_HOLDS);
 		NOTE(t, "only the page touched is mapped%s",
 		     major ? ", read from the file now (major)" : ", from the page cache");
 	}
+}
+
+static void ro_swapin_add(struct model *m, const struct ft_event *e)
+{
+	unsigned int i = m->ro_swapin_next++ % (sizeof(m->ro_swapin) / sizeof(m->ro_swapin[0]));
+
+	m->ro_swapin[i].pid = e->pid;
+	m->ro_swapin[i].page = (e->address >> PAGE_SHIFT) + 1;
+}
+
+/* Was E's page mapped read-only by a swap-in this trace saw?  Forget it. */
+static bool ro_swapin_take(struct model *m, const struct ft_event *e)
+{
+	uint64_t page = (e->address >> PAGE_SHIFT) + 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(m->ro_swapin) / sizeof(m->ro_swapin[0]); i++) {
+		if (m->ro_swapin[i].page == page && m->ro_swapin[i].pid == e->pid) {
+			m->ro_swapin[i].page = 0;
+			return true;
+		}
+	}
+	return false;
 }
 
 int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
@@ -233,15 +300,18 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 			first_touch(m, e, cls, tags, &n);
 		break;
 	case CL_COW:
-		if (ft_present(b) && m->env.zero_pfn && ft_pfn(b) == m->env.zero_pfn) {
+		if ((ft_present(b) && b->level == FT_LVL_PTE && m->env.zero_pfn &&
+		     ft_pfn(b) == m->env.zero_pfn) || huge_zero(m, b)) {
 			m->m4_second++;
 			m->m13_new++;
 			m->m13_zero_cow++;
 			t = tag(m, tags, &n, MC_M4, MV_DIFF);
 			NOTE(t, "the frame comes at the first write (pfn %#llx): the read "
-			     "before mapped the zero page", (unsigned long long)ft_pfn(a));
+			     "before mapped the %szero page", (unsigned long long)ft_pfn(a),
+			     b->level == FT_LVL_PMD ? "huge " : "");
 			t = tag(m, tags, &n, MC_M13, MV_DIFF);
-			NOTE(t, "a zeroed frame replaces the zero page");
+			NOTE(t, "a zeroed frame replaces the %szero page",
+			     b->level == FT_LVL_PMD ? "huge " : "");
 			break;
 		}
 		m->m11_written++;
@@ -249,7 +319,7 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 		t = tag(m, tags, &n, MC_M11, MV_HOLDS);
 		if (ft_present(b)) {
 			NOTE(t, "the write copied the shared page: pfn %#llx -> %#llx, writable",
-			     (unsigned long long)ft_pfn(b), (unsigned long long)ft_pfn(a));
+			     (unsigned long long)page_pfn(e, b), (unsigned long long)ft_pfn(a));
 			break;
 		}
 		NOTE(t, "a write to a private file mapping: a private copy of the "
@@ -265,6 +335,17 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 	case CL_WP_REUSE:
 		if (e->vm_flags & FT_VMA_SHARED)
 			break;	/* dirty tracking of a shared mapping, not COW */
+		/*
+		 * Write-protected by clear_refs (soft-dirty tracking: the
+		 * bit was cleared with the write bit), or by a read
+		 * swap-in (6.1 maps even an exclusive page read-only):
+		 * never shared, not copy-on-write.
+		 */
+		if (ft_present(b) && b->level == FT_LVL_PTE &&
+		    !(b->entry & FT_E_SOFT_DIRTY) && (a->entry & FT_E_SOFT_DIRTY))
+			break;
+		if (ro_swapin_take(m, e))
+			break;
 		m->m11_written++;
 		m->m11_reused++;
 		t = tag(m, tags, &n, MC_M11, MV_DIFF);
@@ -278,6 +359,8 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 			file_fault(m, e, cls, neighbours, tags, &n);
 		break;
 	case CL_SWAP_IN:
+		if (e->access == FT_ACC_READ && b->level == FT_LVL_PTE && !ft_writable(a))
+			ro_swapin_add(m, e);
 		m->m8_swapins++;
 		if (e->outcome == FT_MAJOR) {
 			m->m8_major++;
@@ -319,9 +402,14 @@ static void m4_difference(const struct model *m, char *buf, size_t len)
 			      (unsigned long long)m->m4_second);
 		sep = ";";
 	}
-	if (m->m4_huge && n < len)
-		snprintf(buf + n, len - n, "%s %llu faults mapped a whole huge page at once",
-			 sep, (unsigned long long)m->m4_huge);
+	if (m->m4_huge && n < len) {
+		n += snprintf(buf + n, len - n, "%s %llu faults mapped a whole huge page at "
+			      "once", sep, (unsigned long long)m->m4_huge);
+		sep = ";";
+	}
+	if (m->m4_large && n < len)
+		snprintf(buf + n, len - n, "%s %llu writes gave frames to untouched pages "
+			 "too (large folios)", sep, (unsigned long long)m->m4_large);
 }
 
 static void report_m4(const struct model *m, struct model_result *r)
@@ -335,7 +423,9 @@ static void report_m4(const struct model *m, struct model_result *r)
 	KV(r, observed, "zero_page", m->m4_zero);
 	KV(r, observed, "write_after_zero_page", m->m4_second);
 	KV(r, observed, "huge", m->m4_huge);
-	r->verdict = !m->m4_zero && !m->m4_second && !m->m4_huge ? MV_HOLDS : MV_DIFF;
+	KV(r, observed, "large_folio", m->m4_large);
+	r->verdict = !m->m4_zero && !m->m4_second && !m->m4_huge && !m->m4_large ?
+		     MV_HOLDS : MV_DIFF;
 	snprintf(r->predicted_text, sizeof(r->predicted_text),
 		 "%llu faults for %llu pages first touched",
 		 (unsigned long long)m->m4_pages, (unsigned long long)m->m4_pages);
@@ -433,9 +523,12 @@ static void report_m17(const struct model *m, struct model_result *r)
 		snprintf(r->evidence, sizeof(r->evidence), "only the pages touched got "
 			 "entries");
 	else
-		snprintf(r->evidence, sizeof(r->evidence), "only the pages touched were read; "
-			 "%llu untouched neighbours already in the page cache were mapped too "
-			 "(fault-around)", (unsigned long long)m->m17_neighbours);
+		snprintf(r->evidence, sizeof(r->evidence), "%llu untouched neighbours were "
+			 "mapped too (fault-around maps what is in the page cache%s)",
+			 (unsigned long long)m->m17_neighbours, m->m17_major ?
+			 "; the major faults' read-around may have read some of them just "
+			 "now: the trace cannot see reads ahead" : ": nothing was read for "
+			 "them");
 }
 
 static void report_m8(const struct model *m, struct model_result *r)

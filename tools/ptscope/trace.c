@@ -937,6 +937,7 @@ int cmd_trace(int argc, char **argv)
 	if (!t.env.zero_pfn && t.verbose)
 		fprintf(stderr, "ptscope trace: the zero page's frame is unknown "
 			"(not root?): no zero-page class\n");
+	t.env.huge_zero_pfn = tracer_huge_zero_pfn();
 	t.env.fault_around_bytes = tracer_fault_around_bytes();
 	model_init(&t.model_counts, &t.env);
 

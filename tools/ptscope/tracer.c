@@ -422,6 +422,40 @@ uint64_t tracer_zero_pfn(void)
 	return ent & ((1ULL << 55) - 1);
 }
 
+uint64_t tracer_huge_zero_pfn(void)
+{
+	const size_t huge = 2UL << 20, len = 2 * huge;
+	uint64_t ent = 0, flags = 0, pfn = 0;
+	char *m, *p;
+	int fd;
+
+	m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 0;
+	p = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
+	madvise(p, huge, MADV_HUGEPAGE);
+	(void)*(volatile char *)p;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &ent, sizeof(ent), (uintptr_t)p / 4096 * sizeof(ent)) != sizeof(ent))
+			ent = 0;
+		close(fd);
+	}
+	munmap(m, len);
+	if (ent >> 63)
+		pfn = ent & ((1ULL << 55) - 1);
+	if (!pfn || (pfn & 511))
+		return 0;
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &flags, sizeof(flags), pfn * sizeof(flags)) != sizeof(flags))
+		flags = 0;
+	close(fd);
+	/* KPF_THP (22) and KPF_ZERO_PAGE (24) */
+	return (flags & (1ULL << 22)) && (flags & (1ULL << 24)) ? pfn : 0;
+}
+
 bool tracer_possible(char *why, size_t len)
 {
 	if (!access("/sys/kernel/btf/vmlinux", R_OK))

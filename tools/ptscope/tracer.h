@@ -69,6 +69,13 @@ uint64_t tracer_page_offset(const struct tracer *t);
  * shown to CAP_SYS_ADMIN only).  0 if unknown.
  */
 uint64_t tracer_zero_pfn(void);
+/*
+ * The frame of the huge zero page (a read of untouched MADV_HUGEPAGE
+ * memory maps it), confirmed by /proc/kpageflags (KPF_ZERO_PAGE and
+ * KPF_THP).  0 if unknown: no THP, use_zero_page off, not root.  Our
+ * mm keeps its reference, so the frame stays until we exit.
+ */
+uint64_t tracer_huge_zero_pfn(void);
 /* /sys/kernel/debug/fault_around_bytes, or -1 if it cannot be read. */
 long long tracer_fault_around_bytes(void);
 /* Can this kernel be traced at all (BTF)?  false with the reason in WHY. */
