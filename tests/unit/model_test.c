@@ -363,6 +363,46 @@ TEST(huge_pages)
 	EXPECT_EQ(262144, ft_leaf_pages(&h.after));
 }
 
+/* A window other than the tracer's 64 KiB: no M5 verdict, M17 still. */
+TEST(fault_around_window_other_than_64k)
+{
+	static const struct model_env env16k = { .zero_pfn = ZERO_PFN,
+						  .fault_around_bytes = 16384 };
+	struct model_tag t[MODEL_MAX_TAGS];
+	struct ft_event one = ev(FT_BACK_FILE, FT_ACC_READ, FT_MINOR);
+	struct model m;
+	int n;
+
+	model_init(&m, &env16k);
+	one.after.entry = pte(0x9000, false);
+	one.after.window = 1;
+	n = run(&m, &one, CL_FILE, t);
+	ASSERT_EQ(1, n);
+	EXPECT_TRUE(has(t, n, MC_M17, MV_HOLDS));
+	EXPECT_EQ(0, m.events[MC_M5]);
+}
+
+/* A THP mapped over a PMD migration entry is no first touch. */
+TEST(thp_after_migration_is_no_first_touch)
+{
+	struct model_tag t[MODEL_MAX_TAGS];
+	struct ft_event h = ev(FT_BACK_ANON, FT_ACC_WRITE, FT_MINOR);
+	struct model m;
+	int n;
+
+	model_init(&m, &env_on);
+	h.before.level = FT_LVL_PMD;
+	h.before.status = FT_WALK_NONPRESENT;
+	h.before.entry = 0x7c00000000000000ULL;	/* a non-present, non-empty PMD */
+	h.after.level = FT_LVL_PMD;
+	h.after.entry = pte(0x200000 >> 12 << 9, true) | FT_E_PSE;
+	n = run(&m, &h, CL_THP, t);
+	ASSERT_EQ(1, n);
+	EXPECT_TRUE(has(t, n, MC_M15, MV_HOLDS));
+	EXPECT_EQ(0, m.events[MC_M4]);
+	EXPECT_EQ(0, m.events[MC_M13]);
+}
+
 TEST(no_claim_for_the_rest)
 {
 	struct model_tag t[MODEL_MAX_TAGS];

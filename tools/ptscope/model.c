@@ -194,8 +194,8 @@ static void first_touch(struct model *m, const struct ft_event *e, enum ft_class
 		     "frame taken", cls == CL_THP ? "huge " : "", (unsigned long long)ft_pfn(a));
 	else
 		NOTE(t, "a new frame that reads zero (pfn %#llx), cleared when allocated "
-		     "for this fault: Linux keeps no pre-zeroed list",
-		     (unsigned long long)ft_pfn(a));
+		     "for this fault (or when freed, with init_on_free): Linux keeps no "
+		     "pre-zeroed list", (unsigned long long)ft_pfn(a));
 }
 
 /*
@@ -211,8 +211,15 @@ static void file_fault(struct model *m, const struct ft_event *e, enum ft_class 
 	struct model_tag *t;
 
 	(void)cls;
-	if (e->access != FT_ACC_WRITE) {
-		/* Fault-around runs on read faults only (do_read_fault()). */
+	/*
+	 * Fault-around runs on read faults only (do_read_fault()), over
+	 * fault_around_bytes: the tracer counts the neighbours in a 64 KiB
+	 * window, so M5 is judged only when that is the window (the
+	 * default), or when fault-around is off.
+	 */
+	if (e->access != FT_ACC_WRITE &&
+	    (m->env.fault_around_bytes < 0 || m->env.fault_around_bytes <= 4096 ||
+	     m->env.fault_around_bytes == (long long)WINDOW_BYTES)) {
 		m->m5_faults++;
 		if (empty || nb) {
 			m->m5_eligible++;
@@ -287,7 +294,9 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 	switch (cls) {
 	case CL_DEMAND_ZERO:
 	case CL_ZERO_PAGE:
-		first_touch(m, e, cls, tags, &n);
+		/* A first touch finds an empty entry (not, e.g., a migration entry). */
+		if (b->status == FT_WALK_NONE)
+			first_touch(m, e, cls, tags, &n);
 		break;
 	case CL_THP:
 		m->m15_huge++;
@@ -296,7 +305,7 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 		NOTE(t, "one fault mapped %s with one %s entry (%llu pages)",
 		     a->level == FT_LVL_PUD ? "1 GiB" : "2 MiB", a->level == FT_LVL_PUD ?
 		     "PUD" : "PMD", (unsigned long long)ft_leaf_pages(a));
-		if (ft_anon(e) && !ft_present(b))
+		if (ft_anon(e) && b->status == FT_WALK_NONE)
 			first_touch(m, e, cls, tags, &n);
 		break;
 	case CL_COW:
