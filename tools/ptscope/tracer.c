@@ -132,6 +132,7 @@ static int try_attach(struct tracer *t, enum tracer_hook hook, enum tracer_exc e
 	s->rodata->self_tgid = getpid();
 	/* -- CMD: nothing before CMD's exec (ptscope's forked child). */
 	s->rodata->after_exec = t->o.after_exec;
+	s->rodata->follow = !t->o.pid && t->o.follow;
 	/* Batched wake-ups: the reader polls every 100 ms anyway. */
 	s->rodata->wakeup_bytes = TRACER_WAKEUP_BYTES;
 
@@ -285,9 +286,22 @@ void tracer_close(struct tracer *t)
 	free(t);
 }
 
-void tracer_follow(struct tracer *t, int tgid)
+int tracer_follow(struct tracer *t, int tgid)
 {
+	int fd = bpf_map__fd(t->skel->maps.inflight);
+	__u32 key = UINT32_MAX, next;
+
+	if (t->o.pid || !t->o.follow)
+		return -EINVAL;
+	if (t->skel->bss->armed)
+		return -EBUSY;
 	t->skel->bss->follow_tgid = tgid;
+	/* What the last process left in flight is nobody's now. */
+	while (!bpf_map_get_next_key(fd, &key, &next)) {
+		bpf_map_delete_elem(fd, &next);
+		key = UINT32_MAX;
+	}
+	return 0;
 }
 
 void tracer_arm(struct tracer *t, bool on)
