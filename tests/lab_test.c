@@ -428,12 +428,17 @@ static void check_trace_classes(struct __test_metadata *_metadata, const struct 
 	EXPECT_EQ(ev_int(d, "pages_touched"), count_at(st, "classes", "file") +
 		  count_at(st, "classes", "file-major") +
 		  count_at(st, "classes", "fault-around"));
-	EXPECT_EQ(ev_int(d, "pages_touched"), count_at(st, "claims", "M17"));
 
+	/*
+	 * (No M17 claim count: the scratch files are in $TMPDIR, a tmpfs in
+	 * the guest, and the model ties only faults on regular files to M17.)
+	 */
 	d = find_doc(r, "m5");
 	st = step_of(d, "file_faults");
 	ASSERT_NE(NULL, st);
-	EXPECT_EQ(int_at(st, "faults"), count_at(st, "claims", "M17"));
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "classes", "fault-around") +
+		  count_at(st, "classes", "file") + count_at(st, "classes", "file-major"));
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "claims", "M5"));
 	/* the tracer sees the 16-entry (64 KiB) window: the default fault-around */
 	if (fault_around == 65536) {
 		EXPECT_EQ(ev_int(d, "file_neighbours_mapped"), step_neighbours(st));
