@@ -439,12 +439,18 @@ static void check_trace_classes(struct __test_metadata *_metadata, const struct 
 	EXPECT_EQ(int_at(st, "faults"), count_at(st, "classes", "fault-around") +
 		  count_at(st, "classes", "file") + count_at(st, "classes", "file-major"));
 	EXPECT_EQ(int_at(st, "faults"), count_at(st, "claims", "M5"));
-	/* the tracer sees the 16-entry (64 KiB) window: the default fault-around */
-	if (fault_around == 65536) {
+	/*
+	 * The tracer counts neighbours in the aligned 16-entry (64 KiB) window
+	 * of the fault: all of them with the default fault_around_bytes where
+	 * that window lies inside the VMA, as around M5's page 32.  (Not so
+	 * for M17's first page, at the start of its VMA: 6.1 then maps the 16
+	 * pages from the VMA's start, past that window, and the trace sees
+	 * fewer neighbours than the walk.)
+	 */
+	if (fault_around == 65536)
 		EXPECT_EQ(ev_int(d, "file_neighbours_mapped"), step_neighbours(st));
-		EXPECT_EQ(ev_int(find_doc(r, "m17"), "fault_around_extra"),
-			  step_neighbours(step_of(find_doc(r, "m17"), "faults")));
-	}
+	EXPECT_GE(ev_int(find_doc(r, "m17"), "fault_around_extra"),
+		  step_neighbours(step_of(find_doc(r, "m17"), "faults")));
 }
 
 /* ---- the state the labs must leave as they found it --------------------- */
