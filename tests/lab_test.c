@@ -738,6 +738,21 @@ TEST_F_TIMEOUT(lab, clustering_follows_fault_around, 300)
 	EXPECT_EQ(0, ev_int(d, "file_neighbours_mapped"));
 	EXPECT_EQ(1, ev_int(d, "file_entries_after_one_fault"));
 	EXPECT_STREQ("does not hold on Linux", str_of(d, "verdict"));
+	/* the traced fault says the same: fault-around, then a plain file fault */
+	if (have_btf()) {
+		json_object *st = step_of(find_doc(&on, "m5"), "file_faults");
+
+		ASSERT_NE(NULL, st);
+		EXPECT_EQ(1, count_at(st, "classes", "fault-around"));
+		EXPECT_EQ(ev_int(find_doc(&on, "m5"), "file_neighbours_mapped"),
+			  step_neighbours(st));
+		st = step_of(d, "file_faults");
+		ASSERT_NE(NULL, st);
+		EXPECT_EQ(0, count_at(st, "classes", "fault-around"));
+		EXPECT_EQ(int_at(st, "faults"), count_at(st, "classes", "file") +
+			  count_at(st, "classes", "file-major"));
+		EXPECT_EQ(0, step_neighbours(st));
+	}
 	TH_LOG("fault-around on: %s", str_of(find_doc(&on, "m5"), "summary"));
 	TH_LOG("fault-around off: %s", str_of(d, "summary"));
 	run_free(&on);
@@ -769,6 +784,19 @@ TEST_F_TIMEOUT(lab, large_pages_follow_thp, 300)
 	EXPECT_EQ(0, ev_int(d, "huge_leaves"));
 	EXPECT_EQ(2048, ev_int(d, "h_pte_entries"));
 	EXPECT_STREQ("does not hold on Linux", str_of(d, "verdict"));
+	/* the traced faults: huge ones with THP, one per page without */
+	if (have_btf()) {
+		json_object *st = step_of(find_doc(&on, "m15"), "h_faults");
+
+		ASSERT_NE(NULL, st);
+		EXPECT_EQ(ev_int(find_doc(&on, "m15"), "huge_leaves"),
+			  count_at(st, "classes", "thp"));
+		st = step_of(d, "h_faults");
+		ASSERT_NE(NULL, st);
+		EXPECT_EQ(0, count_at(st, "classes", "thp"));
+		EXPECT_EQ(0, count_at(st, "claims", "M15"));
+		EXPECT_EQ(ev_int(d, "h_pte_entries"), count_at(st, "classes", "demand-zero"));
+	}
 	TH_LOG("THP madvise: %s", str_of(find_doc(&on, "m15"), "summary"));
 	TH_LOG("THP never: %s", str_of(d, "summary"));
 	run_free(&on);

@@ -389,12 +389,11 @@ void lab_trace_step(struct lab_ctx *c, const char *counted_as, const char *fmt, 
 	if (!ok && !lt->disagree[0])
 		snprintf(lt->disagree, sizeof(lt->disagree), "%s", why);
 
-	lab_vnote(c, "trace of step '%s' (pid %d): %llu fault%s (%llu minor, %llu major%s): "
+	lab_vnote(c, "trace of step '%s' (pid %d): %llu fault%s (%llu minor, %llu major): "
 		  "%s%s%s", what, lt->pid, (unsigned long long)lt->n.faults,
 		  lt->n.faults == 1 ? "" : "s", (unsigned long long)lt->n.minor,
-		  (unsigned long long)lt->n.major, lt->n.retry ? ", and retries" : "",
-		  classes_str(&lt->n, cls, sizeof(cls)), ok ? "; as the module and minflt/"
-		  "majflt count" : "; ", ok ? "" : why);
+		  (unsigned long long)lt->n.major, classes_str(&lt->n, cls, sizeof(cls)),
+		  ok ? "; as the module and minflt/majflt count" : "; ", ok ? "" : why);
 	nlines = json_object_array_length(lt->lines);
 	for (i = 0; i < nlines; i++)
 		lab_vnote(c, "%s", json_object_get_string(json_object_array_get_idx(lt->lines,
