@@ -968,7 +968,8 @@ TEST_F_TIMEOUT(lab, verbose_adds_evidence, 900)
 
 				more -= int_at(st, "faults") + int_at(st, "retry") > 16;
 			}
-			EXPECT_EQ(0, more) TH_LOG("%s: a step over 16 events says how many more", id);
+			EXPECT_EQ(0, more)
+				TH_LOG("%s: a step over 16 events says how many more", id);
 		}
 		for (j = 0; j < arr_len(v, "evidence"); j++) {
 			const char *line = json_object_get_string(json_object_array_get_idx(ev, j));
