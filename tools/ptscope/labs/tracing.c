@@ -27,15 +27,14 @@
 /* Events of one step shown as -v evidence lines, and kept in the JSON. */
 #define TRACE_EV_LINES		16
 #define TRACE_JSON_EVENTS	64
-/* follow_tgid that matches no process: no tgid is this large. */
-#define TRACE_NOBODY		(-1)
+#define TRACE_NOBODY		0	/* tracer_follow(): no process */
 
 /* The run's tracer. */
 static struct {
 	struct tracer *t;
 	bool tried;			/* loading was tried (or was impossible) */
 	char why[256];			/* why there is no tracer */
-	uint64_t zero_pfn;
+	uint64_t zero_pfn, huge_zero_pfn;
 	struct lab_trace *cur;		/* where events go now */
 } run;
 
@@ -188,10 +187,27 @@ static void step_start(struct lab_trace *lt)
 	lt->lines = json_object_new_array();
 }
 
+/*
+ * Follow TGID (TRACE_NOBODY: no process) from now on.  The tracer is
+ * disarmed for the switch (tracer_follow() wants that), and every event
+ * of the process followed so far is handed out first.  The labs' children
+ * are blocked between steps, so no fault is in flight meanwhile.
+ */
+static void switch_to(int tgid)
+{
+	tracer_arm(run.t, false);
+	tracer_consume(run.t);
+	if (tgid != TRACE_NOBODY && !tracer_follow(run.t, tgid))
+		tracer_arm(run.t, true);
+	else
+		tracer_follow(run.t, 0);
+}
+
 /* Load the run's tracer, once; false (reason in run.why) if there is none. */
 static bool have_tracer(void)
 {
-	struct tracer_opts o = { .pid = 0, .want_hook = -1, .quiet = true, .fn = on_event };
+	struct tracer_opts o = { .follow = true, .want_hook = -1, .quiet = true,
+				 .fn = on_event };
 	int err;
 
 	if (run.tried)
@@ -207,8 +223,7 @@ static bool have_tracer(void)
 		return false;
 	}
 	run.zero_pfn = tracer_zero_pfn();
-	tracer_follow(run.t, TRACE_NOBODY);
-	tracer_arm(run.t, true);
+	run.huge_zero_pfn = tracer_huge_zero_pfn();
 	return true;
 }
 
@@ -228,7 +243,9 @@ static struct lab_trace *trace_of(struct lab_ctx *c)
 		lt->off = true;		/* lab_trace_done() says why */
 		return lt;
 	}
+	memset(&env, 0, sizeof(env));
 	env.zero_pfn = run.zero_pfn;
+	env.huge_zero_pfn = run.huge_zero_pfn;
 	env.fault_around_bytes = tracer_fault_around_bytes();
 	model_init(&lt->model, &env);
 	lt->steps = json_object_new_array();
@@ -246,11 +263,10 @@ void lab_trace_follow(struct lab_ctx *c, struct lab_child *ch)
 		return;
 	/* what the previous process did since its last step is no step's */
 	run.cur = lt;
-	tracer_consume(run.t);
+	switch_to(ch ? ch->pid : TRACE_NOBODY);
 	lt->outside += lt->n.events;
 	memset(&lt->n, 0, sizeof(lt->n));
 	lt->pid = ch ? ch->pid : 0;
-	tracer_follow(run.t, ch ? ch->pid : TRACE_NOBODY);
 	if (ch)
 		step_start(lt);
 }
@@ -421,8 +437,7 @@ void lab_trace_done(struct lab_ctx *c)
 		lab_ev_str(c, "trace_unavailable", run.why);
 	} else {
 		run.cur = lt;
-		tracer_follow(run.t, TRACE_NOBODY);
-		tracer_consume(run.t);
+		switch_to(TRACE_NOBODY);
 		lt->outside += lt->n.events;
 		run.cur = NULL;
 		o = json_object_new_object();
