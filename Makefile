@@ -188,7 +188,13 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) $(LIB_SRCS) $(LIB_
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) $(SANFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests -o $@ $< $(LIB_SRCS)
+	$(CC) $(UCFLAGS) $(SANFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests $(UNIT_CFLAGS) -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
+
+# the fault classes and the model are compiled into their unit test
+$(BUILD)/unit/model_test: tools/ptscope/model.c tools/ptscope/model.h tools/ptscope/faultclass.c \
+	tools/ptscope/faultclass.h tools/bpf/faulttrace.h
+$(BUILD)/unit/model_test: UNIT_CFLAGS := -Itools/bpf $(JSON_CFLAGS)
+$(BUILD)/unit/model_test: UNIT_LIBS := $(JSON_LIBS)
 
 # the picture's layout is compiled into its unit test, checked by a script
 $(BUILD)/unit/map_layout_test: tools/ptscope/map_layout.c tools/ptscope/map_layout.h

@@ -14,7 +14,12 @@
  *    undoes both;
  *  - names, aliases, --list and bad names; the text report;
  *  - -v adds evidence lines (walks, translations, counters) to every lab
- *    and keeps all the plain observations; --predict runs nothing.
+ *    and keeps all the plain observations; --predict runs nothing;
+ *  - where the kernel has BTF, the labs on faults run their steps under the
+ *    BPF tracer: every step's traced faults equal the module's counters
+ *    and minflt/majflt of the same step and the counts the lab recorded,
+ *    with the classes the lab's own walks imply; --no-trace gives no
+ *    trace, and with BTF hidden the labs say they ran without it.
  * Every setting a test changes is restored in its teardown.
  */
 #include <dirent.h>
@@ -66,21 +71,21 @@ static void run_free(struct run *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Run "BIN lab ARGS" (stderr to ours), collect its output and documents. */
-static int run_lab(struct run *r, const char *fmt, ...)
+/*
+ * Run "WRAP BIN lab ARGS" (stderr to ours; WRAP: a command prefix, or ""),
+ * collect its output and documents.
+ */
+static int vrun_lab(struct run *r, const char *wrap, const char *fmt, va_list ap)
 {
 	static char line[1 << 22];	/* a -v document: up to a few 100 kB */
 	char args[512], cmd[1024];
 	size_t len = 0, cap = 0;
-	va_list ap;
 	FILE *p;
 	int st;
 
 	memset(r, 0, sizeof(*r));
-	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "NO_COLOR=1 %s lab %s", bin(), args);
+	snprintf(cmd, sizeof(cmd), "%s env NO_COLOR=1 %s lab %s", wrap, bin(), args);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -109,6 +114,34 @@ static int run_lab(struct run *r, const char *fmt, ...)
 	st = pclose(p);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 	return 0;
+}
+
+static int run_lab(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int run_lab(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vrun_lab(r, "", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+static int run_lab_in(struct run *r, const char *wrap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int run_lab_in(struct run *r, const char *wrap, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vrun_lab(r, wrap, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 static json_object *find_doc(const struct run *r, const char *id)
@@ -191,6 +224,233 @@ static bool doc_ok(json_object *d, char *why, size_t len)
 		return false;
 	}
 	return true;
+}
+
+/* ---- the trace evidence of the labs on faults ---------------------------- */
+
+static const char *const traced_labs[] = { "m4", "m5", "m8", "m11", "m13", "m15", "m17" };
+#define NR_TRACED	(sizeof(traced_labs) / sizeof(traced_labs[0]))
+
+static bool have_btf(void)
+{
+	return !access("/sys/kernel/btf/vmlinux", R_OK);
+}
+
+static json_object *at(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+/* O.KEY as an integer; LLONG_MIN if absent or null. */
+static long long int_at(json_object *o, const char *key)
+{
+	json_object *v = at(o, key);
+
+	return v ? json_object_get_int64(v) : LLONG_MIN;
+}
+
+/* A count of a step's "classes" or "claims" object: absent is 0. */
+static long long count_at(json_object *step, const char *obj, const char *key)
+{
+	long long v = int_at(at(step, obj), key);
+
+	return v == LLONG_MIN ? 0 : v;
+}
+
+static bool is_traced(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < NR_TRACED; i++)
+		if (!strcmp(id, traced_labs[i]))
+			return true;
+	return false;
+}
+
+/* The step of DOC's trace whose counts the lab keeps in observed.KEY. */
+static json_object *step_of(json_object *doc, const char *key)
+{
+	json_object *steps = at(at(at(doc, "observed"), "trace"), "steps");
+	size_t i;
+
+	for (i = 0; steps && i < json_object_array_length(steps); i++) {
+		json_object *st = json_object_array_get_idx(steps, i);
+		const char *ca = str_of(st, "counted_as");
+
+		if (ca && !strcmp(ca, key))
+			return st;
+	}
+	return NULL;
+}
+
+/* The neighbours of a step's fault-around events (all in its event list). */
+static long long step_neighbours(json_object *st)
+{
+	json_object *evs = at(st, "events");
+	long long n = 0;
+	size_t i;
+
+	for (i = 0; evs && i < json_object_array_length(evs); i++) {
+		long long v = int_at(json_object_array_get_idx(evs, i), "neighbours");
+
+		n += v == LLONG_MIN ? 0 : v;
+	}
+	return n;
+}
+
+/*
+ * Each step of DOC's trace: the traced faults equal the module's counters
+ * and minflt/majflt of the same step, and the lab's own counts where it
+ * kept them; every event carries its entries, class and claims.
+ */
+static void check_trace_steps(struct __test_metadata *_metadata, json_object *doc)
+{
+	const char *id = str_of(doc, "id");
+	json_object *obs = at(doc, "observed"), *tr = at(obs, "trace");
+	json_object *steps = at(tr, "steps"), *cls, *v;
+	size_t i, j;
+
+	ASSERT_NE(NULL, tr) TH_LOG("%s: no observed.trace (%s)", id,
+				   str_of(obs, "trace_unavailable"));
+	ASSERT_NE(NULL, steps);
+	EXPECT_LT(0, (int)json_object_array_length(steps));
+	EXPECT_EQ(0, int_at(tr, "lost"));
+	EXPECT_TRUE(json_object_get_boolean(at(tr, "agrees")));
+	for (i = 0; i < json_object_array_length(steps); i++) {
+		json_object *st = json_object_array_get_idx(steps, i), *mod = at(st, "module");
+		json_object *evs = at(st, "events"), *own;
+		long long f = int_at(st, "faults"), mi = int_at(st, "minor");
+		long long ma = int_at(st, "major"), events = 0;
+		const char *name = str_of(st, "step"), *ca = str_of(st, "counted_as");
+
+		ASSERT_NE(NULL, mod) TH_LOG("%s '%s': the module did not count", id, name);
+		EXPECT_EQ(int_at(mod, "faults"), f) TH_LOG("%s '%s'", id, name);
+		EXPECT_EQ(int_at(mod, "minor"), mi) TH_LOG("%s '%s'", id, name);
+		EXPECT_EQ(int_at(mod, "major"), ma) TH_LOG("%s '%s'", id, name);
+		EXPECT_EQ(int_at(st, "minflt"), mi) TH_LOG("%s '%s'", id, name);
+		EXPECT_EQ(int_at(st, "majflt"), ma) TH_LOG("%s '%s'", id, name);
+		EXPECT_EQ(0, int_at(st, "lost"));
+		EXPECT_EQ(f, mi + ma + int_at(st, "error"));
+		/* every event has a class: the classes add up to the events */
+		cls = at(st, "classes");
+		json_object_object_foreach(cls, k, n) {
+			(void)k;
+			events += json_object_get_int64(n);
+		}
+		EXPECT_EQ(f + int_at(st, "retry"), events) TH_LOG("%s '%s'", id, name);
+		ASSERT_NE(NULL, evs);
+		EXPECT_EQ(events, (long long)json_object_array_length(evs) +
+			  int_at(st, "events_left_out"));
+		for (j = 0; j < json_object_array_length(evs); j++) {
+			json_object *e = json_object_array_get_idx(evs, j);
+
+			EXPECT_NE(NULL, str_of(e, "address"));
+			EXPECT_NE(NULL, str_of(e, "class"));
+			EXPECT_NE(NULL, str_of(e, "before"));
+			EXPECT_NE(NULL, str_of(e, "after"));
+			EXPECT_TRUE(json_object_object_get_ex(e, "model", &v) &&
+				    json_object_is_type(v, json_type_array));
+		}
+		if (!ca)
+			continue;
+		own = at(obs, ca);
+		ASSERT_NE(NULL, own) TH_LOG("%s: no observed.%s", id, ca);
+		EXPECT_EQ(int_at(own, "faults"), f) TH_LOG("%s '%s' vs observed.%s", id, name, ca);
+		EXPECT_EQ(int_at(own, "minor"), mi) TH_LOG("%s '%s' vs observed.%s", id, name, ca);
+		EXPECT_EQ(int_at(own, "major"), ma) TH_LOG("%s '%s' vs observed.%s", id, name, ca);
+	}
+}
+
+/*
+ * The classes of the traced faults agree with what the lab's own walks
+ * saw: the reads that mapped the zero page are zero-page faults, the
+ * pages copied are cow faults, the huge leaves thp faults, and so on.
+ */
+static void check_trace_classes(struct __test_metadata *_metadata, const struct run *r,
+				int fault_around)
+{
+	json_object *d, *st;
+
+	d = find_doc(r, "m4");
+	st = step_of(d, "faults_reads");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(ev_int(d, "reads_mapping_zero_page"), count_at(st, "classes", "zero-page"));
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "claims", "M4"));
+	st = step_of(d, "faults_writes");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(ev_int(d, "new_anon_frames_after_writes"),
+		  count_at(st, "classes", "demand-zero"));
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "claims", "M4"));
+	st = step_of(d, "faults_write_after_read");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(ev_int(d, "reads_mapping_zero_page"), count_at(st, "classes", "cow"));
+
+	d = find_doc(r, "m11");
+	st = step_of(d, "g_faults");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(ev_int(d, "g_new_frames"), count_at(st, "classes", "cow"));
+	st = step_of(d, "a_faults");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(ev_int(d, "a_reused_without_copy"), count_at(st, "classes", "wp-reuse"));
+	EXPECT_EQ(ev_int(d, "a_copied"), count_at(st, "classes", "cow"));
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "claims", "M11"));
+
+	d = find_doc(r, "m15");
+	st = step_of(d, "h_faults");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(ev_int(d, "huge_leaves"), count_at(st, "classes", "thp"));
+	EXPECT_EQ(ev_int(d, "huge_leaves"), count_at(st, "claims", "M15"));
+	st = step_of(d, "s_faults");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(ev_int(d, "s_pte_entries"), count_at(st, "classes", "demand-zero"));
+
+	d = find_doc(r, "m8");
+	st = step_of(d, "faults_swapin");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "classes", "swap-in"));
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "claims", "M8"));
+	st = step_of(d, "faults_after_willneed");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "classes", "swap-in"));
+
+	d = find_doc(r, "m13");
+	EXPECT_EQ(ev_int(d, "reads_mapping_zero_page"),
+		  count_at(json_object_array_get_idx(at(at(at(d, "observed"), "trace"),
+							"steps"), 0), "classes", "zero-page"));
+
+	d = find_doc(r, "m17");
+	st = step_of(d, "faults");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(ev_int(d, "pages_touched"), count_at(st, "classes", "file") +
+		  count_at(st, "classes", "file-major") +
+		  count_at(st, "classes", "fault-around"));
+
+	/*
+	 * (No M17 claim count: the scratch files are in $TMPDIR, a tmpfs in
+	 * the guest, and the model ties only faults on regular files to M17.)
+	 */
+	d = find_doc(r, "m5");
+	st = step_of(d, "file_faults");
+	ASSERT_NE(NULL, st);
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "classes", "fault-around") +
+		  count_at(st, "classes", "file") + count_at(st, "classes", "file-major"));
+	EXPECT_EQ(int_at(st, "faults"), count_at(st, "claims", "M5"));
+	/*
+	 * The tracer counts neighbours in the aligned 16-entry (64 KiB) window
+	 * of the fault: all of them with the default fault_around_bytes where
+	 * that window lies inside the VMA, as around M5's page 32.  (Not so
+	 * for M17's first page, at the start of its VMA: 6.1 then maps the 16
+	 * pages from the VMA's start, past that window, and the trace sees
+	 * fewer neighbours than the walk.)
+	 */
+	if (fault_around == 65536)
+		EXPECT_EQ(ev_int(d, "file_neighbours_mapped"), step_neighbours(st));
+	EXPECT_GE(ev_int(find_doc(r, "m17"), "fault_around_extra"),
+		  step_neighbours(step_of(find_doc(r, "m17"), "faults")));
 }
 
 /* ---- the state the labs must leave as they found it --------------------- */
@@ -346,6 +606,22 @@ TEST_F_TIMEOUT(lab, all_labs_run, 600)
 		TH_LOG("%-4s %-24s %s", id, str_of(r.doc[i], "verdict"),
 		       str_of(r.doc[i], "summary"));
 	}
+	/* the labs on faults traced their steps (where the kernel has BTF) */
+	for (i = 0; i < r.n; i++) {
+		const char *id = str_of(r.doc[i], "id");
+		json_object *obs = at(r.doc[i], "observed");
+
+		if (!is_traced(id)) {
+			EXPECT_EQ(NULL, at(obs, "trace")) TH_LOG("%s", id);
+			EXPECT_EQ(NULL, at(obs, "trace_unavailable")) TH_LOG("%s", id);
+		} else if (have_btf()) {
+			check_trace_steps(_metadata, r.doc[i]);
+		} else {
+			EXPECT_NE(NULL, str_of(obs, "trace_unavailable")) TH_LOG("%s", id);
+		}
+	}
+	if (have_btf())
+		check_trace_classes(_metadata, &r, atoi(self->fault_around));
 	/* evidence the flips below turn around */
 	EXPECT_GT(ev_int(find_doc(&r, "m8"), "swap_entries_after_pageout"), 0);
 	EXPECT_GT(ev_int(find_doc(&r, "m7"), "m_swapped") +
@@ -462,6 +738,21 @@ TEST_F_TIMEOUT(lab, clustering_follows_fault_around, 300)
 	EXPECT_EQ(0, ev_int(d, "file_neighbours_mapped"));
 	EXPECT_EQ(1, ev_int(d, "file_entries_after_one_fault"));
 	EXPECT_STREQ("does not hold on Linux", str_of(d, "verdict"));
+	/* the traced fault says the same: fault-around, then a plain file fault */
+	if (have_btf()) {
+		json_object *st = step_of(find_doc(&on, "m5"), "file_faults");
+
+		ASSERT_NE(NULL, st);
+		EXPECT_EQ(1, count_at(st, "classes", "fault-around"));
+		EXPECT_EQ(ev_int(find_doc(&on, "m5"), "file_neighbours_mapped"),
+			  step_neighbours(st));
+		st = step_of(d, "file_faults");
+		ASSERT_NE(NULL, st);
+		EXPECT_EQ(0, count_at(st, "classes", "fault-around"));
+		EXPECT_EQ(int_at(st, "faults"), count_at(st, "classes", "file") +
+			  count_at(st, "classes", "file-major"));
+		EXPECT_EQ(0, step_neighbours(st));
+	}
 	TH_LOG("fault-around on: %s", str_of(find_doc(&on, "m5"), "summary"));
 	TH_LOG("fault-around off: %s", str_of(d, "summary"));
 	run_free(&on);
@@ -493,6 +784,19 @@ TEST_F_TIMEOUT(lab, large_pages_follow_thp, 300)
 	EXPECT_EQ(0, ev_int(d, "huge_leaves"));
 	EXPECT_EQ(2048, ev_int(d, "h_pte_entries"));
 	EXPECT_STREQ("does not hold on Linux", str_of(d, "verdict"));
+	/* the traced faults: huge ones with THP, one per page without */
+	if (have_btf()) {
+		json_object *st = step_of(find_doc(&on, "m15"), "h_faults");
+
+		ASSERT_NE(NULL, st);
+		EXPECT_EQ(ev_int(find_doc(&on, "m15"), "huge_leaves"),
+			  count_at(st, "classes", "thp"));
+		st = step_of(d, "h_faults");
+		ASSERT_NE(NULL, st);
+		EXPECT_EQ(0, count_at(st, "classes", "thp"));
+		EXPECT_EQ(0, count_at(st, "claims", "M15"));
+		EXPECT_EQ(ev_int(d, "h_pte_entries"), count_at(st, "classes", "demand-zero"));
+	}
 	TH_LOG("THP madvise: %s", str_of(find_doc(&on, "m15"), "summary"));
 	TH_LOG("THP never: %s", str_of(d, "summary"));
 	run_free(&on);
@@ -639,6 +943,34 @@ TEST_F_TIMEOUT(lab, verbose_adds_evidence, 900)
 		EXPECT_GE(arr_len(v, "evidence"), 1) TH_LOG("%s: no evidence with -v", id);
 		if (!json_object_object_get_ex(v, "evidence", &ev))
 			continue;
+		/* the trace: a line per step, then at most 16 of its events */
+		if (is_traced(id) && have_btf()) {
+			json_object *steps = at(at(at(v, "observed"), "trace"), "steps");
+			size_t nstep = 0, nev = 0, more = 0, k;
+
+			for (j = 0; j < arr_len(v, "evidence"); j++) {
+				const char *line = json_object_get_string(
+					json_object_array_get_idx(ev, j));
+
+				if (!strncmp(line, "trace of step '", 15)) {
+					nstep++;
+					nev = 0;
+				} else if (nstep && !strncmp(line, "  0x", 4)) {
+					EXPECT_GE(16, ++nev) TH_LOG("%s: %s", id, line);
+				} else if (strstr(line, "more events of this step")) {
+					more++;
+				}
+			}
+			ASSERT_NE(NULL, steps);
+			EXPECT_EQ(json_object_array_length(steps), nstep) TH_LOG("%s", id);
+			for (k = 0; k < json_object_array_length(steps); k++) {
+				json_object *st = json_object_array_get_idx(steps, k);
+
+				more -= int_at(st, "faults") + int_at(st, "retry") > 16;
+			}
+			EXPECT_EQ(0, more)
+				TH_LOG("%s: a step over 16 events says how many more", id);
+		}
 		for (j = 0; j < arr_len(v, "evidence"); j++) {
 			const char *line = json_object_get_string(json_object_array_get_idx(ev, j));
 			unsigned long long entry, pfn;
@@ -689,6 +1021,41 @@ TEST_F_TIMEOUT(lab, verbose_adds_evidence, 900)
 	run_free(&plain);
 }
 
+/*
+ * A kernel without BTF: the labs on faults run as before and say that
+ * they ran without the tracer.  BTF is hidden from one run by a tmpfs over
+ * /sys/kernel/btf in a mount namespace of its own.
+ */
+TEST_F_TIMEOUT(lab, trace_falls_back_without_btf, 120)
+{
+	json_object *obs, *notes;
+	const char *why, *last;
+	struct run r;
+
+	if (!have_btf())
+		SKIP(return, "no BTF here: every run falls back (all_labs_run checks it)");
+	ASSERT_EQ(0, run_lab_in(&r, "unshare -m sh -c 'mount -t tmpfs ptscope-no-btf "
+				"/sys/kernel/btf && exec \"$@\"' sh", "m4 --json"));
+	EXPECT_EQ(0, r.status);
+	ASSERT_EQ(1, r.n);
+	EXPECT_STREQ("ran", str_of(r.doc[0], "status"));
+	EXPECT_TRUE(is_verdict(str_of(r.doc[0], "verdict")));
+	obs = at(r.doc[0], "observed");
+	EXPECT_EQ(NULL, at(obs, "trace"));
+	why = str_of(obs, "trace_unavailable");
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, "BTF")) TH_LOG("%s", why);
+	notes = at(obs, "notes");
+	ASSERT_NE(NULL, notes);
+	last = json_object_get_string(json_object_array_get_idx(notes,
+					json_object_array_length(notes) - 1));
+	EXPECT_EQ(0, strncmp("trace: not used: ", last, 17)) TH_LOG("%s", last);
+	/* the lab's own counts are still there */
+	EXPECT_NE(NULL, at(obs, "faults_reads"));
+	TH_LOG("%s", last);
+	run_free(&r);
+}
+
 TEST_F_TIMEOUT(lab, names_and_text, 120)
 {
 	struct run r;
@@ -704,10 +1071,22 @@ TEST_F_TIMEOUT(lab, names_and_text, 120)
 	EXPECT_EQ(2, r.status);
 	run_free(&r);
 
-	ASSERT_EQ(0, run_lab(&r, "cow M11 copy-on-write --json"));
+	/* --no-trace: no trace evidence, no word about the tracer */
+	ASSERT_EQ(0, run_lab(&r, "cow M11 copy-on-write --no-trace --json"));
 	EXPECT_EQ(0, r.status);
 	ASSERT_EQ(1, r.n);
 	EXPECT_STREQ("m11", str_of(r.doc[0], "id"));
+	{
+		json_object *obs = at(r.doc[0], "observed"), *notes = at(obs, "notes");
+		size_t i;
+
+		EXPECT_STREQ("ran", str_of(r.doc[0], "status"));
+		EXPECT_EQ(NULL, at(obs, "trace"));
+		EXPECT_EQ(NULL, at(obs, "trace_unavailable"));
+		for (i = 0; notes && i < json_object_array_length(notes); i++)
+			EXPECT_NE(0, strncmp("trace:", json_object_get_string(
+				json_object_array_get_idx(notes, i)), 6));
+	}
 	run_free(&r);
 
 	ASSERT_EQ(0, run_lab(&r, "demand-paging"));

@@ -63,10 +63,11 @@ __u32 paging_levels = 0;
 __u32 armed = 0;
 
 /*
- * With no targ_tgid: the process to follow, changed at run time (the
- * labs follow one child after another with one loaded program); 0:
- * every process but the tracer.
+ * With follow (and no targ_tgid): only the process follow_tgid, changed
+ * at run time while the program is not armed (the labs follow one child
+ * after another with one loaded program); 0: none.
  */
+const volatile bool follow = false;
 __u32 follow_tgid = 0;
 
 extern const void page_offset_base __ksym __weak;
@@ -167,8 +168,8 @@ static __always_inline bool is_target(__u64 pid_tgid)
 
 	if (targ_tgid)
 		return tgid == targ_tgid && (!after_exec || exec_done());
-	if (follow_tgid)
-		return tgid == follow_tgid;
+	if (follow)
+		return tgid == *(volatile __u32 *)&follow_tgid;
 	return tgid != self_tgid;
 }
 

@@ -121,8 +121,17 @@ enum ft_class ft_classify(const struct ft_event *e, uint64_t zero_pfn, int *neig
 		return CL_RETRY;
 	if (ft_protnone(b) && (e->vm_flags & (FT_VMA_READ | FT_VMA_WRITE | FT_VMA_EXEC)))
 		return CL_NUMA_HINT;
-	if (ft_swap(b))
-		return ft_swap_type(b->entry) < FT_MAX_SWAPFILES ? CL_SWAP_IN : CL_OTHER;
+	if (ft_swap(b)) {
+		if (ft_swap_type(b->entry) >= FT_MAX_SWAPFILES)
+			return CL_OTHER;
+		/*
+		 * do_swap_page() returns without mapping when the entry
+		 * changed under it or another thread is reading it in.
+		 */
+		if (ft_present(a))
+			return CL_SWAP_IN;
+		return ft_same(b, a) ? CL_SPURIOUS : CL_OTHER;
+	}
 	if (ft_present(a) && a->level != FT_LVL_PTE &&
 	    !(ft_present(b) && b->level == a->level))
 		return CL_THP;

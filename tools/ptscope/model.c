@@ -9,8 +9,9 @@
  *   cow of the zero page    M4, M13 with a difference (the frame at the write)
  *   cow                     M11 holds (the shared page copied)
  *   wp-reuse (private)      M11 with a difference (reused in place, no copy)
- *   file read faults        M5 (neighbours mapped, or why not), M17 (file
- *                           pages mapped only where touched)
+ *   file faults             M5 for reads (neighbours mapped, or why
+ *                           not), M17 (file pages mapped only where
+ *                           touched); files of tmpfs and shmem too
  *   swap-in                 M8 holds when major, with a difference from
  *                           the swap cache
  *   thp                     M15 holds; a first touch also M4 and M13
@@ -96,6 +97,37 @@ static struct model_tag *tag(struct model *m, struct model_tag *tags, int *n,
 
 #define NOTE(t, ...) snprintf((t)->note, sizeof((t)->note), __VA_ARGS__)
 
+/* The frame of the 4 KiB page at E's address in leaf P (a subpage if huge). */
+static uint64_t page_pfn(const struct ft_event *e, const struct ft_pte *p)
+{
+	uint64_t idx = e->address >> PAGE_SHIFT;
+
+	if (p->level == FT_LVL_PMD)
+		return ft_pfn(p) + (idx & 511);
+	if (p->level == FT_LVL_PUD)
+		return ft_pfn(p) + (idx & ((1ULL << 18) - 1));
+	return ft_pfn(p);
+}
+
+/*
+ * Is P the huge zero page?  By its frame only: a read of a read-only
+ * VMA, or any read with use_zero_page off, maps a THP of its own
+ * read-only (do_huge_pmd_anonymous_page()).
+ */
+static bool huge_zero(const struct model *m, const struct ft_pte *p)
+{
+	return ft_present(p) && p->level == FT_LVL_PMD && m->env.huge_zero_pfn &&
+	       ft_pfn(p) == m->env.huge_zero_pfn;
+}
+
+/* Entries that appeared in the 16-entry window with this fault. */
+static int window_gain(const struct ft_event *e)
+{
+	int before = e->before.level == FT_LVL_PTE ? e->before.window : 0;
+
+	return (int)e->after.window - before;
+}
+
 /*
  * Empty entries around the page faulted on that fault-around could fill:
  * the aligned 16-entry window, inside the VMA, less the page itself and
@@ -123,10 +155,15 @@ static void first_touch(struct model *m, const struct ft_event *e, enum ft_class
 {
 	const struct ft_pte *a = &e->after;
 	uint64_t pages = ft_leaf_pages(a);
-	bool zero = cls == CL_ZERO_PAGE ||
-		    (cls == CL_THP && e->access == FT_ACC_READ && !ft_writable(a));
+	bool zero = cls == CL_ZERO_PAGE || (cls == CL_THP && huge_zero(m, a));
+	int gain = window_gain(e);
 	struct model_tag *t;
 
+	/* A large folio (6.8+ mTHP): one fault gave several pages frames. */
+	if (cls == CL_DEMAND_ZERO && gain > 1) {
+		pages = gain;
+		m->m4_large++;
+	}
 	m->m4_first++;
 	m->m4_pages += pages;
 	m->m13_first++;
@@ -136,8 +173,11 @@ static void first_touch(struct model *m, const struct ft_event *e, enum ft_class
 	} else {
 		m->m13_new++;
 	}
-	t = tag(m, tags, n, MC_M4, cls == CL_DEMAND_ZERO ? MV_HOLDS : MV_DIFF);
-	if (cls == CL_THP) {
+	t = tag(m, tags, n, MC_M4, cls == CL_DEMAND_ZERO && pages == 1 ? MV_HOLDS : MV_DIFF);
+	if (cls == CL_DEMAND_ZERO && pages > 1) {
+		NOTE(t, "first touch: %llu pages got frames in this one fault (a large "
+		     "folio), the others untouched", (unsigned long long)pages);
+	} else if (cls == CL_THP) {
 		m->m4_huge++;
 		NOTE(t, "first touch: %llu pages at once, one fault for a %s page",
 		     (unsigned long long)pages, a->level == FT_LVL_PUD ? "1 GiB" : "2 MiB");
@@ -154,11 +194,15 @@ static void first_touch(struct model *m, const struct ft_event *e, enum ft_class
 		     "frame taken", cls == CL_THP ? "huge " : "", (unsigned long long)ft_pfn(a));
 	else
 		NOTE(t, "a new frame that reads zero (pfn %#llx), cleared when allocated "
-		     "for this fault: Linux keeps no pre-zeroed list",
-		     (unsigned long long)ft_pfn(a));
+		     "for this fault (or when freed, with init_on_free): Linux keeps no "
+		     "pre-zeroed list", (unsigned long long)ft_pfn(a));
 }
 
-/* A read fault that mapped a page of a file (or shmem) from an empty entry. */
+/*
+ * A fault that mapped a page of a file from an empty entry: a file
+ * system's, or shmem's (tmpfs, and MAP_SHARED|MAP_ANONYMOUS, which is a
+ * shmem file too).
+ */
 static void file_fault(struct model *m, const struct ft_event *e, enum ft_class cls,
 		       int nb, struct model_tag *tags, int *n)
 {
@@ -167,8 +211,15 @@ static void file_fault(struct model *m, const struct ft_event *e, enum ft_class 
 	struct model_tag *t;
 
 	(void)cls;
-	if (e->access != FT_ACC_WRITE) {
-		/* Fault-around runs on read faults only (do_read_fault()). */
+	/*
+	 * Fault-around runs on read faults only (do_read_fault()), over
+	 * fault_around_bytes: the tracer counts the neighbours in a 64 KiB
+	 * window, so M5 is judged only when that is the window (the
+	 * default), or when fault-around is off.
+	 */
+	if (e->access != FT_ACC_WRITE &&
+	    (m->env.fault_around_bytes < 0 || m->env.fault_around_bytes <= 4096 ||
+	     m->env.fault_around_bytes == (long long)WINDOW_BYTES)) {
 		m->m5_faults++;
 		if (empty || nb) {
 			m->m5_eligible++;
@@ -190,21 +241,47 @@ static void file_fault(struct model *m, const struct ft_event *e, enum ft_class 
 			}
 		}
 	}
-	if (e->backing != FT_BACK_FILE)
-		return;
 	m->m17_faults++;
 	m->m17_pages += 1 + nb;
 	m->m17_major += major;
 	m->m17_neighbours += nb;
-	if (nb > 0) {
+	if (nb > 0 && major) {
+		/* filemap_fault()'s read-around may have read them just now */
 		t = tag(m, tags, n, MC_M17, MV_DIFF);
-		NOTE(t, "the page touched%s and %d untouched neighbours already cached",
-		     major ? " (read from the file)" : "", nb);
+		NOTE(t, "the page touched was read from the file, and %d untouched "
+		     "neighbours mapped with it (read ahead by this fault, or cached "
+		     "before: the trace cannot tell)", nb);
+	} else if (nb > 0) {
+		t = tag(m, tags, n, MC_M17, MV_DIFF);
+		NOTE(t, "the page touched and %d untouched neighbours already cached", nb);
 	} else {
 		t = tag(m, tags, n, MC_M17, MV_HOLDS);
 		NOTE(t, "only the page touched is mapped%s",
 		     major ? ", read from the file now (major)" : ", from the page cache");
 	}
+}
+
+static void ro_swapin_add(struct model *m, const struct ft_event *e)
+{
+	unsigned int i = m->ro_swapin_next++ % (sizeof(m->ro_swapin) / sizeof(m->ro_swapin[0]));
+
+	m->ro_swapin[i].pid = e->pid;
+	m->ro_swapin[i].page = (e->address >> PAGE_SHIFT) + 1;
+}
+
+/* Was E's page mapped read-only by a swap-in this trace saw?  Forget it. */
+static bool ro_swapin_take(struct model *m, const struct ft_event *e)
+{
+	uint64_t page = (e->address >> PAGE_SHIFT) + 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(m->ro_swapin) / sizeof(m->ro_swapin[0]); i++) {
+		if (m->ro_swapin[i].page == page && m->ro_swapin[i].pid == e->pid) {
+			m->ro_swapin[i].page = 0;
+			return true;
+		}
+	}
+	return false;
 }
 
 int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
@@ -217,7 +294,9 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 	switch (cls) {
 	case CL_DEMAND_ZERO:
 	case CL_ZERO_PAGE:
-		first_touch(m, e, cls, tags, &n);
+		/* A first touch finds an empty entry (not, e.g., a migration entry). */
+		if (b->status == FT_WALK_NONE)
+			first_touch(m, e, cls, tags, &n);
 		break;
 	case CL_THP:
 		m->m15_huge++;
@@ -226,19 +305,22 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 		NOTE(t, "one fault mapped %s with one %s entry (%llu pages)",
 		     a->level == FT_LVL_PUD ? "1 GiB" : "2 MiB", a->level == FT_LVL_PUD ?
 		     "PUD" : "PMD", (unsigned long long)ft_leaf_pages(a));
-		if (ft_anon(e) && !ft_present(b))
+		if (ft_anon(e) && b->status == FT_WALK_NONE)
 			first_touch(m, e, cls, tags, &n);
 		break;
 	case CL_COW:
-		if (ft_present(b) && m->env.zero_pfn && ft_pfn(b) == m->env.zero_pfn) {
+		if ((ft_present(b) && b->level == FT_LVL_PTE && m->env.zero_pfn &&
+		     ft_pfn(b) == m->env.zero_pfn) || huge_zero(m, b)) {
 			m->m4_second++;
 			m->m13_new++;
 			m->m13_zero_cow++;
 			t = tag(m, tags, &n, MC_M4, MV_DIFF);
 			NOTE(t, "the frame comes at the first write (pfn %#llx): the read "
-			     "before mapped the zero page", (unsigned long long)ft_pfn(a));
+			     "before mapped the %szero page", (unsigned long long)ft_pfn(a),
+			     b->level == FT_LVL_PMD ? "huge " : "");
 			t = tag(m, tags, &n, MC_M13, MV_DIFF);
-			NOTE(t, "a zeroed frame replaces the zero page");
+			NOTE(t, "a zeroed frame replaces the %szero page",
+			     b->level == FT_LVL_PMD ? "huge " : "");
 			break;
 		}
 		m->m11_written++;
@@ -246,12 +328,12 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 		t = tag(m, tags, &n, MC_M11, MV_HOLDS);
 		if (ft_present(b)) {
 			NOTE(t, "the write copied the shared page: pfn %#llx -> %#llx, writable",
-			     (unsigned long long)ft_pfn(b), (unsigned long long)ft_pfn(a));
+			     (unsigned long long)page_pfn(e, b), (unsigned long long)ft_pfn(a));
 			break;
 		}
 		NOTE(t, "a write to a private file mapping: a private copy of the "
 		     "page-cache page (pfn %#llx)", (unsigned long long)ft_pfn(a));
-		if (e->backing == FT_BACK_FILE) {
+		if (e->backing == FT_BACK_FILE || e->backing == FT_BACK_SHMEM) {
 			m->m17_faults++;
 			m->m17_pages++;
 			m->m17_major += e->outcome == FT_MAJOR;
@@ -262,11 +344,22 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 	case CL_WP_REUSE:
 		if (e->vm_flags & FT_VMA_SHARED)
 			break;	/* dirty tracking of a shared mapping, not COW */
+		/*
+		 * Write-protected by clear_refs (soft-dirty tracking: the
+		 * bit was cleared with the write bit), or by a read
+		 * swap-in (6.1 maps even an exclusive page read-only):
+		 * never shared, not copy-on-write.
+		 */
+		if (ft_present(b) && b->level == FT_LVL_PTE &&
+		    !(b->entry & FT_E_SOFT_DIRTY) && (a->entry & FT_E_SOFT_DIRTY))
+			break;
+		if (ro_swapin_take(m, e))
+			break;
 		m->m11_written++;
 		m->m11_reused++;
 		t = tag(m, tags, &n, MC_M11, MV_DIFF);
-		NOTE(t, "write-protected but no longer shared: made writable in place, no "
-		     "copy (pfn %#llx)", (unsigned long long)ft_pfn(a));
+		NOTE(t, "write-protected but not shared (any more): made writable in place, "
+		     "no copy (pfn %#llx)", (unsigned long long)ft_pfn(a));
 		break;
 	case CL_FILE:
 	case CL_FILE_MAJOR:
@@ -275,6 +368,8 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 			file_fault(m, e, cls, neighbours, tags, &n);
 		break;
 	case CL_SWAP_IN:
+		if (e->access == FT_ACC_READ && b->level == FT_LVL_PTE && !ft_writable(a))
+			ro_swapin_add(m, e);
 		m->m8_swapins++;
 		if (e->outcome == FT_MAJOR) {
 			m->m8_major++;
@@ -299,6 +394,33 @@ int model_event(struct model *m, const struct ft_event *e, enum ft_class cls,
 	(r)->side[(r)->n##side++].v = (val);				\
 } while (0)
 
+/* Why M4 holds only with a difference, naming only what was seen. */
+static void m4_difference(const struct model *m, char *buf, size_t len)
+{
+	size_t n = snprintf(buf, len, "frames come at the first touch, but");
+	const char *sep = "";
+
+	if (m->m4_zero && n < len) {
+		n += snprintf(buf + n, len - n, " %llu first reads mapped the shared zero "
+			      "page (no frame until a write)", (unsigned long long)m->m4_zero);
+		sep = ";";
+	}
+	if (m->m4_second && n < len) {
+		n += snprintf(buf + n, len - n, "%s %llu writes after such a read took a "
+			      "frame in a second fault each", sep,
+			      (unsigned long long)m->m4_second);
+		sep = ";";
+	}
+	if (m->m4_huge && n < len) {
+		n += snprintf(buf + n, len - n, "%s %llu faults mapped a whole huge page at "
+			      "once", sep, (unsigned long long)m->m4_huge);
+		sep = ";";
+	}
+	if (m->m4_large && n < len)
+		snprintf(buf + n, len - n, "%s %llu writes gave frames to untouched pages "
+			 "too (large folios)", sep, (unsigned long long)m->m4_large);
+}
+
 static void report_m4(const struct model *m, struct model_result *r)
 {
 	uint64_t faults = m->m4_first + m->m4_second;
@@ -310,7 +432,9 @@ static void report_m4(const struct model *m, struct model_result *r)
 	KV(r, observed, "zero_page", m->m4_zero);
 	KV(r, observed, "write_after_zero_page", m->m4_second);
 	KV(r, observed, "huge", m->m4_huge);
-	r->verdict = !m->m4_zero && !m->m4_second && !m->m4_huge ? MV_HOLDS : MV_DIFF;
+	KV(r, observed, "large_folio", m->m4_large);
+	r->verdict = !m->m4_zero && !m->m4_second && !m->m4_huge && !m->m4_large ?
+		     MV_HOLDS : MV_DIFF;
 	snprintf(r->predicted_text, sizeof(r->predicted_text),
 		 "%llu faults for %llu pages first touched",
 		 (unsigned long long)m->m4_pages, (unsigned long long)m->m4_pages);
@@ -323,11 +447,7 @@ static void report_m4(const struct model *m, struct model_result *r)
 		snprintf(r->evidence, sizeof(r->evidence), "every page got its frame at its "
 			 "first touch, in a fault of its own, and each entry was empty before");
 	else
-		snprintf(r->evidence, sizeof(r->evidence), "frames come at the first touch, "
-			 "but %llu first reads mapped the shared zero page (no frame until a "
-			 "write: %llu such writes took one, a second fault each) and %llu faults "
-			 "mapped a whole huge page at once", (unsigned long long)m->m4_zero,
-			 (unsigned long long)m->m4_second, (unsigned long long)m->m4_huge);
+		m4_difference(m, r->evidence, sizeof(r->evidence));
 }
 
 static void report_m13(const struct model *m, struct model_result *r)
@@ -412,9 +532,12 @@ static void report_m17(const struct model *m, struct model_result *r)
 		snprintf(r->evidence, sizeof(r->evidence), "only the pages touched got "
 			 "entries");
 	else
-		snprintf(r->evidence, sizeof(r->evidence), "only the pages touched were read; "
-			 "%llu untouched neighbours already in the page cache were mapped too "
-			 "(fault-around)", (unsigned long long)m->m17_neighbours);
+		snprintf(r->evidence, sizeof(r->evidence), "%llu untouched neighbours were "
+			 "mapped too (fault-around maps what is in the page cache%s)",
+			 (unsigned long long)m->m17_neighbours, m->m17_major ?
+			 "; the major faults' read-around may have read some of them just "
+			 "now: the trace cannot see reads ahead" : ": nothing was read for "
+			 "them");
 }
 
 static void report_m8(const struct model *m, struct model_result *r)
@@ -454,6 +577,40 @@ static void report_m15(const struct model *m, struct model_result *r)
 		 (unsigned long long)(m->m15_pages - m->m15_huge));
 }
 
+/*
+ * "1 faults" -> "1 fault": the sentences above are written for counts
+ * other than one; their nouns have their singular here.
+ */
+static void singular(char *s)
+{
+	static const char *const words[][2] = {
+		{ "faults", "fault" }, { "writes", "write" }, { "pages", "page" },
+		{ "copies", "copy" }, { "frames", "frame" }, { "reads", "read" },
+		{ "entries", "entry" }, { "neighbours", "neighbour" },
+		{ "touches", "touch" }, { "leaves", "leaf" }, { "events", "event" },
+	};
+	char *p;
+	size_t i;
+
+	for (p = s; (p = strstr(p, "1 ")); p += 2) {
+		if (p > s && (p[-1] >= '0' && p[-1] <= '9'))
+			continue;
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			size_t lp = strlen(words[i][0]), ls = strlen(words[i][1]);
+			char *w = p + 2;
+
+			/* "first touches", "huge leaves": a word may come between */
+			if (!strncmp(w, "first ", 6) || !strncmp(w, "huge ", 5))
+				w = strchr(w, ' ') + 1;
+			if (strncmp(w, words[i][0], lp) || (w[lp] >= 'a' && w[lp] <= 'z'))
+				continue;
+			memcpy(w, words[i][1], ls);
+			memmove(w + ls, w + lp, strlen(w + lp) + 1);
+			break;
+		}
+	}
+}
+
 int model_report(const struct model *m, struct model_result out[MC_NR])
 {
 	static void (*const fn[MC_NR])(const struct model *, struct model_result *) = {
@@ -470,6 +627,9 @@ int model_report(const struct model *m, struct model_result out[MC_NR])
 		out[n].claim = c;
 		out[n].events = m->events[c];
 		fn[c](m, &out[n]);
+		singular(out[n].predicted_text);
+		singular(out[n].observed_text);
+		singular(out[n].evidence);
 		n++;
 	}
 	return n;

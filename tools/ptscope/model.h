@@ -33,6 +33,7 @@ struct model_tag {
 /* What the model needs to know of the system. */
 struct model_env {
 	uint64_t zero_pfn;		/* the shared zero page; 0: unknown */
+	uint64_t huge_zero_pfn;		/* the huge zero page (2 MiB); 0: unknown */
 	long long fault_around_bytes;	/* -1: unknown */
 };
 
@@ -40,13 +41,19 @@ struct model_env {
 struct model {
 	struct model_env env;
 	uint64_t events[MC_NR];		/* events tagged with each claim */
-	uint64_t m4_first, m4_pages, m4_zero, m4_huge, m4_second;
+	uint64_t m4_first, m4_pages, m4_zero, m4_huge, m4_second, m4_large;
 	uint64_t m13_first, m13_new, m13_zero, m13_zero_cow;
 	uint64_t m11_written, m11_copied, m11_reused;
 	uint64_t m5_faults, m5_eligible, m5_with, m5_neighbours;
 	uint64_t m17_faults, m17_pages, m17_major, m17_neighbours;
 	uint64_t m8_swapins, m8_major;
 	uint64_t m15_huge, m15_pages;
+	/*
+	 * Pages a read swap-in mapped read-only (6.1 does, even when the
+	 * page is exclusive): their first write is no copy-on-write.
+	 */
+	struct { uint32_t pid; uint64_t page; } ro_swapin[256];
+	unsigned int ro_swapin_next;
 };
 
 struct model_kv {
@@ -60,7 +67,7 @@ struct model_result {
 	uint64_t events;
 	struct model_kv predicted[3];
 	int npredicted;
-	struct model_kv observed[5];
+	struct model_kv observed[6];
 	int nobserved;
 	enum model_verdict verdict;
 	char predicted_text[160];

@@ -390,9 +390,10 @@ static const char *pte_str(const struct ft_pte *p, char *buf, size_t len)
 
 static void print_header(struct trace *t)
 {
-	out_printf(&t->out, "%s%-10s %-15s %-15s %-18s %-14s %-5s %-11s %-7s %8s  %-23s   %-23s %-16s%s",
+	/* The class is padded only when the model's column follows it. */
+	out_printf(&t->out, "%s%-10s %-15s %-15s %-18s %-14s %-5s %-11s %-7s %8s  %-23s   %-23s %-*s%s",
 	       col(C_BOLD), "TIME(s)", "PID/TID", "COMM", "ADDRESS", "IP", "ACC",
-	       "CAUSE", "OUTCOME", "LAT(us)", "BEFORE", "AFTER", "CLASS",
+	       "CAUSE", "OUTCOME", "LAT(us)", "BEFORE", "AFTER", t->model ? 16 : 0, "CLASS",
 	       t->model ? " MODEL" : "");
 	out_printf(&t->out, "%s\n", col(C_RESET));
 	out_eol(&t->out);
@@ -419,13 +420,14 @@ static void print_text(struct trace *t, const struct ft_event *e, int cls,
 		c = C_RED;
 	else if (e->outcome == FT_RETRY)
 		c = C_DIM;
-	out_printf(&t->out, "%10.6f %-15s %-15.*s %#-18llx %-14s %-5s %-11s %s%-7s%s %8.1f  %-23s %s %-23s %s%-16s%s",
+	out_printf(&t->out, "%10.6f %-15s %-15.*s %#-18llx %-14s %-5s %-11s %s%-7s%s %8.1f  %-23s %s %-23s %s%-*s%s",
 	       e->ts > t->start_ns ? (e->ts - t->start_ns) / 1e9 : 0.0, pt,
 	       FT_COMM_LEN, e->comm, (unsigned long long)e->address, ip,
 	       FT_NAME(ft_access_names, e->access), FT_NAME(ft_cause_names, e->cause),
 	       col(c), FT_NAME(ft_outcome_names, e->outcome), col(C_RESET),
 	       e->latency / 1e3, pte_str(&e->before, bb, sizeof(bb)), "->",
-	       pte_str(&e->after, ab, sizeof(ab)), col(C_CYAN), cl, col(C_RESET));
+	       pte_str(&e->after, ab, sizeof(ab)), col(C_CYAN), t->model ? 16 : 0, cl,
+	       col(C_RESET));
 	if (t->model)
 		out_printf(&t->out, " %s", model_tags_str(tags, ntags, mt, sizeof(mt)));
 	out_printf(&t->out, "\n");
@@ -440,8 +442,18 @@ static int handle_event(void *ctx, const struct ft_event *e)
 	int cls, neighbours, ntags = 0;
 
 	cls = ft_classify(e, t->env.zero_pfn, &neighbours);
-	if (t->model)
+	if (t->model) {
+		/*
+		 * Why a file fault mapped no neighbour: fault-around may have
+		 * been switched off since the trace began.  Read as the event
+		 * is handled, which is later than the fault (by the reader's
+		 * lag: 100 ms polls, more under load); only for file faults
+		 * that mapped nothing around them.
+		 */
+		if (cls == CL_FILE || cls == CL_FILE_MAJOR)
+			t->model_counts.env.fault_around_bytes = tracer_fault_around_bytes();
 		ntags = model_event(&t->model_counts, e, cls, neighbours, tags);
+	}
 	t->events++;
 	s = &t->cls[cls];
 	if (s->n == s->cap) {
@@ -929,6 +941,7 @@ int cmd_trace(int argc, char **argv)
 	if (!t.env.zero_pfn && t.verbose)
 		fprintf(stderr, "ptscope trace: the zero page's frame is unknown "
 			"(not root?): no zero-page class\n");
+	t.env.huge_zero_pfn = tracer_huge_zero_pfn();
 	t.env.fault_around_bytes = tracer_fault_around_bytes();
 	model_init(&t.model_counts, &t.env);
 

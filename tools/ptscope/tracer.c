@@ -132,6 +132,7 @@ static int try_attach(struct tracer *t, enum tracer_hook hook, enum tracer_exc e
 	s->rodata->self_tgid = getpid();
 	/* -- CMD: nothing before CMD's exec (ptscope's forked child). */
 	s->rodata->after_exec = t->o.after_exec;
+	s->rodata->follow = !t->o.pid && t->o.follow;
 	/* Batched wake-ups: the reader polls every 100 ms anyway. */
 	s->rodata->wakeup_bytes = TRACER_WAKEUP_BYTES;
 
@@ -285,9 +286,22 @@ void tracer_close(struct tracer *t)
 	free(t);
 }
 
-void tracer_follow(struct tracer *t, int tgid)
+int tracer_follow(struct tracer *t, int tgid)
 {
+	int fd = bpf_map__fd(t->skel->maps.inflight);
+	__u32 key = UINT32_MAX, next;
+
+	if (t->o.pid || !t->o.follow)
+		return -EINVAL;
+	if (t->skel->bss->armed)
+		return -EBUSY;
 	t->skel->bss->follow_tgid = tgid;
+	/* What the last process left in flight is nobody's now. */
+	while (!bpf_map_get_next_key(fd, &key, &next)) {
+		bpf_map_delete_elem(fd, &next);
+		key = UINT32_MAX;
+	}
+	return 0;
 }
 
 void tracer_arm(struct tracer *t, bool on)
@@ -420,6 +434,40 @@ uint64_t tracer_zero_pfn(void)
 	if (!(ent >> 63))
 		return 0;
 	return ent & ((1ULL << 55) - 1);
+}
+
+uint64_t tracer_huge_zero_pfn(void)
+{
+	const size_t huge = 2UL << 20, len = 2 * huge;
+	uint64_t ent = 0, flags = 0, pfn = 0;
+	char *m, *p;
+	int fd;
+
+	m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 0;
+	p = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
+	madvise(p, huge, MADV_HUGEPAGE);
+	(void)*(volatile char *)p;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &ent, sizeof(ent), (uintptr_t)p / 4096 * sizeof(ent)) != sizeof(ent))
+			ent = 0;
+		close(fd);
+	}
+	munmap(m, len);
+	if (ent >> 63)
+		pfn = ent & ((1ULL << 55) - 1);
+	if (!pfn || (pfn & 511))
+		return 0;
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &flags, sizeof(flags), pfn * sizeof(flags)) != sizeof(flags))
+		flags = 0;
+	close(fd);
+	/* KPF_THP (22) and KPF_ZERO_PAGE (24) */
+	return (flags & (1ULL << 22)) && (flags & (1ULL << 24)) ? pfn : 0;
 }
 
 bool tracer_possible(char *why, size_t len)

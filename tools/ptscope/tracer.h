@@ -23,8 +23,10 @@ enum tracer_exc { TRACER_TP_BTF, TRACER_TRACEPOINT, TRACER_NO_EXC };
 typedef int (*tracer_event_fn)(void *ctx, const struct ft_event *e);
 
 struct tracer_opts {
-	int pid;		/* the tgid to follow, fixed at load; 0: see
-				 * tracer_follow(), else every process but ours */
+	int pid;		/* the tgid to follow, fixed at load; 0: every
+				 * process but ours, unless FOLLOW */
+	bool follow;		/* PID 0: only the process set with
+				 * tracer_follow(), none before */
 	bool after_exec;	/* PID is our forked child: from its exec on */
 	int want_hook;		/* -1: auto, else enum tracer_hook */
 	bool verbose;		/* libbpf's messages and the probing on stderr */
@@ -45,8 +47,14 @@ struct tracer_stats {
 /* Load and attach.  0 or -errno (-EPERM: not allowed). */
 int tracer_open(struct tracer **tp, const struct tracer_opts *o);
 void tracer_close(struct tracer *t);
-/* Follow TGID from now on (only when opened with pid 0). */
-void tracer_follow(struct tracer *t, int tgid);
+/*
+ * Follow TGID from now on (opened with follow): only while not armed
+ * (-EBUSY), and TGID must not be inside a fault then (blocked, or not
+ * yet running), or its return would count as a lost entry.  Faults of
+ * the process followed before that were still in flight are forgotten.
+ * 0 or -errno.
+ */
+int tracer_follow(struct tracer *t, int tgid);
 /* Report events from now on (true), or no more (false). */
 void tracer_arm(struct tracer *t, bool on);
 /* Wait up to TIMEOUT_MS for events and hand them out: >= 0 or -errno. */
@@ -69,6 +77,13 @@ uint64_t tracer_page_offset(const struct tracer *t);
  * shown to CAP_SYS_ADMIN only).  0 if unknown.
  */
 uint64_t tracer_zero_pfn(void);
+/*
+ * The frame of the huge zero page (a read of untouched MADV_HUGEPAGE
+ * memory maps it), confirmed by /proc/kpageflags (KPF_ZERO_PAGE and
+ * KPF_THP).  0 if unknown: no THP, use_zero_page off, not root.  Our
+ * mm keeps its reference, so the frame stays until we exit.
+ */
+uint64_t tracer_huge_zero_pfn(void);
 /* /sys/kernel/debug/fault_around_bytes, or -1 if it cannot be read. */
 long long tracer_fault_around_bytes(void);
 /* Can this kernel be traced at all (BTF)?  false with the reason in WHY. */

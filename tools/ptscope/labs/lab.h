@@ -16,6 +16,8 @@
  *                  cgroup, scratch files, the processes started
  *   helpers.c      fault counters; ptscope's walk, translate and ptcost
  *                  through libptscope; small readers of system files
+ *   tracing.c      the BPF fault tracer under a lab's steps: each fault
+ *                  with its entries before and after, as evidence
  *   result.c       recording a result: steps, notes, evidence, verdict
  *
  * A new lab: a "const struct lab" in the claims file of its group (or a
@@ -62,6 +64,7 @@ enum lab_status {
 };
 
 struct lab_ctx;
+struct lab_trace;
 
 /* One lab. */
 struct lab {
@@ -85,6 +88,7 @@ struct lab_ctx {
 	const struct lab *lab;
 	bool verbose;			/* --verbose: more evidence */
 	bool no_setup;			/* --no-setup: create no swap, no cgroup */
+	bool no_trace;			/* --no-trace: no BPF fault tracer */
 	struct pts_version ver;		/* the module's version file */
 	/* result */
 	enum lab_status status;
@@ -105,6 +109,7 @@ struct lab_ctx {
 		long long v[PTSCOPE_NR_FAULT_COUNTERS];
 	} seen[8];
 	unsigned int nseen;
+	struct lab_trace *trace;	/* tracing.c: the faults of its steps */
 };
 
 /* ---- recording a result ---------------------------------------------- */
@@ -241,6 +246,34 @@ void lab_faults_sub(const struct lab_faults *after,
 json_object *lab_faults_json(const struct lab_faults *d);
 /* "12 faults (12 minor, 0 major; 12 read, 0 write)" into BUF. */
 const char *lab_faults_str(const struct lab_faults *d, char *buf, size_t len);
+
+/* ---- the fault tracer (tracing.c) ------------------------------------ */
+
+/*
+ * Trace CH's faults from now on with the BPF fault tracer (loaded by the
+ * first lab that asks, kept for the run).  Call while CH waits for a
+ * command, before the steps it should see; it follows one process at a
+ * time, so call it again to switch to another child (CH NULL: none, so
+ * that what follows is no step of the trace).  Nothing with
+ * --no-trace; without BTF, or if the tracer cannot be loaded, the lab
+ * gets a note saying so and runs as before.  Never changes a verdict.
+ */
+void lab_trace_follow(struct lab_ctx *c, struct lab_child *ch);
+/*
+ * The end of a step, named by FMT: the faults the followed child took
+ * since the last step (or lab_trace_follow()), each with its entries
+ * before and after, its class and the claims it bears on, become
+ * evidence (observed.trace.steps[], and -v lines), with the module's
+ * counters and minflt/majflt of the same interval to compare.
+ * COUNTED_AS: the key of observed where the lab keeps its own fault
+ * counts of this step, or NULL.
+ */
+void lab_trace_step(struct lab_ctx *c, const char *counted_as, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* After a lab (the runner): stop following, observed.trace and the note. */
+void lab_trace_done(struct lab_ctx *c);
+/* At the end of the run (the runner): unload the tracer. */
+void lab_trace_close(void);
 
 /* ---- ptscope: walk, translate, ptcost -------------------------------- */
 

@@ -98,18 +98,23 @@ static int run_m4(struct lab_ctx *c)
 	if (!base || lab_pages(c, ch.pid, base, N, p0, NULL) ||
 	    lab_faults(c, &ch, &f0))
 		goto out;
+	lab_trace_follow(c, &ch);
 	lab_step(c, "Read one byte of pages 0-%d; walked; counted faults.", K - 1);
 	if (lab_c_touch(c, &ch, base, K, LAB_PAGE, LAB_READ, 0) < 0 ||
 	    lab_faults(c, &ch, &f1) || lab_pages(c, ch.pid, base, N, p1, NULL))
 		goto out;
+	lab_trace_step(c, "faults_reads", "read pages 0-%d", K - 1);
 	lab_step(c, "Wrote one byte of pages %d-%d; walked; counted faults.", K, 2 * K - 1);
 	if (lab_c_touch(c, &ch, base + K * LAB_PAGE, K, LAB_PAGE, LAB_WRITE, 1) < 0 ||
 	    lab_faults(c, &ch, &f2) || lab_pages(c, ch.pid, base, N, p2, NULL))
 		goto out;
+	lab_trace_step(c, "faults_writes", "wrote pages %d-%d", K, 2 * K - 1);
 	lab_step(c, "Wrote pages 0-%d (read before); walked; counted faults.", K - 1);
 	if (lab_c_touch(c, &ch, base, K, LAB_PAGE, LAB_WRITE, 2) < 0 ||
 	    lab_faults(c, &ch, &f3) || lab_pages(c, ch.pid, base, N, p3, NULL))
 		goto out;
+	lab_trace_step(c, "faults_write_after_read", "wrote pages 0-%d, read before",
+		       K - 1);
 	lab_faults_sub(&f1, &f0, &dr);
 	lab_faults_sub(&f2, &f1, &dw);
 	lab_faults_sub(&f3, &f2, &dc);
@@ -209,15 +214,18 @@ static int run_m5(struct lab_ctx *c)
 	anon = lab_c_anon(c, &ch, N * LAB_PAGE, LAB_PAGE, MADV_NOHUGEPAGE);
 	if (!file || !anon || lab_faults(c, &ch, &f0))
 		goto out;
+	lab_trace_follow(c, &ch);
 	lab_step(c, "The child read one byte of page %d of the file; walked the whole mapping; "
 		 "counted faults.", T);
 	if (lab_c_touch(c, &ch, file + T * LAB_PAGE, 1, LAB_PAGE, LAB_READ, 0) < 0 ||
 	    lab_faults(c, &ch, &f1) || lab_pages(c, ch.pid, file, N, pf, NULL))
 		goto out;
+	lab_trace_step(c, "file_faults", "read page %d of the cached file", T);
 	lab_step(c, "The same with %d pages of anonymous memory: wrote page %d, walked.", N, T);
 	if (lab_c_touch(c, &ch, anon + T * LAB_PAGE, 1, LAB_PAGE, LAB_WRITE, 1) < 0 ||
 	    lab_faults(c, &ch, &f2) || lab_pages(c, ch.pid, anon, N, pa, NULL))
 		goto out;
+	lab_trace_step(c, "anon_faults", "wrote page %d of anonymous memory", T);
 	if (have_cold) {
 		lab_step(c, "Mapped a file whose pages are not in the page cache (%s, dropped "
 			 "with POSIX_FADV_DONTNEED), read page %d, walked, and counted its pages "
@@ -226,6 +234,7 @@ static int run_m5(struct lab_ctx *c)
 		if (!cold || lab_c_touch(c, &ch, cold + T * LAB_PAGE, 1, LAB_PAGE, LAB_READ, 0) < 0 ||
 		    lab_faults(c, &ch, &f3) || lab_pages(c, ch.pid, cold, N, pc, NULL))
 			goto out;
+		lab_trace_step(c, "cold_faults", "mapped the cold file, read page %d", T);
 		cold_cached = lab_cached_pages(cfd, N * LAB_PAGE);
 		nc = lab_count_present(pc, N);
 		lab_faults_sub(&f3, &f2, &dc);
@@ -519,10 +528,13 @@ static int run_m13(struct lab_ctx *c)
 		 "walked them.", N);
 	r = lab_c_anon(c, &ch, N * LAB_PAGE, LAB_PAGE, MADV_NOHUGEPAGE);
 	d = lab_c_anon(c, &ch, N * LAB_PAGE, LAB_PAGE, MADV_NOHUGEPAGE);
-	if (!r || !d || lab_c_cpu(c, &ch, 0) ||
-	    lab_c_touch(c, &ch, r, N, LAB_PAGE, LAB_READ, 0) < 0 ||
+	if (!r || !d || lab_c_cpu(c, &ch, 0))
+		goto out;
+	lab_trace_follow(c, &ch);
+	if (lab_c_touch(c, &ch, r, N, LAB_PAGE, LAB_READ, 0) < 0 ||
 	    lab_pages(c, ch.pid, r, N, pr, NULL))
 		goto out;
+	lab_trace_step(c, NULL, "read %d fresh pages", N);
 	zero_maps = count_flag(pr, N, PTSCOPE_F_ZERO_PAGE);
 	distinct_r = distinct_pfns(pr, N);
 	zero_pfn = pr[0].pfn;
@@ -532,9 +544,11 @@ static int run_m13(struct lab_ctx *c)
 	pattern_bad = lab_c_touch(c, &ch, d, N, LAB_PAGE, LAB_FILL, 0xa5);
 	if (pattern_bad < 0 || lab_pages(c, ch.pid, d, N, pd1, NULL))
 		goto out;
+	lab_trace_step(c, NULL, "filled %d other pages with 0xa5", N);
 	nonzero_new = lab_c_free_touch(c, &ch, d, N, LAB_PAGE, -1, d, N, LAB_WRITE_CHECK, 1);
 	if (nonzero_new < 0 || lab_pages(c, ch.pid, d, N, pd2, NULL))
 		goto out;
+	lab_trace_step(c, NULL, "freed them and wrote them again at once");
 	for (i = 0; i < N; i++) {
 		int j;
 
@@ -549,6 +563,7 @@ static int run_m13(struct lab_ctx *c)
 	nonzero_cow = lab_c_touch(c, &ch, r, N, LAB_PAGE, LAB_WRITE_CHECK, 1);
 	if (nonzero_cow < 0 || lab_pages(c, ch.pid, r, N, pw, NULL))
 		goto out;
+	lab_trace_step(c, NULL, "wrote the %d pages read first", N);
 
 	lab_ev_int(c, "pages", N);
 	lab_ev_int(c, "reads_mapping_zero_page", zero_maps);
@@ -629,14 +644,18 @@ static int run_m15(struct lab_ctx *c)
 	s = lab_c_anon(c, &ch, len, LAB_PMD_SIZE, MADV_NOHUGEPAGE);
 	if (!h || !s || lab_ptcost(c, ch.pid, &c0, NULL) || lab_faults(c, &ch, &f0))
 		goto out;
+	lab_trace_follow(c, &ch);
 	lab_step(c, "Wrote every page of H; walked H, ptcost, counted faults; the same for S.");
 	if (lab_c_touch(c, &ch, h, n, LAB_PAGE, LAB_WRITE, 1) < 0 ||
 	    lab_faults(c, &ch, &f1) || lab_ptcost(c, ch.pid, &c1, NULL) ||
-	    lab_walk(c, ch.pid, h, h + len, &wh) ||
-	    lab_c_touch(c, &ch, s, n, LAB_PAGE, LAB_WRITE, 1) < 0 ||
+	    lab_walk(c, ch.pid, h, h + len, &wh))
+		goto out;
+	lab_trace_step(c, "h_faults", "wrote every page of H (MADV_HUGEPAGE)");
+	if (lab_c_touch(c, &ch, s, n, LAB_PAGE, LAB_WRITE, 1) < 0 ||
 	    lab_faults(c, &ch, &f2) || lab_ptcost(c, ch.pid, &c2, NULL) ||
 	    lab_walk(c, ch.pid, s, s + len, &ws))
 		goto out;
+	lab_trace_step(c, "s_faults", "wrote every page of S (MADV_NOHUGEPAGE)");
 	lab_step(c, "Translated the first address of H and of S.");
 	if (lab_translate(c, ch.pid, h, &xh) || lab_translate(c, ch.pid, s, &xs))
 		goto out;
@@ -759,6 +778,7 @@ static int run_m17(struct lab_ctx *c)
 	base = lab_c_mmap(c, &ch, 0, len, PROT_READ, MAP_SHARED, fd, 0);
 	if (!base || lab_faults(c, &ch, &f0))
 		goto out;
+	lab_trace_follow(c, &ch);
 	step = npages / TOUCH;
 	lab_step(c, "The child read one byte in each of %d pages spread over the file "
 		 "(every %s); walked the whole mapping; counted faults and page-cache pages.",
@@ -766,6 +786,7 @@ static int run_m17(struct lab_ctx *c)
 	if (lab_c_touch(c, &ch, base, TOUCH, step * LAB_PAGE, LAB_READ, 0) < 0 ||
 	    lab_faults(c, &ch, &f1) || lab_walk(c, ch.pid, base, base + len, &w))
 		goto out;
+	lab_trace_step(c, "faults", "read %d pages spread over the file", TOUCH);
 	lab_faults_sub(&f1, &f0, &d);
 	for (i = 0; i < w.nleaves; i++)
 		entries += w.leaves[i].count ? w.leaves[i].count : 1;

@@ -176,10 +176,13 @@ static int run_m8(struct lab_ctx *c)
 	lab_step(c, "Pinned a child to CPU 0; it filled %d anonymous pages with 0x5a; walked.",
 		 N);
 	r = lab_c_anon(c, &ch, N * LAB_PAGE, LAB_PAGE, MADV_NOHUGEPAGE);
-	if (!r || lab_c_cpu(c, &ch, 0) ||
-	    lab_c_touch(c, &ch, r, N, LAB_PAGE, LAB_FILL, 0x5a) < 0 ||
+	if (!r || lab_c_cpu(c, &ch, 0))
+		goto out;
+	lab_trace_follow(c, &ch);
+	if (lab_c_touch(c, &ch, r, N, LAB_PAGE, LAB_FILL, 0x5a) < 0 ||
 	    lab_pages(c, ch.pid, r, N, p0, NULL))
 		goto out;
+	lab_trace_step(c, NULL, "filled %d pages", N);
 	lab_step(c, "Had the kernel reclaim them to swap (MADV_PAGEOUT); walked.");
 	ra = lab_c_madvise(c, &ch, r, N * LAB_PAGE, MADV_PAGEOUT);
 	if (ra) {
@@ -192,6 +195,7 @@ static int run_m8(struct lab_ctx *c)
 	if (lab_pages(c, ch.pid, r, N, p1, NULL))
 		goto out;
 	swapped = lab_count_swap(p1, N);
+	lab_trace_step(c, NULL, "MADV_PAGEOUT");
 	lab_step(c, "It read pages 0-%d and checked their contents; walked; counted faults.",
 		 H - 1);
 	if (lab_faults(c, &ch, &f0))
@@ -199,6 +203,7 @@ static int run_m8(struct lab_ctx *c)
 	bad1 = lab_c_touch(c, &ch, r, H, LAB_PAGE, LAB_CHECK_VALUE, 0x5a);
 	if (bad1 < 0 || lab_faults(c, &ch, &f1) || lab_pages(c, ch.pid, r, N, p2, NULL))
 		goto out;
+	lab_trace_step(c, "faults_swapin", "read pages 0-%d back", H - 1);
 	lab_step(c, "It asked for pages %d-%d in advance (MADV_WILLNEED: read into the swap "
 		 "cache, not mapped); walked; then read them; counted faults; walked.", H, N - 1);
 	if (lab_c_madvise(c, &ch, r + H * LAB_PAGE, (N - H) * LAB_PAGE, MADV_WILLNEED) ||
@@ -208,9 +213,11 @@ static int run_m8(struct lab_ctx *c)
 	usleep(100000);
 	if (lab_faults(c, &ch, &f2))
 		goto out;
+	lab_trace_step(c, NULL, "MADV_WILLNEED on pages %d-%d", H, N - 1);
 	bad2 = lab_c_touch(c, &ch, r + H * LAB_PAGE, N - H, LAB_PAGE, LAB_CHECK_VALUE, 0x5a);
 	if (bad2 < 0 || lab_faults(c, &ch, &f3) || lab_pages(c, ch.pid, r, N, p4, NULL))
 		goto out;
+	lab_trace_step(c, "faults_after_willneed", "read pages %d-%d", H, N - 1);
 	lab_faults_sub(&f1, &f0, &d1);
 	lab_faults_sub(&f3, &f2, &d3);
 	present_after = lab_count_present(p2, H);

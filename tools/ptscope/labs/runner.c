@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptscope lab [NAME...] [--json] [--verbose] [--no-setup] [--list]
+ * ptscope lab [NAME...] [--json] [--verbose] [--no-setup] [--no-trace] [--list]
  *
  * Runs experiments that put the textbook model of virtual memory to the
  * test on the running kernel (one lab per claim, M1..M17), observing
@@ -37,7 +37,7 @@
 const struct cli_cmd cli_cmd_lab = {
 	.name = "lab",
 	.run = cmd_lab,
-	.args = "[NAME...] [--json] [--verbose] [--no-setup] [--list | --predict]",
+	.args = "[NAME...] [--json] [--verbose] [--no-setup] [--no-trace] [--list | --predict]",
 	.summary = "test the textbook model of virtual memory on this kernel",
 	.help =
 	"Runs one experiment per claim of the textbook model (M1..M17: address\n"
@@ -59,6 +59,14 @@ const struct cli_cmd cli_cmd_lab = {
 	"answer before running it, and runs nothing (no module, no root\n"
 	"needed).  Then run the lab with -v: its evidence lines answer them.\n"
 	"\n"
+	"The labs on faults (M4 M5 M8 M11 M13 M15 M17) run their steps under\n"
+	"the BPF fault tracer where the kernel has BTF: each fault of a step,\n"
+	"with its entry before and after, its class and the claims it bears on,\n"
+	"is evidence (-v, and observed.trace in JSON), counted against the\n"
+	"module's counters and the kernel's minflt/majflt of the same step.\n"
+	"The verdicts do not depend on it.  Without BTF the labs say so and\n"
+	"run as before.\n"
+	"\n"
 	"The replacement and paging-file labs need swap and memory pressure:\n"
 	"without an active swap device they make a zram swap device (modprobe\n"
 	"zram, mkswap, swapon) and a memory cgroup v2 group (mounting cgroup2\n"
@@ -73,6 +81,8 @@ const struct cli_cmd cli_cmd_lab = {
 	"                  runs nothing\n"
 	"      --no-setup  create no swap device and no cgroup: labs that need\n"
 	"                  them report \"cannot run\" when the system lacks them\n"
+	"      --no-trace  no BPF fault tracer: the fault counts come from the\n"
+	"                  module alone (and loading the tracer is saved)\n"
 	"  -l, --list      list the labs and their claims, run nothing\n"
 	"  -j, --json      one JSON document per lab (JSON Lines): id, name,\n"
 	"                  claim, status (ran | cannot-run), reason, did,\n"
@@ -382,11 +392,12 @@ static void ctx_free(struct lab_ctx *c)
 
 int cmd_lab(int argc, char **argv)
 {
-	enum { OPT_NO_SETUP = OPT_FIRST_LOCAL };
+	enum { OPT_NO_SETUP = OPT_FIRST_LOCAL, OPT_NO_TRACE };
 	static const struct option longopts[] = {
 		CLI_COMMON_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "no-setup", no_argument, NULL, OPT_NO_SETUP },
+		{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 		{ "list", no_argument, NULL, 'l' },
 		{ "predict", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 }
@@ -395,7 +406,8 @@ int cmd_lab(int argc, char **argv)
 	const struct lab *sel[NR_LABS];
 	struct sigaction sa = { .sa_handler = on_fatal_signal }, old[4];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	bool verbose = false, no_setup = false, list = false, predict = false;
+	bool verbose = false, no_setup = false, no_trace = false, list = false;
+	bool predict = false;
 	struct row rows[NR_LABS];
 	struct pts_version ver;
 	size_t nsel = 0, i, j;
@@ -416,6 +428,9 @@ int cmd_lab(int argc, char **argv)
 			break;
 		case OPT_NO_SETUP:
 			no_setup = true;
+			break;
+		case OPT_NO_TRACE:
+			no_trace = true;
 			break;
 		default:
 			ret = cli_common_opt(c, optarg, cmd);
@@ -482,7 +497,7 @@ int cmd_lab(int argc, char **argv)
 	for (i = 0; i < nsel; i++) {
 		struct lab_ctx ctx = {
 			.lab = sel[i], .verbose = verbose, .no_setup = no_setup,
-			.ver = ver,
+			.no_trace = no_trace, .ver = ver,
 		};
 		double t0 = now(), secs;
 
@@ -500,6 +515,7 @@ int cmd_lab(int argc, char **argv)
 			lab_fail(&ctx, "the lab failed");
 		if (ctx.status == LAB_RAN && ctx.verdict == LAB_V_NONE)
 			lab_fail(&ctx, "the lab reached no verdict");
+		lab_trace_done(&ctx);
 		lab_env_lab_done();
 		secs = now() - t0;
 		if (ctx.status == LAB_ERROR)
@@ -518,6 +534,7 @@ int cmd_lab(int argc, char **argv)
 		}
 		ctx_free(&ctx);
 	}
+	lab_trace_close();
 	lab_env_restore();
 	if (!cli.json)
 		print_table(rows, nsel, &ver);

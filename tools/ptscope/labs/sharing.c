@@ -432,9 +432,18 @@ static int run_m11(struct lab_ctx *c)
 		return -1;
 	lab_step(c, "Child A wrote %d pages of private anonymous memory; walked.", N);
 	r = lab_c_anon(c, &a, N * LAB_PAGE, LAB_PAGE, MADV_NOHUGEPAGE);
-	if (!r || lab_c_touch(c, &a, r, N, LAB_PAGE, LAB_WRITE, 1) < 0 ||
+	if (!r)
+		goto out;
+	lab_trace_follow(c, &a);
+	if (lab_c_touch(c, &a, r, N, LAB_PAGE, LAB_WRITE, 1) < 0 ||
 	    lab_pages(c, a.pid, r, N, p0, NULL))
 		goto out;
+	lab_trace_step(c, NULL, "A wrote pages 0-%d", N - 1);
+	/*
+	 * No step: after the fork both write their own data and stack pages
+	 * again (child.c), as every child does at start, untraced.
+	 */
+	lab_trace_follow(c, NULL);
 	lab_step(c, "A forked G; walked both.");
 	if (lab_c_fork(c, &a, &g) || lab_pages(c, a.pid, r, N, pa, NULL) ||
 	    lab_pages(c, g.pid, r, N, pg, NULL))
@@ -445,11 +454,13 @@ static int run_m11(struct lab_ctx *c)
 		ro_fork += !(pa[i].flags & PTSCOPE_F_RW) && !(pg[i].flags & PTSCOPE_F_RW);
 	}
 	lab_step(c, "G wrote pages 0-%d; walked both; counted G's faults.", H - 1);
+	lab_trace_follow(c, &g);
 	if (lab_faults(c, &g, &g0) ||
 	    lab_c_touch(c, &g, r, H, LAB_PAGE, LAB_WRITE, 2) < 0 ||
 	    lab_faults(c, &g, &g1) || lab_pages(c, g.pid, r, N, pg2, NULL) ||
 	    lab_pages(c, a.pid, r, N, pa2, NULL))
 		goto out;
+	lab_trace_step(c, "g_faults", "G wrote pages 0-%d", H - 1);
 	for (i = 0; i < H; i++) {
 		new_g += pg2[i].present && pg2[i].pfn != p0[i].pfn;
 		rw_g += !!(pg2[i].flags & PTSCOPE_F_RW);
@@ -457,10 +468,12 @@ static int run_m11(struct lab_ctx *c)
 	for (i = H; i < N; i++)
 		still += pg2[i].pfn == p0[i].pfn && !(pg2[i].flags & PTSCOPE_F_RW);
 	lab_step(c, "A wrote all %d pages; walked; counted A's faults.", N);
+	lab_trace_follow(c, &a);
 	if (lab_faults(c, &a, &a0) ||
 	    lab_c_touch(c, &a, r, N, LAB_PAGE, LAB_WRITE, 3) < 0 ||
 	    lab_faults(c, &a, &a1) || lab_pages(c, a.pid, r, N, pa3, NULL))
 		goto out;
+	lab_trace_step(c, "a_faults", "A wrote pages 0-%d again, after G", N - 1);
 	for (i = 0; i < H; i++)
 		reuse_a += pa3[i].pfn == p0[i].pfn && (pa3[i].flags & PTSCOPE_F_RW);
 	for (i = H; i < N; i++)
