@@ -2538,7 +2538,7 @@ TEST_F(model, known_faults)
 	FIXTURE_DATA(trace) *t = &self->t;
 	const char *bin = ptscope_bin();
 	uint64_t reg[MR_NR], swapped_bits = 0;
-	int i1, i2, i3, i4, i5, i6, i7, i8, i, j, n;
+	int i, j, n;
 	int swapped = 0, cached = 0, nb, mapped1, mapped2;
 	json_object *c, *rep_a;
 	struct step *s, *s1, *s2, *s3, *s4, *s5, *s6, *s7, *s8;
@@ -2604,23 +2604,23 @@ TEST_F(model, known_faults)
 		free(e);
 	}
 
-	i1 = t->nsteps;
-	ASSERT_NE(NULL, step(_metadata, t, '1', reg[MR_N], MODEL_N * PAGE));
-	i2 = t->nsteps;
-	ASSERT_NE(NULL, step(_metadata, t, '2', reg[MR_M], MODEL_M * PAGE));
-	i3 = t->nsteps;
-	ASSERT_NE(NULL, step(_metadata, t, '3', reg[MR_K], MODEL_K * PAGE));
-	i4 = t->nsteps;
-	ASSERT_NE(NULL, step(_metadata, t, '4', reg[MR_FILE1], FILE_PAGES * PAGE));
+	s1 = step(_metadata, t, '1', reg[MR_N], MODEL_N * PAGE);
+	ASSERT_NE(NULL, s1);
+	s2 = step(_metadata, t, '2', reg[MR_M], MODEL_M * PAGE);
+	ASSERT_NE(NULL, s2);
+	s3 = step(_metadata, t, '3', reg[MR_K], MODEL_K * PAGE);
+	ASSERT_NE(NULL, s3);
+	s4 = step(_metadata, t, '4', reg[MR_FILE1], FILE_PAGES * PAGE);
+	ASSERT_NE(NULL, s4);
 	ASSERT_EQ(0, write_str(FAULT_AROUND, "4096"));
-	i5 = t->nsteps;
-	ASSERT_NE(NULL, step(_metadata, t, '5', reg[MR_FILE2], FILE_PAGES * PAGE));
-	i7 = t->nsteps;
-	ASSERT_NE(NULL, step(_metadata, t, '7', 0, 0));
-	i6 = t->nsteps;
-	ASSERT_NE(NULL, step(_metadata, t, '6', reg[MR_S], MODEL_S * PAGE));
-	i8 = t->nsteps;
-	ASSERT_NE(NULL, step(_metadata, t, '8', 0, 0));
+	s5 = step(_metadata, t, '5', reg[MR_FILE2], FILE_PAGES * PAGE);
+	ASSERT_NE(NULL, s5);
+	s7 = step(_metadata, t, '7', 0, 0);
+	ASSERT_NE(NULL, s7);
+	s6 = step(_metadata, t, '6', reg[MR_S], MODEL_S * PAGE);
+	ASSERT_NE(NULL, s6);
+	s8 = step(_metadata, t, '8', 0, 0);
+	ASSERT_NE(NULL, s8);
 	for (i = 0; i < t->nsteps; i++)
 		ASSERT_EQ(0, t->steps[i].r.err) {
 			TH_LOG("step %c: %s", t->steps[i].cmd, strerror(t->steps[i].r.err));
@@ -2629,14 +2629,6 @@ TEST_F(model, known_faults)
 	ASSERT_EQ(self->workload, waitpid(self->workload, NULL, 0));
 	self->workload = 0;
 
-	s1 = &t->steps[i1];
-	s2 = &t->steps[i2];
-	s3 = &t->steps[i3];
-	s4 = &t->steps[i4];
-	s5 = &t->steps[i5];
-	s6 = &t->steps[i6];
-	s7 = &t->steps[i7];
-	s8 = &t->steps[i8];
 	TH_LOG("%d events", t->nev);
 
 	/* Trace, the module and minflt/majflt agree step by step; nothing lost. */
