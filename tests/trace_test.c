@@ -2051,6 +2051,69 @@ TEST(running_process_for_a_while)
 }
 
 /*
+ * A quiet target's fault shows while the target lives, not at the end:
+ * the BPF side wakes the reader only once 256 KiB of events wait, so
+ * the reader must also take what is there after each quiet wait.
+ * (Found by the model test: a fault of trace -p did not show for 20 s.)
+ */
+static int wait_armed(pid_t pid);
+
+TEST(quiet_target_shows_live)
+{
+	char out[] = "/tmp/ptscope-trace-live-XXXXXX", pidbuf[16];
+	int go[2], end[2], fd, i, seen = 0;
+	pid_t target, tr;
+	char c;
+
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(end));
+	target = fork();
+	ASSERT_GE(target, 0);
+	if (!target) {
+		char *p;
+
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		p[0] = 1;
+		if (read(end[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	snprintf(pidbuf, sizeof(pidbuf), "%d", target);
+	tr = fork();
+	ASSERT_GE(tr, 0);
+	if (!tr) {
+		execl(ptscope_bin(), ptscope_bin(), "trace", "--json", "-p", pidbuf, "-o", out,
+		      NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(0, wait_armed(tr));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	/* The fault is in the file while the target still waits. */
+	for (i = 0; i < TIMEOUT_MS / 100 && !seen; i++) {
+		seen = file_has(out, "\"class\":\"demand-zero\"");
+		if (!seen)
+			usleep(100000);
+	}
+	EXPECT_TRUE(seen) {
+		TH_LOG("no demand-zero event in trace's output while the target lived");
+	}
+	ASSERT_EQ(1, write(end[1], "e", 1));
+	waitpid(target, NULL, 0);
+	EXPECT_EQ(tr, waitpid(tr, &fd, 0));
+	EXPECT_TRUE(WIFEXITED(fd) && WEXITSTATUS(fd) == 0);
+	EXPECT_TRUE(file_has(out, "\"class\":\"demand-zero\""));
+	unlink(out);
+}
+
+/*
  * CMD writes to the same file as trace's JSON: every line of the file is
  * either one of CMD's lines, whole, or a JSON object, and each of CMD's
  * lines is there once.  (Issue 12: CMD's output spliced into a JSON line.)

@@ -507,8 +507,8 @@ static void report_m5(const struct model *m, struct model_result *r)
 		 "%llu of them mapped %llu neighbours", (unsigned long long)m->m5_with,
 		 (unsigned long long)m->m5_neighbours);
 	snprintf(r->evidence, sizeof(r->evidence), "fault-around maps the neighbours "
-		 "already in the page cache, in the aligned 64 KiB window (fault_around_bytes "
-		 "%lld); %llu faults found none to map%s",
+		 "already in the page cache, in the aligned window of fault_around_bytes "
+		 "(%lld when last read); %llu faults found none to map%s",
 		 m->env.fault_around_bytes, (unsigned long long)(m->m5_eligible - m->m5_with),
 		 m->env.fault_around_bytes >= 0 && m->env.fault_around_bytes <= 4096 ?
 		 " (fault-around is off)" : "");

@@ -447,8 +447,8 @@ static int handle_event(void *ctx, const struct ft_event *e)
 		 * Why a file fault mapped no neighbour: fault-around may have
 		 * been switched off since the trace began.  Read as the event
 		 * is handled, which is later than the fault (by the reader's
-		 * lag: 100 ms polls, more under load); only for file faults
-		 * that mapped nothing around them.
+		 * lag: polls of 100 ms, more when the reader falls behind);
+		 * only for file faults that mapped nothing around them.
 		 */
 		if (cls == CL_FILE || cls == CL_FILE_MAJOR)
 			t->model_counts.env.fault_around_bytes = tracer_fault_around_bytes();

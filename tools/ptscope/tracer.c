@@ -311,7 +311,16 @@ void tracer_arm(struct tracer *t, bool on)
 
 int tracer_poll(struct tracer *t, int timeout_ms)
 {
-	return ring_buffer__poll(t->rb, timeout_ms);
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	/*
+	 * The BPF side wakes us only when TRACER_WAKEUP_BYTES are waiting:
+	 * after a quiet wait, take what is there, so that a slow target's
+	 * faults show within TIMEOUT_MS, not at the end.
+	 */
+	if (n == 0)
+		n = ring_buffer__consume(t->rb);
+	return n;
 }
 
 int tracer_consume(struct tracer *t)
