@@ -3,7 +3,10 @@
  * Decoding a traced fault's entries and classifying the fault
  * (faultclass.h).
  */
+#include <stdio.h>
+
 #include "faultclass.h"
+#include "libptscope.h"
 
 const char *const ft_class_names[CL_NR] = {
 	[CL_DEMAND_ZERO] = "demand-zero",
@@ -99,6 +102,27 @@ uint64_t ft_leaf_pages(const struct ft_pte *p)
 	if (!ft_present(p))
 		return 0;
 	return p->level == FT_LVL_PUD ? 1ULL << 18 : p->level == FT_LVL_PMD ? 512 : 1;
+}
+
+const char *ft_entry_str(const struct ft_pte *p, char *buf, size_t len)
+{
+	if (p->status == FT_WALK_NONE)
+		snprintf(buf, len, "%s none", pts_level_name(p->level));
+	else if (p->status == FT_WALK_FAIL)
+		snprintf(buf, len, "%s ?", pts_level_name(p->level));
+	else
+		snprintf(buf, len, "%s %#llx", pts_level_name(p->level),
+			 (unsigned long long)p->entry);
+	return buf;
+}
+
+const char *ft_class_str(enum ft_class cls, int neighbours, char *buf, size_t len)
+{
+	if (cls == CL_FAULT_AROUND)
+		snprintf(buf, len, "%s +%d", ft_class_names[cls], neighbours);
+	else
+		snprintf(buf, len, "%s", FT_NAME(ft_class_names, cls));
+	return buf;
 }
 
 bool ft_anon(const struct ft_event *e)

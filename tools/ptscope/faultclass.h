@@ -10,6 +10,7 @@
 #define PTSCOPE_FAULTCLASS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "faulttrace.h"
@@ -54,6 +55,10 @@ bool ft_has_pfn(const struct ft_pte *p);
 bool ft_same(const struct ft_pte *a, const struct ft_pte *b);
 /* 4 KiB pages a present leaf maps: 1, 512 or 262144; 0 if not present. */
 uint64_t ft_leaf_pages(const struct ft_pte *p);
+/* "pte none", "pte 0x8000000102a3b867", "pmd ?" (unreadable) into BUF. */
+const char *ft_entry_str(const struct ft_pte *p, char *buf, size_t len);
+/* "cow", "fault-around +15" (with its NEIGHBOURS) into BUF. */
+const char *ft_class_str(enum ft_class cls, int neighbours, char *buf, size_t len);
 /* Anonymous memory (private anonymous, or a stack). */
 bool ft_anon(const struct ft_event *e);
 

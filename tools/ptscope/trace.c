@@ -375,19 +375,6 @@ static void print_json(struct trace *t, const struct ft_event *e, int cls,
 	json_object_put(o);
 }
 
-/* "pte none", "pte 0x8000000102a3b867", "pmd swap", ... */
-static const char *pte_str(const struct ft_pte *p, char *buf, size_t len)
-{
-	if (p->status == FT_WALK_NONE)
-		snprintf(buf, len, "%s none", pts_level_name(p->level));
-	else if (p->status == FT_WALK_FAIL)
-		snprintf(buf, len, "%s ?", pts_level_name(p->level));
-	else
-		snprintf(buf, len, "%s %#llx", pts_level_name(p->level),
-			 (unsigned long long)p->entry);
-	return buf;
-}
-
 static void print_header(struct trace *t)
 {
 	/* The class is padded only when the model's column follows it. */
@@ -410,10 +397,7 @@ static void print_text(struct trace *t, const struct ft_event *e, int cls,
 		snprintf(ip, sizeof(ip), "(gup)");
 	else
 		snprintf(ip, sizeof(ip), "%llx", (unsigned long long)e->ip);
-	if (cls == CL_FAULT_AROUND)
-		snprintf(cl, sizeof(cl), "%s +%d", ft_class_names[cls], neighbours);
-	else
-		snprintf(cl, sizeof(cl), "%s", ft_class_names[cls]);
+	ft_class_str(cls, neighbours, cl, sizeof(cl));
 	if (e->outcome == FT_MAJOR)
 		c = C_YELLOW;
 	else if (e->outcome == FT_ERROR)
@@ -425,8 +409,8 @@ static void print_text(struct trace *t, const struct ft_event *e, int cls,
 	       FT_COMM_LEN, e->comm, (unsigned long long)e->address, ip,
 	       FT_NAME(ft_access_names, e->access), FT_NAME(ft_cause_names, e->cause),
 	       col(c), FT_NAME(ft_outcome_names, e->outcome), col(C_RESET),
-	       e->latency / 1e3, pte_str(&e->before, bb, sizeof(bb)), "->",
-	       pte_str(&e->after, ab, sizeof(ab)), col(C_CYAN), t->model ? 16 : 0, cl,
+	       e->latency / 1e3, ft_entry_str(&e->before, bb, sizeof(bb)), "->",
+	       ft_entry_str(&e->after, ab, sizeof(ab)), col(C_CYAN), t->model ? 16 : 0, cl,
 	       col(C_RESET));
 	if (t->model)
 		out_printf(&t->out, " %s", model_tags_str(tags, ntags, mt, sizeof(mt)));

@@ -66,19 +66,6 @@ struct lab_trace {
 	char disagree[320];		/* the first step that disagrees */
 };
 
-/* "pte none", "pte 0x8000000102a3b867", "pmd ?" */
-static const char *entry_str(const struct ft_pte *p, char *buf, size_t len)
-{
-	if (p->status == FT_WALK_NONE)
-		snprintf(buf, len, "%s none", pts_level_name(p->level));
-	else if (p->status == FT_WALK_FAIL)
-		snprintf(buf, len, "%s ?", pts_level_name(p->level));
-	else
-		snprintf(buf, len, "%s %#llx", pts_level_name(p->level),
-			 (unsigned long long)p->entry);
-	return buf;
-}
-
 static void count_event(struct trace_counts *n, const struct ft_event *e, int cls,
 			const struct model_tag *tags, int ntags)
 {
@@ -121,12 +108,9 @@ static int on_event(void *ctx, const struct ft_event *e)
 	cls = ft_classify(e, run.zero_pfn, &nb);
 	ntags = model_event(&lt->model, e, cls, nb, tags);
 	count_event(&lt->n, e, cls, tags, ntags);
-	if (cls == CL_FAULT_AROUND)
-		snprintf(cl, sizeof(cl), "%s +%d", ft_class_names[cls], nb);
-	else
-		snprintf(cl, sizeof(cl), "%s", ft_class_names[cls]);
-	entry_str(&e->before, bb, sizeof(bb));
-	entry_str(&e->after, ab, sizeof(ab));
+	ft_class_str(cls, nb, cl, sizeof(cl));
+	ft_entry_str(&e->before, bb, sizeof(bb));
+	ft_entry_str(&e->after, ab, sizeof(ab));
 	if (json_object_array_length(lt->events) < TRACE_JSON_EVENTS) {
 		json_object *o = json_object_new_object();
 
