@@ -93,8 +93,36 @@ int pts_request(struct pts_session *s, const char *fmt, ...)
 	return 0;
 }
 
+int pts_open_source(struct pts_session *s, const struct pts_source *src,
+		    void *priv)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->cap = PTS_BUF_SIZE;
+	s->buf = malloc(s->cap);
+	if (!s->buf)
+		return -ENOMEM;
+	s->src = src;
+	s->priv = priv;
+	return 0;
+}
+
+static ssize_t src_read(struct pts_session *s, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (s->src)
+		return s->src->read(s, buf, len);
+	n = read(s->fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
 void pts_close(struct pts_session *s)
 {
+	if (s->src && s->src->close)
+		s->src->close(s);
+	s->src = NULL;
+	s->priv = NULL;
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->buf);
@@ -115,12 +143,11 @@ static int fill(struct pts_session *s, size_t need)
 			s->len -= s->off;
 			s->off = 0;
 		}
-		n = read(s->fd, s->buf + s->len, s->cap - s->len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		n = src_read(s, s->buf + s->len, s->cap - s->len);
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			return n;
 		if (n == 0)
 			s->eof = 1;
 		s->len += n;
@@ -154,13 +181,13 @@ int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec)
 int pts_copy_text(struct pts_session *s, int fd)
 {
 	for (;;) {
-		ssize_t n = read(s->fd, s->buf, s->cap);
+		ssize_t n = src_read(s, s->buf, s->cap);
 		char *p = s->buf;
 
-		if (n < 0 && errno == EINTR)
+		if (n == -EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return n;
 		if (n == 0)
 			return 0;
 		while (n > 0) {

@@ -11,6 +11,19 @@
 #include <sys/types.h>
 #include <linux/ptscope.h>
 
+struct pts_session;
+
+/*
+ * Where a session's bytes come from when it is not a file of the module:
+ * the BPF walker (tools/ptscope/bpfwalk.c) produces the same record
+ * stream.  read() returns bytes, 0 at the end or -errno; close() frees
+ * PRIV.
+ */
+struct pts_source {
+	ssize_t (*read)(struct pts_session *s, void *buf, size_t len);
+	void (*close)(struct pts_session *s);
+};
+
 /* A session on one of the module's files (see Documentation/interface.rst). */
 struct pts_session {
 	int fd;
@@ -19,6 +32,8 @@ struct pts_session {
 	size_t off;		/* first unread byte */
 	size_t cap;
 	int eof;
+	const struct pts_source *src;	/* NULL: read(fd) */
+	void *priv;			/* the source's */
 };
 
 /* Module information from the version file. */
@@ -45,6 +60,12 @@ int pts_open(struct pts_session *s, const char *file);
 int pts_request(struct pts_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void pts_close(struct pts_session *s);
+/*
+ * A session whose bytes come from SRC (fd -1): 0 or -ENOMEM.  PRIV is
+ * the source's and is closed by pts_close() through SRC->close.
+ */
+int pts_open_source(struct pts_session *s, const struct pts_source *src,
+		    void *priv);
 
 /*
  * Next record of a binary session: 1 and *rec set (valid until the next

@@ -85,6 +85,16 @@ struct ptscope_header {
 };
 
 #define PTSCOPE_REQ_COALESCE	(1U << 0)
+/*
+ * Header flags beside the request's PTSCOPE_REQ_*: what the stream can
+ * and cannot tell.
+ */
+#define PTSCOPE_HDR_BPF		(1U << 16)	/* walked by the BPF walker (no module):
+						 * see Documentation/bpfwalk.rst */
+#define PTSCOPE_HDR_NO_TABLE_PA	(1U << 17)	/* physical addresses of page tables
+						 * withheld (0): lockdown
+						 * confidentiality */
+#define PTSCOPE_HDR_NO_MAPCOUNT	(1U << 18)	/* mapcount and "exclusive" unknown */
 
 /* PTSCOPE_REC_VMA: precedes the leaves that lie inside it. */
 enum ptscope_backing {
