@@ -22,18 +22,13 @@ const char *pts_fault_counter_name(unsigned int i)
 
 int pts_faults_ctl(const char *cmd, pid_t pid)
 {
-	char path[512], line[64];
-	int fd, n, ret = 0;
+	char line[64];
 
-	snprintf(path, sizeof(path), "%s/faults", pts_dir());
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(line, sizeof(line), "%s pid=%d\n", cmd, (int)pid);
-	if (write(fd, line, n) != n)
-		ret = -errno;
-	close(fd);
-	return ret;
+	if (pts_use_device())
+		snprintf(line, sizeof(line), "op=%s pid=%d\n", cmd, (int)pid);
+	else
+		snprintf(line, sizeof(line), "%s pid=%d\n", cmd, (int)pid);
+	return pts_command("faults", line);
 }
 
 /* Parse one "pid=N comm=X state=S key=value..." line. */
@@ -69,14 +64,13 @@ static int parse_line(char *line, struct pts_faults *f)
 
 int pts_faults_read(pid_t pid, struct pts_faults *out)
 {
-	char path[512], line[2048];
+	char line[2048];
 	struct pts_faults f;
 	unsigned long long missed = 0;
 	int ret = -ENOENT;
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/faults", pts_dir());
-	fp = fopen(path, "re");
+	fp = pts_text("faults", "op=faults");
 	if (!fp)
 		return errno == ENOENT ? -ENODEV : -errno;
 	while (fgets(line, sizeof(line), fp)) {

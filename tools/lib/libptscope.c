@@ -20,6 +20,89 @@ const char *pts_dir(void)
 	return d && *d ? d : PTSCOPE_DEBUGFS_DIR;
 }
 
+int pts_use_device(void)
+{
+	const char *i = getenv("PTSCOPE_INTERFACE");
+	const char *d = getenv("PTSCOPE_DEBUGFS");
+
+	if (i && !strcmp(i, "device"))
+		return 1;
+	if ((i && !strcmp(i, "debugfs")) || (d && *d))
+		return 0;
+	return access(PTSCOPE_DEVICE, F_OK) == 0;
+}
+
+const char *pts_interface(void)
+{
+	return pts_use_device() ? PTSCOPE_DEVICE : pts_dir();
+}
+
+/* Open the device and send LINE: the fd, or -errno. */
+static int device_request(const char *line)
+{
+	size_t n = strlen(line);
+	int fd, ret;
+
+	fd = open(PTSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, line, n) != (ssize_t)n) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * A text answer of the module: the debugfs FILE read, or on the device
+ * the answer to REQ.  A stdio stream, or NULL with errno set.
+ */
+FILE *pts_text(const char *file, const char *req)
+{
+	char path[512];
+	FILE *f;
+	int fd;
+
+	if (!pts_use_device()) {
+		snprintf(path, sizeof(path), "%s/%s", pts_dir(), file);
+		return fopen(path, "re");
+	}
+	fd = device_request(req);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/* Send a command (track, untrack) to debugfs FILE or the device: 0 or -errno. */
+int pts_command(const char *file, const char *line)
+{
+	char path[512];
+	size_t n = strlen(line);
+	int fd, ret = 0;
+
+	if (pts_use_device()) {
+		fd = device_request(line);
+		if (fd < 0)
+			return fd;
+		close(fd);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", pts_dir(), file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, line, n) != (ssize_t)n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 static void copy_field(char *dst, size_t len, const char *src)
 {
 	size_t n = strnlen(src, len - 1);
@@ -30,12 +113,11 @@ static void copy_field(char *dst, size_t len, const char *src)
 
 int pts_read_version(struct pts_version *v)
 {
-	char path[512], key[64], val[160];
+	char key[64], val[160];
 	FILE *f;
 
 	memset(v, 0, sizeof(*v));
-	snprintf(path, sizeof(path), "%s/version", pts_dir());
-	f = fopen(path, "re");
+	f = pts_text("version", "op=version");
 	if (!f)
 		return -errno;
 	while (fscanf(f, "%63s %159s", key, val) == 2) {
@@ -56,12 +138,38 @@ int pts_read_version(struct pts_version *v)
 	return v->abi_version ? 0 : -EPROTO;
 }
 
+/* The device's keys for the view of a debugfs file. */
+static const char *device_keys(const char *file)
+{
+	static const char *const views[][2] = {
+		{ "records", "format=records" },
+		{ "walk", "op=walk format=text" },
+		{ "translate", "op=translate format=text" },
+		{ "ptcost", "op=ptcost format=text" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		if (!strcmp(file, views[i][0]))
+			return views[i][1];
+	return NULL;
+}
+
 int pts_open(struct pts_session *s, const char *file)
 {
 	char path[512];
 
 	memset(s, 0, sizeof(*s));
-	snprintf(path, sizeof(path), "%s/%s", pts_dir(), file);
+	if (pts_use_device()) {
+		s->keys = device_keys(file);
+		if (!s->keys) {
+			s->fd = -1;
+			return -EINVAL;
+		}
+		snprintf(path, sizeof(path), "%s", PTSCOPE_DEVICE);
+	} else {
+		snprintf(path, sizeof(path), "%s/%s", pts_dir(), file);
+	}
 	s->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (s->fd < 0)
 		return -errno;
@@ -79,13 +187,16 @@ int pts_request(struct pts_session *s, const char *fmt, ...)
 {
 	char line[PTSCOPE_REQ_MAX];
 	va_list ap;
-	int n;
+	int n, k = 0;
 
+	if (s->keys)
+		k = snprintf(line, sizeof(line), "%s ", s->keys);
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line + k, sizeof(line) - k, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
+	if (n < 0 || (size_t)(n + k) >= sizeof(line))
 		return -EINVAL;
+	n += k;
 	if (write(s->fd, line, n) != n)
 		return -errno;
 	s->len = s->off = 0;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <linux/ptscope.h>
 
@@ -32,6 +33,7 @@ struct pts_session {
 	size_t off;		/* first unread byte */
 	size_t cap;
 	int eof;
+	const char *keys;		/* the device: keys naming the view */
 	const struct pts_source *src;	/* NULL: read(fd) */
 	void *priv;			/* the source's */
 };
@@ -49,12 +51,31 @@ struct pts_version {
 /* Directory of the module's files; $PTSCOPE_DEBUGFS overrides it. */
 const char *pts_dir(void);
 
+/*
+ * Sessions go to the module's device node, /dev/ptscope, when it is
+ * there, else to its debugfs files (pts_dir()).  $PTSCOPE_INTERFACE
+ * ("device" or "debugfs") forces one; $PTSCOPE_DEBUGFS implies debugfs.
+ * Under lockdown only the device answers (Documentation/security.rst).
+ */
+int pts_use_device(void);
+/* The device node's path, or pts_dir(), for messages. */
+const char *pts_interface(void);
+/*
+ * A text answer of the module: debugfs FILE ("version", "faults") read,
+ * or on the device the answer to REQ ("op=version", "op=faults").  A
+ * stdio stream, or NULL with errno set.
+ */
+FILE *pts_text(const char *file, const char *req);
+/* A command LINE written to debugfs FILE, or to the device: 0 or -errno. */
+int pts_command(const char *file, const char *line);
+
 /* 0 if the module is loaded, else -errno (ENOENT: not loaded). */
 int pts_read_version(struct pts_version *v);
 
 /*
- * Open FILE ("records", "walk", "translate", "ptcost") and send a
- * request line built from FMT.  Returns 0 or -errno (the module's).
+ * Open FILE ("records", "walk", "translate", "ptcost"), on the device the
+ * same view (format= and op= keys), and send a request line built from
+ * FMT.  Returns 0 or -errno (the module's).
  */
 int pts_open(struct pts_session *s, const char *file);
 int pts_request(struct pts_session *s, const char *fmt, ...)

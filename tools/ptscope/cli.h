@@ -26,8 +26,16 @@ enum {
 	CLI_NOPROC = 5,		/* no such process, exited, or a kernel thread */
 };
 
+/* Which walker answers walk, translate, maps, ptcost and map (--via). */
+enum cli_via {
+	CLI_VIA_AUTO,		/* the module if it can be used, else BPF */
+	CLI_VIA_MODULE,
+	CLI_VIA_BPF,
+};
+
 struct cli_state {
 	const char *cmd;	/* subcommand, for messages */
+	enum cli_via via;	/* --via */
 	bool json;		/* --json */
 	bool pretty;		/* --pretty: indented JSON (single documents) */
 	bool color;		/* colour on stdout */
@@ -61,7 +69,8 @@ extern const struct cli_cmd cli_cmd_walk, cli_cmd_translate, cli_cmd_maps,
 	cli_cmd_faults, cli_cmd_trace, cli_cmd_lab;
 
 /* Options every subcommand takes; add to a subcommand's table. */
-enum { OPT_COLOR = 0x100, OPT_NO_COLOR, OPT_PRETTY, OPT_VERSION, OPT_FIRST_LOCAL = 0x200 };
+enum { OPT_COLOR = 0x100, OPT_NO_COLOR, OPT_PRETTY, OPT_VERSION, OPT_VIA,
+       OPT_FIRST_LOCAL = 0x200 };
 #define CLI_COMMON_SHORTOPTS	"jh"
 #define CLI_COMMON_LONGOPTS						\
 	{ "json", no_argument, NULL, 'j' },				\
@@ -97,7 +106,30 @@ int cli_parse_range(const struct cli_cmd *cmd, const char *str,
 		    uint64_t *start, uint64_t *end);
 int cli_clamp_range(const struct cli_cmd *cmd, uint64_t *start, uint64_t *end);
 
-/* A binary record stream from the module. */
+/*
+ * --via module|bpf for the commands that walk (walk, translate, maps,
+ * ptcost, map): add CLI_VIA_LONGOPT to their option table and pass
+ * OPT_VIA to cli_common_opt().
+ */
+#define CLI_VIA_LONGOPT		{ "via", required_argument, NULL, OPT_VIA }
+
+/* ---- bpfwalk.c: walk, translate and ptcost without the module ---- */
+/*
+ * 0 if the BPF walker can run on this machine, else -errno and *WHY, a
+ * sentence saying why not (no kernel BTF, not root, lockdown
+ * confidentiality refuses BPF reads of kernel memory...).
+ */
+int cli_bpfwalk_possible(const char **why);
+/*
+ * Start a BPF walk of PID for REQ, the request keys the module would get
+ * after "pid=N" ("range=S-E coalesce", "va=X", "op=ptcost", or empty).
+ * S then yields the module's record stream (HEADER with PTSCOPE_HDR_BPF,
+ * ..., END; translate: HEADER, LEVELs, XLATE).  0 or -errno as the
+ * module's (ESRCH, ENXIO, EACCES, EINVAL, ERANGE...).
+ */
+int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req);
+
+/* A binary record stream from the module (or the BPF walker). */
 struct cli_stream {
 	struct pts_session s;
 	struct ptscope_header hdr;	/* first record */

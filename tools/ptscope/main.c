@@ -252,6 +252,14 @@ int cli_common_opt(int c, const char *arg, const struct cli_cmd *cmd)
 		return CLI_OK;
 	case OPT_VERSION:
 		return print_version();
+	case OPT_VIA:
+		if (!strcmp(arg, "module"))
+			cli.via = CLI_VIA_MODULE;
+		else if (!strcmp(arg, "bpf"))
+			cli.via = CLI_VIA_BPF;
+		else
+			return cli_usage_err(cmd, "--via takes module or bpf, not '%s'", arg);
+		return -1;
 	default:
 		/* getopt_long() has said what was wrong. */
 		if (cmd)
@@ -493,40 +501,93 @@ static int proto_err(struct cli_stream *st, const char *why)
 	return -1;
 }
 
-int cli_stream_open(struct cli_stream *st, int pid, const char *fmt, ...)
+/*
+ * The module's records session for PID: 0; CLI_NOMODULE with *WHY set
+ * (nothing printed) when the module cannot be used here; another exit
+ * status (message printed) for an error of the request.
+ */
+static int module_stream(struct cli_stream *st, int pid, const char *req,
+			 int *why)
 {
-	const struct ptscope_rec_hdr *rec;
 	struct pts_version v;
-	char extra[PTSCOPE_REQ_MAX];
-	va_list ap;
 	int ret;
 
-	memset(st, 0, sizeof(*st));
-	st->s.fd = -1;
-	st->pid = pid;
 	ret = pts_read_version(&v);
-	if (ret == -EPROTO) {
-		cli_err("%s/version is not what this tool understands", pts_dir());
+	if (ret) {
+		*why = ret;
 		return CLI_NOMODULE;
 	}
-	if (ret)
-		return cli_fail(ret, pid, NULL);
 	if (v.abi_version != PTSCOPE_ABI_VERSION) {
-		cli_err("the loaded module speaks ABI %u, this tool ABI %u: "
-			"rebuild and reload both", v.abi_version, PTSCOPE_ABI_VERSION);
+		*why = -EPROTO;
 		return CLI_NOMODULE;
 	}
 	ret = pts_open(&st->s, "records");
+	if (ret == -ENOENT) {
+		*why = ret;
+		return CLI_NOMODULE;
+	}
 	if (ret)
 		return cli_fail(ret, pid, NULL);
-	va_start(ap, fmt);
-	vsnprintf(extra, sizeof(extra), fmt, ap);
-	va_end(ap);
-	ret = pts_request(&st->s, "pid=%d%s%s", pid, *extra ? " " : "", extra);
+	ret = pts_request(&st->s, "pid=%d%s%s", pid, *req ? " " : "", req);
 	if (ret) {
 		cli_stream_close(st);
 		return cli_fail(ret, pid, NULL);
 	}
+	return 0;
+}
+
+/* Say why the module cannot be used (WHY from module_stream()). */
+static int module_unusable(int why)
+{
+	struct pts_version v;
+
+	if (why == -EPROTO && !pts_read_version(&v)) {
+		cli_err("the loaded module speaks ABI %u, this tool ABI %u: "
+			"rebuild and reload both", v.abi_version, PTSCOPE_ABI_VERSION);
+		return CLI_NOMODULE;
+	}
+	if (why == -EPROTO) {
+		cli_err("%s is not what this tool understands", pts_interface());
+		return CLI_NOMODULE;
+	}
+	return cli_fail(why, 0, NULL);
+}
+
+int cli_stream_open(struct cli_stream *st, int pid, const char *fmt, ...)
+{
+	const struct ptscope_rec_hdr *rec;
+	char extra[PTSCOPE_REQ_MAX];
+	const char *bpf_why = NULL;
+	int why = 0, ret;
+	va_list ap;
+
+	memset(st, 0, sizeof(*st));
+	st->s.fd = -1;
+	st->pid = pid;
+	va_start(ap, fmt);
+	vsnprintf(extra, sizeof(extra), fmt, ap);
+	va_end(ap);
+	if (cli.via != CLI_VIA_BPF) {
+		ret = module_stream(st, pid, extra, &why);
+		if (ret != CLI_NOMODULE || !why)
+			goto opened;
+		if (cli.via == CLI_VIA_MODULE || cli_bpfwalk_possible(&bpf_why)) {
+			ret = module_unusable(why);
+			if (bpf_why)
+				cli_err("and the BPF walker cannot run here either: %s",
+					bpf_why);
+			return ret;
+		}
+	} else if (cli_bpfwalk_possible(&bpf_why)) {
+		cli_err("--via bpf: %s", bpf_why);
+		return CLI_NOMODULE;
+	}
+	ret = cli_bpfwalk_open(&st->s, pid, extra);
+	if (ret)
+		return cli_fail(ret, pid, NULL);
+opened:
+	if (ret)
+		return ret;
 	ret = pts_next(&st->s, &rec);
 	if (ret < 0) {
 		cli_stream_close(st);

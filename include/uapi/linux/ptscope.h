@@ -33,6 +33,7 @@
 #define PTSCOPE_MAGIC		0x50545343U	/* "PTSC" */
 #define PTSCOPE_REQ_MAX		256
 #define PTSCOPE_DEBUGFS_DIR	"/sys/kernel/debug/ptscope"
+#define PTSCOPE_DEVICE		"/dev/ptscope"
 
 /* Page-table levels, from the leaf up. */
 enum ptscope_level {
