@@ -636,8 +636,7 @@ struct faults_file {
 };
 
 /* pid, comm, state, and every counter as " name=<u64>". */
-#define FAULTS_LINE_MAX	(64 + TASK_COMM_LEN + \
-			 PTSCOPE_NR_FAULT_COUNTERS * (24 + 20))
+#define FAULTS_LINE_MAX	PTSCOPE_FAULTS_LINE_MAX
 
 /*
  * Read: a first line with the return probe's global miss count, then one
@@ -652,42 +651,64 @@ struct faults_file {
  * that got that line is the one that reports it, however many read()
  * calls it takes to read the file.
  */
+static size_t faults_fill(char *buf, size_t size)
+{
+	struct tracked *t, *tmp;
+	size_t len;
+	int i;
+
+	lockdep_assert_held(&tracked_lock);
+	/* No instance free, or hit while another kprobe ran on the CPU. */
+	len = scnprintf(buf, size, "missed=%lu\n",
+			hooks_on ? hmf_probe.nmissed + hmf_probe.kp.nmissed : 0UL);
+	list_for_each_entry_safe(t, tmp, &tracked_list, node) {
+		const char *state = tracked_state(t);
+
+		len += scnprintf(buf + len, size - len, "pid=%d comm=%s state=%s",
+				 t->nr, t->comm, state);
+		for (i = 0; i < ARRAY_SIZE(counters); i++)
+			len += scnprintf(buf + len, size - len, " %s=%lld",
+					 counters[i].name,
+					 (long long)atomic64_read(&t->count[counters[i].id]));
+		len += scnprintf(buf + len, size - len, "\n");
+		if (strcmp(state, "alive"))
+			tracked_remove(t);
+	}
+	return len;
+}
+
 static struct faults_snap *faults_snapshot(void)
 {
 	struct faults_snap *snap;
-	struct tracked *t, *tmp;
 	size_t size;
-	int i;
 
 	mutex_lock(&tracked_lock);
 	size = 32 + (size_t)nr_tracked * FAULTS_LINE_MAX;
 	snap = kvmalloc(sizeof(*snap) + size, GFP_KERNEL);
-	if (!snap) {
-		mutex_unlock(&tracked_lock);
-		return NULL;
-	}
-	/* No instance free, or hit while another kprobe ran on the CPU. */
-	snap->len = scnprintf(snap->buf, size, "missed=%lu\n",
-			      hooks_on ? hmf_probe.nmissed + hmf_probe.kp.nmissed :
-			      0UL);
-	list_for_each_entry_safe(t, tmp, &tracked_list, node) {
-		const char *state = tracked_state(t);
-
-		snap->len += scnprintf(snap->buf + snap->len, size - snap->len,
-				       "pid=%d comm=%s state=%s", t->nr,
-				       t->comm, state);
-		for (i = 0; i < ARRAY_SIZE(counters); i++)
-			snap->len += scnprintf(snap->buf + snap->len,
-					       size - snap->len, " %s=%lld",
-					       counters[i].name,
-					       (long long)atomic64_read(&t->count[counters[i].id]));
-		snap->len += scnprintf(snap->buf + snap->len, size - snap->len,
-				       "\n");
-		if (strcmp(state, "alive"))
-			tracked_remove(t);
-	}
+	if (snap)
+		snap->len = faults_fill(snap->buf, size);
 	mutex_unlock(&tracked_lock);
 	return snap;
+}
+
+/**
+ * ptscope_faults_text() - the "faults" file's text, for the device
+ * @buf:  where to write it
+ * @size: room in @buf; PTSCOPE_FAULTS_TEXT_MAX always holds it
+ *
+ * The same text, with the same effect (processes reported as exited are
+ * dropped), as a read of the debugfs file.
+ *
+ * Return: the length of the text.
+ */
+size_t ptscope_faults_text(char *buf, size_t size)
+{
+	size_t len;
+
+	mutex_lock(&tracked_lock);
+	len = faults_fill(buf, size);
+	mutex_unlock(&tracked_lock);
+	return len;
 }
 
 static int faults_open(struct inode *inode, struct file *file)
@@ -735,11 +756,29 @@ static int faults_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/**
+ * ptscope_faults_ctl() - start or stop counting a process's faults
+ * @file:  the opener's file: whose credentials decide the access
+ * @ns:    the opener's PID namespace, in which @nr is read
+ * @track: start (true) or stop (false)
+ * @nr:    the process
+ *
+ * Return: 0, or -EINVAL (no such PID number), -ESRCH, -ENXIO, -EACCES,
+ * -EPERM (as for walks), -EEXIST (already tracked), -ENOENT (untrack of
+ * a process not tracked), -ENOSPC (PTSCOPE_TRACK_MAX processes tracked),
+ * -EOPNOTSUPP (the fault tracepoints are missing).
+ */
+int ptscope_faults_ctl(struct file *file, struct pid_namespace *ns,
+		       bool track, unsigned long nr)
+{
+	if (!nr || nr > PID_MAX_LIMIT)
+		return -EINVAL;
+	return track ? do_track(file, ns, nr) : do_untrack(ns, nr);
+}
+
 /*
  * Write "track pid=N" or "untrack pid=N".  Errors: EINVAL (malformed),
- * ESRCH, ENXIO, EACCES, EPERM (as for walks), EEXIST (already tracked),
- * ENOENT (untrack of a process not tracked), ENOSPC (PTSCOPE_TRACK_MAX
- * processes tracked), EOPNOTSUPP (the fault tracepoints are missing).
+ * and those of ptscope_faults_ctl().
  */
 static ssize_t faults_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
@@ -759,12 +798,10 @@ static ssize_t faults_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	if (sscanf(buf, "%15s pid=%u %c", cmd, &nr, &extra) != 2)
 		return -EINVAL;
-	if (!nr || nr > PID_MAX_LIMIT)
-		return -EINVAL;
 	if (!strcmp(cmd, "track"))
-		ret = do_track(file, ff->ns, nr);
+		ret = ptscope_faults_ctl(file, ff->ns, true, nr);
 	else if (!strcmp(cmd, "untrack"))
-		ret = do_untrack(ff->ns, nr);
+		ret = ptscope_faults_ctl(file, ff->ns, false, nr);
 	else
 		ret = -EINVAL;
 	return ret ? ret : len;

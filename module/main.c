@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ptscope: inspect any process's live page tables through debugfs.
+ * ptscope: inspect any process's live page tables through debugfs and
+ * /dev/ptscope.
  *
- * This file sets up /sys/kernel/debug/ptscope/ and its version file.
+ * This file sets up /sys/kernel/debug/ptscope/, its version file, and the
+ * device node (which lockdown leaves open: Documentation/security.rst).
  * The walker is in walk.c, the per-open-file sessions in session.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -12,11 +14,13 @@
 #include <linux/seq_file.h>
 #include <linux/capability.h>
 #include <linux/utsname.h>
+#include <linux/miscdevice.h>
 
 #include "internal.h"
 #include "walk.h"
 
 static struct dentry *ptscope_dir;
+static int device_registered;
 
 static const struct ptscope_file session_files[] = {
 	{ .name = "walk",      .op = PTSCOPE_OP_WALK,      .binary = false },
@@ -25,24 +29,48 @@ static const struct ptscope_file session_files[] = {
 	{ .name = "records",   .op = 0,                    .binary = true },
 };
 
-/*
- * version: one "key value" pair per line.
+static struct miscdevice ptscope_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "ptscope",
+	.fops	= &ptscope_device_fops,
+	.mode	= 0600,
+};
+
+/**
+ * ptscope_version_text() - the version file's text
+ * @buf:  where to write it
+ * @size: room in @buf
+ *
+ * One "key value" pair per line:
  *
  *   module_version 0.1.0
- *   abi_version 1
+ *   abi_version 2
  *   kernel_release 6.12.117+deb12-amd64
  *   paging_levels 4|5
  *   page_size 4096
  *   pti 0|1
+ *   device 0|1
+ *
+ * "device 1": /dev/ptscope is registered.
+ *
+ * Return: the length of the text.
  */
+size_t ptscope_version_text(char *buf, size_t size)
+{
+	return scnprintf(buf, size,
+			 "module_version %s\nabi_version %u\nkernel_release %s\n"
+			 "paging_levels %d\npage_size %lu\npti %d\ndevice %d\n",
+			 PTSCOPE_MODULE_VERSION, PTSCOPE_ABI_VERSION,
+			 init_utsname()->release, ptscope_paging_levels(),
+			 PAGE_SIZE, boot_cpu_has(X86_FEATURE_PTI) ? 1 : 0,
+			 device_registered);
+}
+
 static int version_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "module_version %s\n", PTSCOPE_MODULE_VERSION);
-	seq_printf(m, "abi_version %u\n", PTSCOPE_ABI_VERSION);
-	seq_printf(m, "kernel_release %s\n", init_utsname()->release);
-	seq_printf(m, "paging_levels %d\n", ptscope_paging_levels());
-	seq_printf(m, "page_size %lu\n", PAGE_SIZE);
-	seq_printf(m, "pti %d\n", boot_cpu_has(X86_FEATURE_PTI) ? 1 : 0);
+	char buf[256];
+
+	seq_write(m, buf, ptscope_version_text(buf, sizeof(buf)));
 	return 0;
 }
 
@@ -63,7 +91,7 @@ static const struct file_operations version_fops = {
 
 static int __init ptscope_init(void)
 {
-	int i;
+	int i, ret;
 
 	ptscope_dir = debugfs_create_dir("ptscope", NULL);
 	if (IS_ERR(ptscope_dir)) {
@@ -77,13 +105,25 @@ static int __init ptscope_init(void)
 				    (void *)&session_files[i],
 				    &ptscope_session_fops);
 	ptscope_faults_init(ptscope_dir);
-	pr_info("loaded: abi %u, %d-level paging\n", PTSCOPE_ABI_VERSION,
-		ptscope_paging_levels());
+	ret = misc_register(&ptscope_misc);
+	if (ret) {
+		pr_err("cannot register /dev/ptscope: %d\n", ret);
+		goto err_debugfs;
+	}
+	device_registered = 1;
+	pr_info("loaded: abi %u, %d-level paging, /dev/ptscope\n",
+		PTSCOPE_ABI_VERSION, ptscope_paging_levels());
 	return 0;
+
+err_debugfs:
+	debugfs_remove(ptscope_dir);
+	ptscope_faults_exit();
+	return ret;
 }
 
 static void __exit ptscope_exit(void)
 {
+	misc_deregister(&ptscope_misc);
 	debugfs_remove(ptscope_dir);
 	ptscope_faults_exit();
 }

@@ -24,6 +24,7 @@
 #include <linux/string.h>
 #include <linux/mutex.h>
 #include <linux/pid_namespace.h>
+#include <linux/security.h>
 
 #include "internal.h"
 #include "walk.h"
@@ -49,6 +50,8 @@ struct session {
 	struct ptscope_target target;
 	u32 op;
 	u32 reqflags;
+	bool binary;			/* records, else text */
+	bool hide_pa;			/* table addresses withheld (lockdown) */
 	unsigned long start, end, va;
 
 	/* output not yet read */
@@ -66,6 +69,22 @@ struct session {
 };
 
 static const char *const level_names[] = PTSCOPE_LEVEL_NAMES;
+
+/* Device-only operations: no record stream, no target walked. */
+#define OP_VERSION	(PTSCOPE_OP_PTCOST + 1)
+#define OP_FAULTS	(PTSCOPE_OP_PTCOST + 2)
+#define OP_TRACK	(PTSCOPE_OP_PTCOST + 3)
+#define OP_UNTRACK	(PTSCOPE_OP_PTCOST + 4)
+
+static const char *const op_names[] = {
+	[PTSCOPE_OP_WALK] = "walk",
+	[PTSCOPE_OP_TRANSLATE] = "translate",
+	[PTSCOPE_OP_PTCOST] = "ptcost",
+	[OP_VERSION] = "version",
+	[OP_FAULTS] = "faults",
+	[OP_TRACK] = "track",
+	[OP_UNTRACK] = "untrack",
+};
 
 static size_t room(struct session *s)
 {
@@ -192,7 +211,7 @@ static void text_vma(struct session *s, const struct ptscope_vma *v)
 
 static size_t per_leaf(struct session *s)
 {
-	return s->file->binary ? sizeof(struct ptscope_leaf) : LINE_MAX_LEN;
+	return s->binary ? sizeof(struct ptscope_leaf) : LINE_MAX_LEN;
 }
 
 /* Emit a leaf or a run; PTSCOPE_WALK_FULL if it does not fit. */
@@ -200,7 +219,7 @@ static int put_leaf(struct session *s, const struct ptscope_leaf *l)
 {
 	if (room(s) < per_leaf(s))
 		return PTSCOPE_WALK_FULL;
-	if (s->file->binary)
+	if (s->binary)
 		out_rec(s, l, sizeof(*l));
 	else
 		text_leaf(s, l);
@@ -258,7 +277,7 @@ static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
 	if (room(s) < sizeof(*v) + LINE_MAX_LEN)
 		return PTSCOPE_WALK_FULL;
 	ptscope_vma_describe(vma, v);
-	if (s->file->binary)
+	if (s->binary)
 		out_rec(s, v, sizeof(*v));
 	else
 		text_vma(s, v);
@@ -289,7 +308,7 @@ static struct ptscope_leaf *on_leaves_get(struct ptscope_walk *w,
 		return s->scratch;
 	if (room(s) < (n + 1) * per_leaf(s))
 		return NULL;
-	if (s->file->binary && !(s->reqflags & PTSCOPE_REQ_COALESCE))
+	if (s->binary && !(s->reqflags & PTSCOPE_REQ_COALESCE))
 		return (struct ptscope_leaf *)(s->buf + s->len);
 	return s->scratch;
 }
@@ -356,20 +375,23 @@ static void emit_header(struct session *s)
 		.page_shift = PAGE_SHIFT,
 		.start = s->start,
 		.end = s->end,
-		.pgd_pa = ptscope_pgd_pa(mm),
-		.user_pgd_pa = ptscope_user_pgd_pa(mm),
+		.pgd_pa = s->hide_pa ? 0 : ptscope_pgd_pa(mm),
+		.user_pgd_pa = s->hide_pa ? 0 : ptscope_user_pgd_pa(mm),
 		.task_size = ptscope_user_end(),
-		.flags = s->reqflags,
+		.flags = s->reqflags | (s->hide_pa ? PTSCOPE_HDR_NO_TABLE_PA : 0),
 	};
-	static const char *const ops[] = { "", "walk", "translate", "ptcost" };
 
 	memcpy(h.comm, s->target.comm, sizeof(h.comm));
-	if (s->file->binary) {
+	if (s->binary) {
 		out_rec(s, &h, sizeof(h));
 		return;
 	}
-	out(s, "# ptscope %s: pid %d (%s), %u-level paging, pgd at pa 0x%llx",
-	    ops[s->op], h.pid, s->target.comm, h.paging_levels, h.pgd_pa);
+	out(s, "# ptscope %s: pid %d (%s), %u-level paging, ",
+	    op_names[s->op], h.pid, s->target.comm, h.paging_levels);
+	if (s->hide_pa)
+		out(s, "table addresses withheld (lockdown)");
+	else
+		out(s, "pgd at pa 0x%llx", h.pgd_pa);
 	if (h.user_pgd_pa)
 		out(s, " (PTI user pgd 0x%llx)", h.user_pgd_pa);
 	out(s, "\n");
@@ -385,9 +407,14 @@ static void text_xlate(struct session *s, struct ptscope_xlate_level *lv,
 
 	out(s, "va 0x%016llx\n", x->va);
 	for (i = 0; i < n; i++) {
-		out(s, "%-3s index %3u table_pa 0x%012llx entry_pa 0x%012llx entry 0x%016llx%s ",
-		    level_names[lv[i].level], lv[i].index, lv[i].table_pa,
-		    lv[i].entry_pa, lv[i].entry, lv[i].folded ? " (folded)" : "");
+		out(s, "%-3s index %3u ", level_names[lv[i].level], lv[i].index);
+		if (s->hide_pa)
+			out(s, "table_pa %14s entry_pa %14s ", "-", "-");
+		else
+			out(s, "table_pa 0x%012llx entry_pa 0x%012llx ",
+			    lv[i].table_pa, lv[i].entry_pa);
+		out(s, "entry 0x%016llx%s ", lv[i].entry,
+		    lv[i].folded ? " (folded)" : "");
 		out_flags(s, lv[i].flags);
 		if (lv[i].xflags & PTSCOPE_XLATE_PTI_USER)
 			out(s, " (PTI user copy; kernel copy 0x%016llx)",
@@ -411,6 +438,47 @@ static void text_xlate(struct session *s, struct ptscope_xlate_level *lv,
 	}
 }
 
+/*
+ * Withhold where the tables are (lockdown confidentiality): their
+ * addresses, and the frame bits of the entries that point at them (all
+ * levels above the last; the last too if it is corrupt).  The leaf's
+ * frame is a user page's, which pagemap shows.
+ */
+static void withhold_tables(struct ptscope_xlate_level *lv, int n,
+			    struct ptscope_xlate *x)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		lv[i].table_pa = 0;
+		lv[i].entry_pa = 0;
+		if (i < n - 1 || x->stop == PTSCOPE_STOP_BAD) {
+			lv[i].entry &= ~PTE_PFN_MASK;
+			lv[i].kernel_entry &= ~PTE_PFN_MASK;
+		}
+	}
+	if (x->stop == PTSCOPE_STOP_BAD)
+		x->leaf.entry &= ~PTE_PFN_MASK;
+}
+
+/**
+ * ptscope_tables_withheld() - are the page tables' addresses withheld?
+ *
+ * Under lockdown "confidentiality" the kernel keeps root from learning
+ * where its own memory lies (no /proc/kcore, no BPF or kprobe reads of
+ * kernel memory), while pagemap still shows the frames of user pages.
+ * ptscope follows that line on every path: the entries and frames of
+ * user pages stay, the physical addresses of the page tables and the
+ * frame bits of the entries that point at tables are withheld.  The
+ * kernel logs the denial as access to /proc/kcore, the same rule.
+ *
+ * Return: true to withhold them.
+ */
+bool ptscope_tables_withheld(void)
+{
+	return security_locked_down(LOCKDOWN_KCORE) != 0;
+}
+
 static int do_translate(struct session *s)
 {
 	struct ptscope_xlate_level lv[PTSCOPE_NR_LEVELS];
@@ -420,7 +488,9 @@ static int do_translate(struct session *s)
 	ret = ptscope_translate(s->target.mm, s->va, lv, &n, &x);
 	if (ret)
 		return ret;
-	if (!s->file->binary) {
+	if (s->hide_pa)
+		withhold_tables(lv, n, &x);
+	if (!s->binary) {
 		text_xlate(s, lv, n, &x);
 		return 0;
 	}
@@ -455,7 +525,7 @@ static void emit_trailer(struct session *s)
 			c->entries[PTSCOPE_LVL_P4D] = 0;
 			c->tables[PTSCOPE_LVL_P4D] = 0;
 		}
-		if (s->file->binary) {
+		if (s->binary) {
 			out_rec(s, c, sizeof(*c));
 		} else {
 			out(s, "level tables entries leaves\n");
@@ -475,7 +545,7 @@ static void emit_trailer(struct session *s)
 			out(s, "vm_bytes %llu\n", c->vm_bytes);
 		}
 	}
-	if (s->file->binary) {
+	if (s->binary) {
 		s->totals.hdr.type = PTSCOPE_REC_END;
 		s->totals.hdr.size = sizeof(s->totals);
 		out_rec(s, &s->totals, sizeof(s->totals));
@@ -524,7 +594,9 @@ static const char usage[] =
 	"ptscope: write a request to this file first, then read it, e.g.\n"
 	"  exec 3<>/sys/kernel/debug/ptscope/walk; echo pid=$PID >&3; cat <&3\n"
 	"Requests: pid=N [range=START-END] [coalesce] (walk), pid=N va=ADDR\n"
-	"(translate), pid=N (ptcost).  See Documentation/interface.rst.\n";
+	"(translate), pid=N (ptcost).  /dev/ptscope also takes op=walk|translate|\n"
+	"ptcost|version|faults|track|untrack and format=text|records.\n"
+	"See Documentation/interface.rst.\n";
 
 static ssize_t session_read(struct file *file, char __user *ubuf,
 			    size_t count, loff_t *ppos)
@@ -536,7 +608,7 @@ static ssize_t session_read(struct file *file, char __user *ubuf,
 	if (mutex_lock_interruptible(&s->lock))
 		return -EINTR;
 	if (s->stage == ST_IDLE) {
-		if (s->file->binary) {
+		if (s->binary) {
 			ret = -ENODATA;
 			goto out;
 		}
@@ -593,10 +665,13 @@ static int parse_ulong(const char *str, unsigned long *val)
 	return 0;
 }
 
+enum { FMT_UNSET, FMT_TEXT, FMT_RECORDS };
+
 struct request {
 	long pid;
 	u32 op;
 	u32 flags;
+	int format;
 	unsigned long start, end, va;
 	bool have_range, have_va;
 };
@@ -632,12 +707,21 @@ static int parse_token(struct request *r, char *tok)
 			return -EINVAL;
 		r->have_range = true;
 	} else if (!strcmp(tok, "op")) {
-		if (!strcmp(val, "walk"))
-			r->op = PTSCOPE_OP_WALK;
-		else if (!strcmp(val, "translate"))
-			r->op = PTSCOPE_OP_TRANSLATE;
-		else if (!strcmp(val, "ptcost"))
-			r->op = PTSCOPE_OP_PTCOST;
+		u32 i;
+
+		for (i = 1; i < ARRAY_SIZE(op_names); i++)
+			if (!strcmp(val, op_names[i]))
+				break;
+		if (i == ARRAY_SIZE(op_names) || r->op)
+			return -EINVAL;
+		r->op = i;
+	} else if (!strcmp(tok, "format")) {
+		if (r->format)
+			return -EINVAL;
+		if (!strcmp(val, "text"))
+			r->format = FMT_TEXT;
+		else if (!strcmp(val, "records"))
+			r->format = FMT_RECORDS;
 		else
 			return -EINVAL;
 	} else {
@@ -647,14 +731,16 @@ static int parse_token(struct request *r, char *tok)
 }
 
 /*
- * Parse and check a request.  -EINVAL: malformed, unknown key, missing
- * pid, a key the operation does not take; -ERANGE: an address beyond user
- * space, or an empty or reversed range.
+ * Parse and check a request.  -EINVAL: malformed, unknown or repeated
+ * key, missing pid, a key the operation does not take, an operation or
+ * format the debugfs file does not serve; -ERANGE: an address beyond
+ * user space, or an empty or reversed range.
  */
 static int parse_request(const struct ptscope_file *pf, char *line,
 			 struct request *r)
 {
 	unsigned long user_end = ptscope_user_end();
+	bool records;
 	char *tok;
 	int ret;
 
@@ -666,6 +752,18 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 		if (ret)
 			return ret;
 	}
+	if (r->op > PTSCOPE_OP_PTCOST) {
+		/* version, faults: nothing else; track, untrack: a pid */
+		if (!pf->device || r->format || r->flags || r->have_va ||
+		    r->have_range)
+			return -EINVAL;
+		if ((r->op == OP_TRACK || r->op == OP_UNTRACK) != !!r->pid)
+			return -EINVAL;
+		return 0;
+	}
+	records = r->format == FMT_RECORDS;
+	if (!pf->device && r->format && pf->binary != records)
+		return -EINVAL;
 	if (!r->pid)
 		return -EINVAL;
 	if (!r->op)
@@ -704,6 +802,36 @@ static void session_reset(struct session *s)
 	memset(&s->totals, 0, sizeof(s->totals));
 }
 
+/*
+ * The device's operations without a walk: version and faults answer
+ * with the text of the debugfs file of that name, track and untrack act
+ * at once and answer nothing.
+ */
+static int device_op(struct file *file, struct session *s,
+		     const struct request *r)
+{
+	int ret = 0;
+
+	if (r->op == OP_TRACK || r->op == OP_UNTRACK) {
+		ret = ptscope_faults_ctl(file, s->pid_ns, r->op == OP_TRACK,
+					 r->pid);
+		if (ret)
+			return ret;
+	}
+	if (mutex_lock_interruptible(&s->lock))
+		return -EINTR;
+	session_reset(s);
+	s->op = r->op;
+	BUILD_BUG_ON(PTSCOPE_FAULTS_TEXT_MAX > SESSION_BUF);
+	if (r->op == OP_VERSION)
+		s->len = ptscope_version_text(s->buf, SESSION_BUF);
+	else if (r->op == OP_FAULTS)
+		s->len = ptscope_faults_text(s->buf, SESSION_BUF);
+	s->stage = ST_EOF;
+	mutex_unlock(&s->lock);
+	return 0;
+}
+
 static ssize_t session_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
@@ -723,6 +851,8 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 	ret = parse_request(s->file, line, &r);
 	if (ret)
 		return ret;
+	if (r.op > PTSCOPE_OP_PTCOST)
+		return device_op(file, s, &r) ?: count;
 	ret = ptscope_target_get(file, s->pid_ns, r.pid, &t);
 	if (ret)
 		return ret;
@@ -735,6 +865,8 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 	s->target = t;
 	s->op = r.op;
 	s->reqflags = r.flags;
+	s->binary = r.format ? r.format == FMT_RECORDS : s->file->binary;
+	s->hide_pa = r.op != PTSCOPE_OP_PTCOST && ptscope_tables_withheld();
 	s->start = r.start;
 	s->end = r.end;
 	s->va = r.va;
@@ -744,7 +876,7 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-static int session_open(struct inode *inode, struct file *file)
+static int open_common(struct file *file, const struct ptscope_file *pf)
 {
 	struct session *s;
 
@@ -761,16 +893,32 @@ static int session_open(struct inode *inode, struct file *file)
 	if (!s->scratch)
 		goto err_buf;
 	mutex_init(&s->lock);
-	s->file = inode->i_private;
+	s->file = pf;
+	s->binary = pf->binary;
 	s->pid_ns = ptscope_opener_ns();
 	file->private_data = s;
-	return nonseekable_open(inode, file);
+	return nonseekable_open(file_inode(file), file);
 
 err_buf:
 	kvfree(s->buf);
 err_free:
 	kfree(s);
 	return -ENOMEM;
+}
+
+static int session_open(struct inode *inode, struct file *file)
+{
+	return open_common(file, inode->i_private);
+}
+
+/* /dev/ptscope: every operation, the request chooses the view. */
+static const struct ptscope_file device_file = {
+	.name = "ptscope", .op = 0, .binary = false, .device = true,
+};
+
+static int device_open(struct inode *inode, struct file *file)
+{
+	return open_common(file, &device_file);
 }
 
 static int session_release(struct inode *inode, struct file *file)
@@ -789,6 +937,14 @@ static int session_release(struct inode *inode, struct file *file)
 const struct file_operations ptscope_session_fops = {
 	.owner		= THIS_MODULE,
 	.open		= session_open,
+	.read		= session_read,
+	.write		= session_write,
+	.release	= session_release,
+};
+
+const struct file_operations ptscope_device_fops = {
+	.owner		= THIS_MODULE,
+	.open		= device_open,
 	.read		= session_read,
 	.write		= session_write,
 	.release	= session_release,

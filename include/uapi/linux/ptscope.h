@@ -29,7 +29,7 @@
 
 #include <linux/types.h>
 
-#define PTSCOPE_ABI_VERSION	1
+#define PTSCOPE_ABI_VERSION	2
 #define PTSCOPE_MAGIC		0x50545343U	/* "PTSC" */
 #define PTSCOPE_REQ_MAX		256
 #define PTSCOPE_DEBUGFS_DIR	"/sys/kernel/debug/ptscope"
