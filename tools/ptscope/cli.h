@@ -152,6 +152,8 @@ int cli_stream_open(struct cli_stream *st, int pid, const char *fmt, ...)
  */
 int cli_stream_next(struct cli_stream *st, const struct ptscope_rec_hdr **rec);
 void cli_stream_close(struct cli_stream *st);
+/* The kernel's lockdown level ("none", "integrity"...), NULL if unknown. */
+const char *cli_lockdown(void);
 /* Exit status and message for a module or system error on PID. */
 int cli_fail(int err, int pid, const char *what);
 

@@ -395,17 +395,80 @@ static bool dkms_source(void)
 	return access("/var/lib/dkms/ptscope", F_OK) == 0;
 }
 
+const char *cli_lockdown(void)
+{
+	static char level[32];
+	char buf[128], *open, *close;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	if (!f)
+		return NULL;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	open = strchr(buf, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (!close)
+		return NULL;
+	*close = '\0';
+	snprintf(level, sizeof(level), "%s", open + 1);
+	return level;
+}
+
+/* Does the running command need the module (no BPF path)? */
+static bool needs_module(void)
+{
+	static const char *const cmds[] = { "track", "untrack", "faults", "lab" };
+	size_t i;
+
+	for (i = 0; cli.cmd && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cli.cmd, cmds[i]))
+			return true;
+	return false;
+}
+
+/* After "no module": what works without it, for a command that needs it. */
+static void without_module(void)
+{
+	const char *why = NULL;
+
+	if (!needs_module())
+		return;
+	fprintf(stderr, "  `ptscope %s` needs the module.  Without it, walk, translate, maps,\n"
+		"  ptcost and map use the BPF walker, and trace works", cli.cmd);
+	if (cli_bpfwalk_possible(&why))
+		fprintf(stderr, " (not here: %s)", why);
+	fprintf(stderr, ".\n");
+}
+
+static int module_missing_why(void);
+
 /*
  * The module's files are not there: say why (debugfs not mounted, module
- * not loaded) and what to run on this machine for this kernel.
+ * not loaded) and what to run on this machine for this kernel; for a
+ * command that needs the module, what works without it.
  */
 static int module_missing(void)
+{
+	int ret = module_missing_why();
+
+	without_module();
+	return ret;
+}
+
+static int module_missing_why(void)
 {
 	const char *env = getenv("PTSCOPE_DEBUGFS");
 	struct utsname u;
 
 	if (env && *env) {
 		cli_err("no ptscope files in %s (set by PTSCOPE_DEBUGFS)", env);
+		return CLI_NOMODULE;
+	}
+	if (pts_use_device() && access(PTSCOPE_DEVICE, F_OK) &&
+	    !access("/sys/module/ptscope", F_OK)) {
+		cli_err("PTSCOPE_INTERFACE=device, but the loaded module has no %s",
+			PTSCOPE_DEVICE);
 		return CLI_NOMODULE;
 	}
 	if (!debugfs_mounted()) {
@@ -466,6 +529,15 @@ int cli_fail(int err, int pid, const char *what)
 				"memory map (ptrace read check, Yama, lockdown?)", pid);
 		return CLI_PERM;
 	case EPERM:
+		if (!geteuid() && cli_lockdown() && strcmp(cli_lockdown(), "none") &&
+		    !pts_use_device()) {
+			cli_err("permission denied: lockdown (%s) closes the module's "
+				"debugfs files; %s", cli_lockdown(),
+				access(PTSCOPE_DEVICE, F_OK) ?
+				"this module has no " PTSCOPE_DEVICE ": update it" :
+				"unset PTSCOPE_INTERFACE to use " PTSCOPE_DEVICE);
+			return CLI_PERM;
+		}
 		cli_err("permission denied: ptscope needs root (CAP_SYS_ADMIN)");
 		return CLI_PERM;
 	case ERANGE:
@@ -788,6 +860,59 @@ long long cli_proc_kb(int pid, const char *file, const char *key)
 
 /* ---- main ------------------------------------------------------------- */
 
+/* State of the module's debugfs session files, for --version. */
+static const char *debugfs_state(void)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/records", pts_dir());
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return "open";
+	}
+	if (errno == EPERM && !geteuid())
+		return "closed by lockdown (its version file still reads)";
+	if (errno == EPERM || errno == EACCES)
+		return "permission denied (root only)";
+	return debugfs_mounted() ? "missing" : "debugfs not mounted";
+}
+
+/*
+ * Which walker answers walk, translate, maps, ptcost and map on this
+ * machine, and why not the others: the choice cli_stream_open() makes.
+ */
+static void print_paths(int vret, const struct pts_version *v)
+{
+	const char *ld = cli_lockdown(), *bpf_why = NULL;
+	bool bpf = !cli_bpfwalk_possible(&bpf_why);
+	bool module = !vret && v->abi_version == PTSCOPE_ABI_VERSION;
+	bool dev = !access(PTSCOPE_DEVICE, F_OK);
+
+	printf("lockdown: %s\n", ld ? ld : "unknown (securityfs not mounted)");
+	if (module)
+		printf("walker: module, through %s\n", pts_interface());
+	else if (bpf)
+		printf("walker: bpf, as the module cannot be used; track, faults "
+		       "and lab need the module\n");
+	else
+		printf("walker: none: the module cannot be used and the BPF walker "
+		       "cannot run\n");
+	if (!module)
+		printf("  module: %s\n", vret == -ENOENT ? "not loaded" :
+		       vret ? pts_strerror(vret) : "speaks another ABI");
+	else if (pts_use_device())
+		printf("  debugfs: %s\n", debugfs_state());
+	else
+		printf("  device: %s\n", dev ? "present, not used (PTSCOPE_INTERFACE "
+		       "or PTSCOPE_DEBUGFS)" : "missing (a module without it)");
+	if (bpf)
+		printf("  bpf: can run%s\n", module ? " (--via bpf)" : "");
+	else
+		printf("  bpf: cannot run: %s\n", bpf_why);
+}
+
 static int print_version(void)
 {
 	struct pts_version v;
@@ -799,15 +924,17 @@ static int print_version(void)
 		printf("module %s (abi %u) on %s, %d-level paging, %ld-byte pages%s\n",
 		       v.module_version, v.abi_version, v.kernel_release,
 		       v.paging_levels, v.page_size, v.pti ? ", PTI" : "");
-	else if (ret == -ENOENT && !getenv("PTSCOPE_DEBUGFS") && !debugfs_mounted())
+	else if (ret == -ENOENT && !pts_use_device() && !getenv("PTSCOPE_DEBUGFS") &&
+		 !debugfs_mounted())
 		printf("module: unknown: debugfs is not mounted on /sys/kernel/debug\n");
 	else if (ret == -ENOENT)
 		printf("module not loaded\n");
 	else if (ret == -EACCES || ret == -EPERM)
-		printf("module: unknown: permission denied (%s/version is readable by root only)\n",
-		       pts_dir());
+		printf("module: unknown: permission denied (%s is for root only)\n",
+		       pts_interface());
 	else
 		printf("module: %s\n", pts_strerror(ret));
+	print_paths(ret, &v);
 	return CLI_OK;
 }
 

@@ -481,6 +481,13 @@ uint64_t tracer_huge_zero_pfn(void)
 
 bool tracer_possible(char *why, size_t len)
 {
+	const char *ld = cli_lockdown();
+
+	if (ld && !strcmp(ld, "confidentiality")) {
+		snprintf(why, len, "lockdown (confidentiality) refuses BPF reads of "
+			 "kernel memory: the BPF tracer cannot run");
+		return false;
+	}
 	if (!access("/sys/kernel/btf/vmlinux", R_OK))
 		return true;
 	snprintf(why, len, "this kernel has no BTF (/sys/kernel/btf/vmlinux: %s): "

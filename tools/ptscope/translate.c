@@ -244,6 +244,10 @@ static json_object *json_leaf(const struct ptscope_leaf *l)
 	return o;
 }
 
+/* Said when lockdown confidentiality withholds the tables' addresses. */
+#define WITHHELD "the page tables' addresses (and the frame bits of the entries that " \
+	"point at tables) are withheld under lockdown confidentiality"
+
 static void print_json(const struct ptscope_header *h, uint64_t va,
 		       const struct ptscope_xlate_level *lv, int n,
 		       const struct ptscope_xlate *x, const struct field *f, int nf)
@@ -251,6 +255,7 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 	json_object *o = json_object_new_object(), *a, *hyp;
 	struct field f32[4];
 	char why[256];
+	bool hide;
 	int i, k;
 
 	jset(o, "pid", json_object_new_int(h->pid));
@@ -268,7 +273,10 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 	k = split_32(va, true, f32);
 	jset(hyp, "pae_2_9_9_12", json_split(f32, k));
 	jset(o, "hypothetical", hyp);
-	jset(o, "cr3", cli_json_hex(h->pgd_pa));
+	hide = h->flags & PTSCOPE_HDR_NO_TABLE_PA;
+	jset(o, "cr3", hide ? NULL : cli_json_hex(h->pgd_pa));
+	if (hide)
+		jset(o, "withheld", json_object_new_string(WITHHELD));
 	a = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		json_object *l;
@@ -279,8 +287,8 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 		jset(l, "name", json_object_new_string(lvl(lv[i].level)));
 		jset(l, "index", json_object_new_int(lv[i].index));
 		jset(l, "entry", cli_json_hex(lv[i].entry));
-		jset(l, "table_pa", cli_json_hex(lv[i].table_pa));
-		jset(l, "entry_pa", cli_json_hex(lv[i].entry_pa));
+		jset(l, "table_pa", hide ? NULL : cli_json_hex(lv[i].table_pa));
+		jset(l, "entry_pa", hide ? NULL : cli_json_hex(lv[i].entry_pa));
 		jset(l, "flags", cli_json_flags(lv[i].flags));
 		if (lv[i].xflags & PTSCOPE_XLATE_PTI_USER) {
 			jset(l, "copy", json_object_new_string("pti-user"));
@@ -316,7 +324,7 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 		       const struct ptscope_xlate_level *lv, int n,
 		       const struct ptscope_xlate *x, const struct field *f, int nf)
 {
-	bool folded = false;
+	bool hide = h->flags & PTSCOPE_HDR_NO_TABLE_PA, folded = false;
 	struct field f32[4];
 	char flags[512], why[256];
 	int i, k;
@@ -325,11 +333,18 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 		folded |= lv[i].folded;
 	printf("%sva 0x%016llx%s in pid %u (%s)\n", col(C_BOLD),
 	       (unsigned long long)va, col(C_RESET), h->pid, h->comm);
-	printf("%u-level paging (%s), 4K pages; CR3 holds the %s at pa 0x%llx%s\n",
-	       h->paging_levels, h->paging_levels == 5 ? "LA57" : "LA57 off",
-	       h->paging_levels == 5 ? "pgd (PML5)" : "pgd (PML4)",
-	       (unsigned long long)(h->user_pgd_pa ? h->user_pgd_pa : h->pgd_pa),
-	       folded ? "; the p4d level is folded into the pgd" : "");
+	if (hide)
+		printf("%u-level paging (%s), 4K pages; CR3 holds the %s%s\n%s\n",
+		       h->paging_levels, h->paging_levels == 5 ? "LA57" : "LA57 off",
+		       h->paging_levels == 5 ? "pgd (PML5)" : "pgd (PML4)",
+		       folded ? "; the p4d level is folded into the pgd" : "",
+		       WITHHELD);
+	else
+		printf("%u-level paging (%s), 4K pages; CR3 holds the %s at pa 0x%llx%s\n",
+		       h->paging_levels, h->paging_levels == 5 ? "LA57" : "LA57 off",
+		       h->paging_levels == 5 ? "pgd (PML5)" : "pgd (PML4)",
+		       (unsigned long long)(h->user_pgd_pa ? h->user_pgd_pa : h->pgd_pa),
+		       folded ? "; the p4d level is folded into the pgd" : "");
 	if (h->user_pgd_pa)
 		printf("(page-table isolation: that is the user copy, loaded in user "
 		       "mode; in the kernel CR3 holds the kernel copy at pa 0x%llx)\n",
@@ -359,12 +374,18 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 	for (i = 0; i < n; i++) {
 		if (lv[i].folded)
 			continue;
-		printf("  %-5s %5u  0x%016llx  0x%016llx  0x%016llx  %s\n",
-		       lvl(lv[i].level), lv[i].index,
-		       (unsigned long long)lv[i].table_pa,
-		       (unsigned long long)lv[i].entry_pa,
-		       (unsigned long long)lv[i].entry,
-		       pts_flags_str(lv[i].flags, flags, sizeof(flags)));
+		if (hide)
+			printf("  %-5s %5u  %-18s  %-18s  0x%016llx  %s\n",
+			       lvl(lv[i].level), lv[i].index, "(withheld)", "(withheld)",
+			       (unsigned long long)lv[i].entry,
+			       pts_flags_str(lv[i].flags, flags, sizeof(flags)));
+		else
+			printf("  %-5s %5u  0x%016llx  0x%016llx  0x%016llx  %s\n",
+			       lvl(lv[i].level), lv[i].index,
+			       (unsigned long long)lv[i].table_pa,
+			       (unsigned long long)lv[i].entry_pa,
+			       (unsigned long long)lv[i].entry,
+			       pts_flags_str(lv[i].flags, flags, sizeof(flags)));
 		if (lv[i].xflags & PTSCOPE_XLATE_PTI_USER)
 			printf("  %-5s %5s  (page-table isolation: the CPU walks this user "
 			       "copy in user mode;\n  %-5s %5s   the kernel copy at pa 0x%llx "

@@ -217,9 +217,12 @@ int cmd_walk(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (!cli.json) {
-		printf("%s# ptscope walk: pid %u (%s), %u-level paging, pgd at pa 0x%llx",
-		       col(C_DIM), st.hdr.pid, st.hdr.comm, st.hdr.paging_levels,
-		       (unsigned long long)st.hdr.pgd_pa);
+		printf("%s# ptscope walk: pid %u (%s), %u-level paging, ",
+		       col(C_DIM), st.hdr.pid, st.hdr.comm, st.hdr.paging_levels);
+		if (st.hdr.flags & PTSCOPE_HDR_NO_TABLE_PA)
+			printf("table addresses withheld (lockdown confidentiality)");
+		else
+			printf("pgd at pa 0x%llx", (unsigned long long)st.hdr.pgd_pa);
 		if (st.hdr.user_pgd_pa)
 			printf(" (PTI user pgd 0x%llx)", (unsigned long long)st.hdr.user_pgd_pa);
 		if (have_range)
