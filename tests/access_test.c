@@ -28,6 +28,9 @@
  *                         shows that image's address space (SKIP where
  *                         the kernel lets the requester read it anyway)
  *
+ * With PTSCOPE_INTERFACE=device every session is a /dev/ptscope session
+ * (tests/run-guest runs both): the device applies the same checks.
+ *
  * "weak" below is uid WEAK_UID with CAP_SYS_ADMIN and CAP_DAC_OVERRIDE,
  * without CAP_SYS_PTRACE: it may read its own uid's dumpable processes,
  * and root's only where the kernel lets it open root's /proc/<pid>/pagemap.
@@ -65,18 +68,42 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
+/*
+ * PTSCOPE_INTERFACE=device: every file is /dev/ptscope, and req() turns
+ * the debugfs requests into the device's (the same checks must hold).
+ */
+static bool use_device(void)
+{
+	const char *i = getenv("PTSCOPE_INTERFACE");
+
+	return i && !strcmp(i, "device");
+}
+
 static int open_file(const char *name)
 {
 	char path[256];
 
+	if (use_device())
+		return open(PTSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
 	snprintf(path, sizeof(path), "%s/%s", PTSCOPE_DEBUGFS_DIR, name);
 	return open(path, O_RDWR | O_CLOEXEC);
 }
 
 static int req(int fd, const char *s)
 {
-	ssize_t n = write(fd, s, strlen(s));
+	char line[PTSCOPE_REQ_MAX];
+	struct stat st;
+	ssize_t n;
 
+	/* fds are passed between processes: ask the fd what it is */
+	if (!fstat(fd, &st) && S_ISCHR(st.st_mode)) {
+		if (!strncmp(s, "track ", 6) || !strncmp(s, "untrack ", 8))
+			snprintf(line, sizeof(line), "op=%s", s);
+		else
+			snprintf(line, sizeof(line), "format=records %s", s);
+		s = line;
+	}
+	n = write(fd, s, strlen(s));
 	if (n < 0)
 		return -errno;
 	return (size_t)n == strlen(s) ? 0 : -EIO;
@@ -325,7 +352,8 @@ static int private_mounts(void)
 }
 
 #define NEED_MODULE() do {						\
-	if (access(PTSCOPE_DEBUGFS_DIR "/records", F_OK))		\
+	if (access(use_device() ? PTSCOPE_DEVICE :			\
+		   PTSCOPE_DEBUGFS_DIR "/records", F_OK))		\
 		SKIP(return, "ptscope module not loaded");		\
 } while (0)
 

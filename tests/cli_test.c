@@ -19,7 +19,10 @@
  *  - help flags explains every flag name the walk can print;
  *  - colour only on a terminal whose TERM is set and not dumb, without
  *    NO_COLOR (the CLI run under a pseudo-terminal);
- *  - valgrind finds no error or leak in a walk.
+ *  - valgrind finds no error or leak in a walk;
+ *  - the CLI reaches the module through /dev/ptscope, or through debugfs
+ *    with PTSCOPE_INTERFACE=debugfs (tests/run-guest runs both), --version
+ *    says which, and a walk through the other one is the same.
  * The "swap" variant pages part of the target out to zram first.
  */
 #include <errno.h>
@@ -151,6 +154,16 @@ __attribute__((constructor)) static void maybe_target(void)
 }
 
 static char self_exe[PATH_MAX], cli_path[PATH_MAX];
+
+/* Does the CLI reach the module through /dev/ptscope (the default)? */
+static bool through_device(void)
+{
+	const char *i = getenv("PTSCOPE_INTERFACE");
+
+	if (i && *i)
+		return !strcmp(i, "device");
+	return access(PTSCOPE_DEVICE, F_OK) == 0;
+}
 
 static const char *cli(void)
 {
@@ -1322,21 +1335,101 @@ TEST_F(cli, first_contact_messages)
 	EXPECT_EQ(NULL, strstr(r.out, "ptrace")) TH_LOG("%s", r.out);
 	run_free(&r);
 
-	/* debugfs unmounted, in a mount namespace of its own */
+	/*
+	 * debugfs unmounted, in a mount namespace of its own: through
+	 * debugfs the module cannot be reached (--via module: no fallback
+	 * to the BPF walker); the device does not need debugfs.
+	 */
 	argv[0] = "unshare";
 	argv[1] = "-m";
 	argv[2] = "sh";
 	argv[3] = "-c";
-	argv[4] = "umount -l /sys/kernel/debug && \"$0\" --version && exec \"$0\" walk $1";
+	argv[4] = "umount -l /sys/kernel/debug && \"$0\" --version && "
+		  "exec \"$0\" walk --via module $1";
 	argv[5] = (char *)cli();
 	argv[6] = self->t.pidstr;
 	run_prog(&r, NULL, argv);
-	EXPECT_EQ(3, r.status) TH_LOG("%s", r.err);
-	EXPECT_NE(NULL, strstr(r.out, "debugfs is not mounted")) TH_LOG("%s", r.out);
-	EXPECT_EQ(NULL, strstr(r.out, "module not loaded")) TH_LOG("%s", r.out);
-	EXPECT_NE(NULL, strstr(r.err, "debugfs is not mounted")) TH_LOG("%s", r.err);
-	EXPECT_NE(NULL, strstr(r.err, "mount -t debugfs")) TH_LOG("%s", r.err);
+	if (through_device()) {
+		EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+		EXPECT_NE(NULL, strstr(r.out, "walker: module, through /dev/ptscope"))
+			TH_LOG("%s", r.out);
+		EXPECT_NE(NULL, strstr(r.out, "# ptscope walk: pid")) TH_LOG("%s", r.out);
+	} else {
+		EXPECT_EQ(3, r.status) TH_LOG("%s", r.err);
+		EXPECT_NE(NULL, strstr(r.out, "debugfs is not mounted")) TH_LOG("%s", r.out);
+		EXPECT_EQ(NULL, strstr(r.out, "module not loaded")) TH_LOG("%s", r.out);
+		EXPECT_NE(NULL, strstr(r.err, "debugfs is not mounted")) TH_LOG("%s", r.err);
+		EXPECT_NE(NULL, strstr(r.err, "mount -t debugfs")) TH_LOG("%s", r.err);
+	}
 	run_free(&r);
+}
+
+/*
+ * Blank the MAPS column of a walk's leaf lines in place: a frame of a
+ * shared library is mapped by however many processes run at that moment.
+ */
+static void blank_maps(char *out)
+{
+	char *line, *p;
+	int field;
+
+	for (line = out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, "    0x", 6))
+			continue;
+		/* fields: va, size, level, entry, pfn, maps */
+		for (p = line, field = 0; *p && *p != '\n' && field < 5; field++) {
+			while (*p == ' ')
+				p++;
+			while (*p && *p != ' ' && *p != '\n')
+				p++;
+		}
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ' && *p != '\n')
+			*p++ = '.';
+	}
+}
+
+/*
+ * The CLI uses the interface tests/run-guest asked for: the device by
+ * default, debugfs with PTSCOPE_INTERFACE=debugfs; --version says which,
+ * and a walk through either gives the same leaves (map counts aside: they
+ * move with every process that maps a shared library).
+ */
+TEST_F(cli, interface_in_use)
+{
+	struct run r, d;
+	const char *want = through_device() ? "walker: module, through /dev/ptscope\n" :
+			   "walker: module, through " PTSCOPE_DEBUGFS_DIR "\n";
+
+	run_cli(&r, "--version");
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, want)) TH_LOG("want '%s' in:\n%s", want, r.out);
+	run_free(&r);
+	/* the other interface answers the same (the target is quiet) */
+	run_cli(&r, "walk", self->t.pidstr, (char *)NULL);
+	run_cli_env(&d, through_device() ? "PTSCOPE_INTERFACE=debugfs" :
+		    "PTSCOPE_INTERFACE=device", "walk", self->t.pidstr, (char *)NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_EQ(0, d.status) TH_LOG("%s", d.err);
+	if (r.out && d.out) {
+		blank_maps(r.out);
+		blank_maps(d.out);
+	}
+	if (r.out && d.out && strcmp(r.out, d.out)) {
+		size_t i = 0, bol = 0;
+
+		while (r.out[i] && r.out[i] == d.out[i]) {
+			if (r.out[i] == '\n')
+				bol = i + 1;
+			i++;
+		}
+		EXPECT_EQ(strlen(r.out), bol)
+			TH_LOG("the walks differ from line:\n%.200s\nvs\n%.200s",
+			       r.out + bol, d.out + bol);
+	}
+	run_free(&r);
+	run_free(&d);
 }
 
 TEST_F(cli, module_missing_is_status_3)

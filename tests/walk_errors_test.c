@@ -6,9 +6,12 @@
  * rest of the previous answer unchanged, then accepts a good request and
  * answers it correctly (checked against pagemap / VmPTE).
  *
- *   EINVAL  malformed: unknown key, missing pid, bad number (sign, octal
- *           is decimal, overflow, junk), key the op does not take, op that
- *           does not match the file, embedded NUL, too long
+ *   EINVAL  malformed: unknown or repeated key, missing pid, bad number
+ *           (sign, octal is decimal, overflow, junk), key the op does not
+ *           take, op or format that does not match the debugfs file, a
+ *           device-only op on debugfs, embedded NUL, too long
+ * The device, /dev/ptscope, is one more file here: the same rules, and
+ * its own (format=, op=version|faults|track|untrack).
  *   ERANGE  address at/above the end of user space, empty/reversed range
  *   ESRCH   no such process, zombie
  *   ENXIO   kernel thread (PID 2, kthreadd)
@@ -55,10 +58,13 @@ static unsigned long task_size(void)
 	return ptw_probe_paging_levels() == 5 ? (1UL << 56) - PAGE : (1UL << 47) - PAGE;
 }
 
+/* A debugfs file by name; "device": /dev/ptscope. */
 static int open_file(const char *name)
 {
 	char path[256];
 
+	if (!strcmp(name, "device"))
+		return open(PTSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
 	snprintf(path, sizeof(path), "%s/%s", PTSCOPE_DEBUGFS_DIR, name);
 	return open(path, O_RDWR | O_CLOEXEC);
 }
@@ -199,6 +205,8 @@ static void good_request(const char *file, pid_t sleeper, char *buf, size_t len)
 
 	if (!strcmp(file, "records") || !strcmp(file, "translate"))
 		snprintf(buf, len, "pid=%d va=0x%lx", getpid(), va);
+	else if (!strcmp(file, "device"))
+		snprintf(buf, len, "format=records pid=%d va=0x%lx", getpid(), va);
 	else if (!strcmp(file, "walk"))
 		snprintf(buf, len, "pid=%d range=0x%lx-0x%lx", getpid(),
 			 va & ~(PAGE - 1), (va & ~(PAGE - 1)) + PAGE);
@@ -210,7 +218,7 @@ static void good_request(const char *file, pid_t sleeper, char *buf, size_t len)
 static int check_answer(const char *file, pid_t sleeper, char *buf, size_t len,
 			char *why, size_t wlen)
 {
-	if (!strcmp(file, "records"))
+	if (!strcmp(file, "records") || !strcmp(file, "device"))
 		return check_xlate_stream(buf, len, why, wlen);
 	buf[len] = '\0';
 	return check_text(file, buf, sleeper, why, wlen);
@@ -295,6 +303,29 @@ static const struct bad bad_requests[] = {
 	B("ptcost", "pid=%1$d coalesce", EINVAL),
 	B("ptcost", "pid=%1$d op=translate", EINVAL),
 	B("ptcost", "pid=2", ENXIO),
+	/* the view is the file's on debugfs; the device takes op= and format= */
+	B("records", "pid=%1$d format=text", EINVAL),
+	B("walk", "pid=%1$d format=records", EINVAL),
+	B("records", "op=version", EINVAL),
+	B("records", "op=faults", EINVAL),
+	B("records", "op=track pid=%1$d", EINVAL),
+	B("device", "format=binary pid=%1$d", EINVAL),
+	B("device", "format= pid=%1$d", EINVAL),
+	B("device", "format=text format=records pid=%1$d", EINVAL),
+	B("device", "op=walk op=walk pid=%1$d", EINVAL),
+	B("device", "op=version pid=%1$d", EINVAL),
+	B("device", "op=version format=text", EINVAL),
+	B("device", "op=faults range=0-0x1000", EINVAL),
+	B("device", "op=track", EINVAL),
+	B("device", "op=track pid=%1$d format=records", EINVAL),
+	B("device", "op=untrack pid=%1$d va=0x1000", EINVAL),
+	B("device", "op=track pid=0", EINVAL),
+	B("device", "op=untrack pid=%1$d", ENOENT),	/* not tracked */
+	B("device", "op=track pid=2", ENXIO),
+	B("device", "op=track pid=4194304", ESRCH),
+	B("device", "pid=%1$d op=translate", EINVAL),
+	B("device", "format=records pid=%1$d range=0x2000-0x1000", ERANGE),
+	B("device", "op=ptcost pid=2", ENXIO),
 };
 
 /* The bytes of request B, in BUF; their count. */
@@ -322,8 +353,9 @@ static size_t bad_line(const struct bad *b, char *buf, size_t len)
  */
 TEST(bad_input_changes_nothing)
 {
-	static const char *const files[] = { "records", "walk", "translate", "ptcost" };
-	int fds[4], f, i, err, nbad = 0;
+	static const char *const files[] = { "records", "walk", "translate", "ptcost",
+					     "device" };
+	int fds[5], f, i, err, nbad = 0;
 	size_t cap = 1 << 20, len;
 	char *buf = malloc(cap + 1);
 	struct pml_child sleeper;
@@ -333,7 +365,7 @@ TEST(bad_input_changes_nothing)
 		SKIP(return, "ptscope module not loaded");
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, pml_spawn_sleeper(&sleeper));
-	for (f = 0; f < 4; f++) {
+	for (f = 0; f < 5; f++) {
 		fds[f] = open_file(files[f]);
 		ASSERT_LE(0, fds[f]) TH_LOG("open %s: %s", files[f], strerror(errno));
 	}
@@ -377,7 +409,7 @@ TEST(bad_input_changes_nothing)
 			TH_LOG("%s: new request after '%s': %s", b->file, line, why);
 	}
 	EXPECT_EQ(0, nbad);
-	for (f = 0; f < 4; f++)
+	for (f = 0; f < 5; f++)
 		close(fds[f]);
 	pml_child_stop(&sleeper);
 	free(buf);

@@ -901,6 +901,7 @@ static void print_paths(int vret, const struct pts_version *v)
 		       "cannot run\n");
 	if (!module)
 		printf("  module: %s\n", vret == -ENOENT ? "not loaded" :
+		       vret == -EACCES || vret == -EPERM ? "permission denied (root only)" :
 		       vret ? pts_strerror(vret) : "speaks another ABI");
 	else if (pts_use_device())
 		printf("  debugfs: %s\n", debugfs_state());
