@@ -944,6 +944,15 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	/* Refused by lockdown confidentiality: say so before starting CMD. */
+	if (cli_lockdown() && !strcmp(cli_lockdown(), "confidentiality")) {
+		char why[256];
+
+		tracer_possible(why, sizeof(why));
+		cli_err("%s", why);
+		ret = CLI_PERM;
+		goto cleanup;
+	}
 	if (t.cmd) {
 		err = spawn(&t);
 		if (err) {
