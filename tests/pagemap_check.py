@@ -10,6 +10,8 @@
 #               frame plus the offset
 #   withheld    translate as above, and the tables' addresses are withheld
 #               (lockdown confidentiality): cr3 and every table_pa null
+#   trace       trace --json --summary of a child that writes 64 new pages:
+#               it exits 0, nothing is lost, at least 64 faults are seen
 #
 # Extra arguments go to the CLI (e.g. --via bpf).  Prints what differs and
 # exits 1, or exits 0 silently.
@@ -33,8 +35,32 @@ def cli(*args):
     return r.stdout
 
 
+def trace(extra):
+    code = ("import mmap\nm = mmap.mmap(-1, %d)\nfor i in range(0, %d, %d): m[i] = 1\n"
+            % (N * PAGE, N * PAGE, PAGE))
+    out = cli("trace", "--json", "--summary", *extra, "--", sys.executable, "-c", code)
+    sums = [json.loads(line)["summary"] for line in out.splitlines() if '"summary"' in line]
+    if not sums:
+        sys.exit("trace: no summary in: %s" % out[-300:])
+    s = sums[-1]
+    bad = []
+    if s.get("exit_status") != 0:
+        bad.append("the child's exit status %s" % s.get("exit_status"))
+    if s["lost"]["total"]:
+        bad.append("%d events lost" % s["lost"]["total"])
+    if s["faults"] < N:
+        bad.append("%d faults seen, the child wrote %d new pages" % (s["faults"], N))
+    return bad
+
+
 def main():
     what, extra = sys.argv[1], sys.argv[2:]
+    if what == "trace":
+        bad = trace(extra)
+        if bad:
+            print("; ".join(bad))
+            sys.exit(1)
+        return
     m = mmap.mmap(-1, N * PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     for i in range(0, N, 2):
         m[i * PAGE] = 1
