@@ -1436,8 +1436,9 @@ TEST_F(cli, module_missing_is_status_3)
 {
 	struct run r;
 
-	run_cli_env(&r, "PTSCOPE_DEBUGFS=/nonexistent", "walk", self->t.pidstr,
-		    (char *)NULL);
+	/* --via module: no fallback to the BPF walker */
+	run_cli_env(&r, "PTSCOPE_DEBUGFS=/nonexistent", "walk", "--via", "module",
+		    self->t.pidstr, (char *)NULL);
 	EXPECT_EQ(3, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "/nonexistent")) TH_LOG("%s", r.err);
 	run_free(&r);
