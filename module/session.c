@@ -805,14 +805,18 @@ static void session_reset(struct session *s)
 /*
  * The device's operations without a walk: version and faults answer
  * with the text of the debugfs file of that name, track and untrack act
- * at once and answer nothing.  The session is taken first, so that a
- * write that fails (-EINTR included) has changed nothing.
+ * at once and answer nothing.  CAP_SYS_ADMIN is checked at each
+ * request, as for walks: a session passed to a process without it
+ * answers nothing.  The session is taken first, so that a write that
+ * fails (-EINTR included) has changed nothing.
  */
 static int device_op(struct file *file, struct session *s,
 		     const struct request *r)
 {
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (mutex_lock_interruptible(&s->lock))
 		return -EINTR;
 	if (r->op == OP_TRACK || r->op == OP_UNTRACK) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -143,6 +144,56 @@ TEST(device_node)
 	ASSERT_LT(0, device_answer("op=faults", a, sizeof(a)));
 	EXPECT_EQ(NULL, strstr(a, mine)) TH_LOG("%s", a);
 	EXPECT_EQ(-ENOENT, device_answer(line, a, sizeof(a)));
+}
+
+/*
+ * CAP_SYS_ADMIN is checked at open and at each request
+ * (Documentation/interface.rst, "The device"): a session opened by root
+ * and passed to a process without it answers nothing, version and faults
+ * included (the faults answer also drops the exited processes it reports).
+ */
+TEST(device_ops_need_cap_sys_admin_per_request)
+{
+	static const char *const ops[] = {
+		"op=version", "op=faults", "op=untrack pid=1",
+	};
+	unsigned int i;
+	int fd, status;
+	pid_t child;
+
+	if (access(PTSCOPE_DEVICE, F_OK))
+		SKIP(return, "no /dev/ptscope");
+	fd = open(PTSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct d[2] = {};
+		int bad = 0;
+
+		if (syscall(SYS_capset, &h, d))
+			_exit(100);
+		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+			errno = 0;
+			if (write(fd, ops[i], strlen(ops[i])) >= 0 ||
+			    errno != EPERM)
+				bad |= 1 << i;
+		}
+		_exit(bad);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_NE(100, WEXITSTATUS(status));
+	EXPECT_EQ(0, WEXITSTATUS(status) & 1)
+		TH_LOG("op=version without CAP_SYS_ADMIN did not fail with EPERM");
+	EXPECT_EQ(0, WEXITSTATUS(status) & 2)
+		TH_LOG("op=faults without CAP_SYS_ADMIN did not fail with EPERM");
+	EXPECT_EQ(0, WEXITSTATUS(status) & 4)
+		TH_LOG("op=untrack without CAP_SYS_ADMIN did not fail with EPERM");
+	close(fd);
 }
 
 struct blocked_io {
