@@ -816,24 +816,33 @@ static const struct file_operations faults_fops = {
 };
 
 /**
- * ptscope_faults_init() - find the fault tracepoints, create "faults"
- * @dir: the module's debugfs directory
+ * ptscope_faults_init() - find the fault tracepoints
  *
- * Hooks are registered only when the first process is tracked.
+ * Called before the device or any file can take a track request.  Hooks
+ * are registered only when the first process is tracked.
  */
-void ptscope_faults_init(struct dentry *dir)
+void ptscope_faults_init(void)
 {
 	for_each_kernel_tracepoint(find_tracepoint, NULL);
 	if (!tp_user || !tp_kernel || !tp_exec)
 		pr_info("page_fault_user/kernel or sched_process_exec tracepoint not found: no fault counters\n");
+}
+
+/**
+ * ptscope_faults_debugfs() - create the "faults" file
+ * @dir: the module's debugfs directory
+ */
+void ptscope_faults_debugfs(struct dentry *dir)
+{
 	debugfs_create_file("faults", 0600, dir, NULL, &faults_fops);
 }
 
 /**
  * ptscope_faults_exit() - stop tracking everything
  *
- * Called after the debugfs files are gone, so no new track request can
- * arrive.
+ * Called after the device and the debugfs files are gone (the device
+ * cannot be open: it holds a module reference), so no new track request
+ * can arrive.
  */
 void ptscope_faults_exit(void)
 {

@@ -33,7 +33,8 @@ extern const struct file_operations ptscope_device_fops;
 
 struct pid_namespace;
 
-void ptscope_faults_init(struct dentry *dir);
+void ptscope_faults_init(void);
+void ptscope_faults_debugfs(struct dentry *dir);
 void ptscope_faults_exit(void);
 size_t ptscope_faults_text(char *buf, size_t size);
 int ptscope_faults_ctl(struct file *file, struct pid_namespace *ns,

@@ -89,36 +89,40 @@ static const struct file_operations version_fops = {
 	.release	= single_release,
 };
 
+/*
+ * The device is registered first: it is the only step that can fail, and
+ * nothing is visible before it, so a failed load leaves no file open on
+ * a module that is going away.  debugfs is optional: booted with
+ * debugfs=off the module serves the device alone.
+ */
 static int __init ptscope_init(void)
 {
 	int i, ret;
 
-	ptscope_dir = debugfs_create_dir("ptscope", NULL);
-	if (IS_ERR(ptscope_dir)) {
-		pr_err("cannot create debugfs directory: %ld\n",
-		       PTR_ERR(ptscope_dir));
-		return PTR_ERR(ptscope_dir);
-	}
-	debugfs_create_file("version", 0400, ptscope_dir, NULL, &version_fops);
-	for (i = 0; i < ARRAY_SIZE(session_files); i++)
-		debugfs_create_file(session_files[i].name, 0600, ptscope_dir,
-				    (void *)&session_files[i],
-				    &ptscope_session_fops);
-	ptscope_faults_init(ptscope_dir);
+	ptscope_faults_init();
 	ret = misc_register(&ptscope_misc);
 	if (ret) {
 		pr_err("cannot register /dev/ptscope: %d\n", ret);
-		goto err_debugfs;
+		return ret;
 	}
 	device_registered = 1;
+	ptscope_dir = debugfs_create_dir("ptscope", NULL);
+	if (IS_ERR(ptscope_dir)) {
+		pr_info("no debugfs (%ld): /dev/ptscope only\n",
+			PTR_ERR(ptscope_dir));
+	} else {
+		debugfs_create_file("version", 0400, ptscope_dir, NULL,
+				    &version_fops);
+		for (i = 0; i < ARRAY_SIZE(session_files); i++)
+			debugfs_create_file(session_files[i].name, 0600,
+					    ptscope_dir,
+					    (void *)&session_files[i],
+					    &ptscope_session_fops);
+		ptscope_faults_debugfs(ptscope_dir);
+	}
 	pr_info("loaded: abi %u, %d-level paging, /dev/ptscope\n",
 		PTSCOPE_ABI_VERSION, ptscope_paging_levels());
 	return 0;
-
-err_debugfs:
-	debugfs_remove(ptscope_dir);
-	ptscope_faults_exit();
-	return ret;
 }
 
 static void __exit ptscope_exit(void)

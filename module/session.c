@@ -805,21 +805,28 @@ static void session_reset(struct session *s)
 /*
  * The device's operations without a walk: version and faults answer
  * with the text of the debugfs file of that name, track and untrack act
- * at once and answer nothing.
+ * at once and answer nothing.  CAP_SYS_ADMIN is checked at each
+ * request, as for walks: a session passed to a process without it
+ * answers nothing.  The session is taken first, so that a write that
+ * fails (-EINTR included) has changed nothing.
  */
 static int device_op(struct file *file, struct session *s,
 		     const struct request *r)
 {
-	int ret = 0;
+	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (mutex_lock_interruptible(&s->lock))
+		return -EINTR;
 	if (r->op == OP_TRACK || r->op == OP_UNTRACK) {
 		ret = ptscope_faults_ctl(file, s->pid_ns, r->op == OP_TRACK,
 					 r->pid);
-		if (ret)
+		if (ret) {
+			mutex_unlock(&s->lock);
 			return ret;
+		}
 	}
-	if (mutex_lock_interruptible(&s->lock))
-		return -EINTR;
 	session_reset(s);
 	s->op = r->op;
 	BUILD_BUG_ON(PTSCOPE_FAULTS_TEXT_MAX > SESSION_BUF);
@@ -866,7 +873,7 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 	s->op = r.op;
 	s->reqflags = r.flags;
 	s->binary = r.format ? r.format == FMT_RECORDS : s->file->binary;
-	s->hide_pa = r.op != PTSCOPE_OP_PTCOST && ptscope_tables_withheld();
+	s->hide_pa = ptscope_tables_withheld();
 	s->start = r.start;
 	s->end = r.end;
 	s->va = r.va;

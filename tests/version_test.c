@@ -7,11 +7,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guest_harness.h"
@@ -135,6 +144,205 @@ TEST(device_node)
 	ASSERT_LT(0, device_answer("op=faults", a, sizeof(a)));
 	EXPECT_EQ(NULL, strstr(a, mine)) TH_LOG("%s", a);
 	EXPECT_EQ(-ENOENT, device_answer(line, a, sizeof(a)));
+}
+
+/*
+ * CAP_SYS_ADMIN is checked at open and at each request
+ * (Documentation/interface.rst, "The device"): a session opened by root
+ * and passed to a process without it answers nothing, version and faults
+ * included (the faults answer also drops the exited processes it reports).
+ */
+TEST(device_ops_need_cap_sys_admin_per_request)
+{
+	static const char *const ops[] = {
+		"op=version", "op=faults", "op=untrack pid=1",
+	};
+	unsigned int i;
+	int fd, status;
+	pid_t child;
+
+	if (access(PTSCOPE_DEVICE, F_OK))
+		SKIP(return, "no /dev/ptscope");
+	fd = open(PTSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct d[2] = {};
+		int bad = 0;
+
+		if (syscall(SYS_capset, &h, d))
+			_exit(100);
+		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+			errno = 0;
+			if (write(fd, ops[i], strlen(ops[i])) >= 0 ||
+			    errno != EPERM)
+				bad |= 1 << i;
+		}
+		_exit(bad);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_NE(100, WEXITSTATUS(status));
+	EXPECT_EQ(0, WEXITSTATUS(status) & 1)
+		TH_LOG("op=version without CAP_SYS_ADMIN did not fail with EPERM");
+	EXPECT_EQ(0, WEXITSTATUS(status) & 2)
+		TH_LOG("op=faults without CAP_SYS_ADMIN did not fail with EPERM");
+	EXPECT_EQ(0, WEXITSTATUS(status) & 4)
+		TH_LOG("op=untrack without CAP_SYS_ADMIN did not fail with EPERM");
+	close(fd);
+}
+
+struct blocked_io {
+	int fd;
+	void *buf;
+	const char *line;
+	ssize_t ret;
+	int err;
+	pid_t tid;
+};
+
+static void *reader(void *arg)
+{
+	struct blocked_io *io = arg;
+
+	io->ret = read(io->fd, io->buf, 4096);
+	io->err = errno;
+	return NULL;
+}
+
+static void *writer(void *arg)
+{
+	struct blocked_io *io = arg;
+
+	io->tid = gettid();
+	io->ret = write(io->fd, io->line, strlen(io->line));
+	io->err = errno;
+	return NULL;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* Is thread TID asleep in write(2)? */
+static int asleep_in_write(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[2] != 'S')
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return atoi(buf) == SYS_write;
+}
+
+/*
+ * A request that fails changes nothing, whichever way it fails: an
+ * "op=track" write interrupted (EINTR) while another thread's read holds
+ * the session leaves the process untracked.  The read is held inside the
+ * module deterministically: it copies its answer into a page registered
+ * with userfaultfd and waits there, with the session's lock, until the
+ * page is filled.
+ */
+TEST(device_track_interrupted_changes_nothing)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {};
+	struct uffdio_zeropage zero = {};
+	struct blocked_io rd = {}, wr = {};
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct uffd_msg msg;
+	static char text[65536];
+	char line[64], mine[32];
+	pthread_t rt, wt;
+	pid_t child;
+	int uffd, fd;
+	void *page;
+
+	if (access(PTSCOPE_DEVICE, F_OK))
+		SKIP(return, "no /dev/ptscope");
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	reg.range.start = (unsigned long)page;
+	reg.range.len = 4096;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));	/* no SA_RESTART */
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		pause();
+		_exit(0);
+	}
+	snprintf(line, sizeof(line), "op=track pid=%d", child);
+	snprintf(mine, sizeof(mine), "\npid=%d comm=", child);
+
+	fd = open(PTSCOPE_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(10, write(fd, "op=version", 10));
+	rd.fd = fd;
+	rd.buf = page;
+	ASSERT_EQ(0, pthread_create(&rt, NULL, reader, &rd));
+	/* The reader faults on the page inside the module's read(). */
+	ASSERT_EQ((ssize_t)sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	wr.fd = fd;
+	wr.line = line;
+	ASSERT_EQ(0, pthread_create(&wt, NULL, writer, &wr));
+	while (!wr.tid || !asleep_in_write(wr.tid))
+		usleep(1000);
+	pthread_kill(wt, SIGUSR1);
+	pthread_join(wt, NULL);
+	EXPECT_EQ(-1, wr.ret);
+	EXPECT_EQ(EINTR, wr.err);
+
+	ASSERT_LT(0, device_answer("op=faults", text, sizeof(text)));
+	EXPECT_EQ(NULL, strstr(text, mine))
+		TH_LOG("failed with %s, yet tracked: %s", strerror(wr.err), text);
+
+	/* Let the reader go: it reads the version, the session works on. */
+	zero.range.start = (unsigned long)page;
+	zero.range.len = 4096;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	pthread_join(rt, NULL);
+	EXPECT_LT(0, rd.ret);
+	EXPECT_EQ(0, strncmp(page, "module_version", 14));
+	snprintf(text, sizeof(text), "op=untrack pid=%d", child);
+	device_answer(text, text, sizeof(text));
+	EXPECT_EQ((ssize_t)strlen(line), write(fd, line, strlen(line)));
+	snprintf(line, sizeof(line), "op=untrack pid=%d", child);
+	EXPECT_EQ((ssize_t)strlen(line), write(fd, line, strlen(line)));
+	close(fd);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(uffd);
+	munmap(page, 4096);
 }
 
 TEST_HARNESS_MAIN
