@@ -217,6 +217,7 @@ int cmd_map(int argc, char **argv)
 		{ "range", required_argument, NULL, 'r' },
 		{ "vma", required_argument, NULL, OPT_VMA },
 		CLI_COMMON_LONGOPTS,
+		CLI_VIA_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const args[] = { "PID", NULL };

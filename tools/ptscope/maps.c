@@ -437,6 +437,7 @@ int cmd_maps(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONGOPTS,
+		CLI_VIA_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const args[] = { "PID", NULL };

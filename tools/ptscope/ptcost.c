@@ -108,6 +108,7 @@ int cmd_ptcost(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_COMMON_LONGOPTS,
+		CLI_VIA_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const args[] = { "PID", NULL };

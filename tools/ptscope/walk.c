@@ -166,6 +166,7 @@ int cmd_walk(int argc, char **argv)
 		{ "range", required_argument, NULL, 'r' },
 		{ "coalesce", no_argument, NULL, 'c' },
 		CLI_COMMON_LONGOPTS,
+		CLI_VIA_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const args[] = { "PID", NULL };

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptwalk: walk one process's page tables without the module, from a
+ * task_vma iterator (Documentation/bpfwalk.rst).
+ *
+ * The iterator calls the program once per VMA of the target with the
+ * target's mmap read lock held (kernel/bpf/task_iter.c): PGD, P4D, PUD
+ * and PMD tables inside a VMA are freed only under the mmap write lock,
+ * so the walk stays inside VMAs and reads each table only while the
+ * program sees the VMA that covers it.  It cannot take the page-table
+ * spinlocks the module takes; instead:
+ *  - each entry is one aligned 8-byte load (bpf_probe_read_kernel()
+ *    copies aligned words), so it is a value the entry really had;
+ *  - a PTE table is copied whole, then the PMD entry that points to it
+ *    is read again: if it changed (khugepaged collapsed the range, the
+ *    table was freed by RCU) the table is read again, up to PW_RETRIES
+ *    times; a PMD entry is checked against a fresh read of its PUD entry
+ *    the same way (a shared hugetlb PMD table can be unshared under the
+ *    mmap read lock);
+ *  - a huge PMD caught between pmdp_invalidate() and the entry that
+ *    replaces it (PSE set, PRESENT and PROTNONE clear: an entry the MMU
+ *    does not use, with an inverted frame) is read again, never reported.
+ *
+ * Tables are reached through the kernel's direct map: page_offset_base
+ * plus the physical address in the entry; page_offset_base, vmemmap_base
+ * and the paging mode come from exported kernel variables (typeless
+ * ksyms).  A run reports at most PW_BUDGET records (see ptwalk.h) and
+ * ends with a PW_CHUNK record saying where the next run starts; user
+ * space re-creates the iterator until the walk is done, so the mmap lock
+ * is dropped between runs, as pagemap drops it between chunks.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "ptwalk.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before load. */
+const volatile __u32 op = 1;		/* PTSCOPE_OP_*: 2 is translate */
+const volatile __u32 pti = 0;		/* walk the PTI user copy (translate) */
+
+/* Set by user space before each run. */
+__u64 resume_va = 0;
+__u64 end_va = 0;
+__u64 xlate_va = 0;
+
+/* Kept across runs. */
+__u64 last_vm_start = 0;
+__u64 last_vm_end = 0;
+__u64 last_table[5] = {};
+__u32 params_sent = 0;
+
+/* Per run. */
+__u32 run_done = 0;
+__u32 unstable = 0;
+
+__u64 ptebuf[512] = {};
+
+extern const void page_offset_base __ksym __weak;
+extern const void vmemmap_base __ksym __weak;
+extern const void ptrs_per_p4d __ksym __weak;
+extern const void __pgtable_l5_enabled __ksym __weak;
+
+#define E_PRESENT	(1ULL << 0)
+#define E_ACCESSED	(1ULL << 5)
+#define E_DIRTY		(1ULL << 6)
+#define E_PSE		(1ULL << 7)
+#define E_PROTNONE	(1ULL << 8)
+#define E_SPECIAL	(1ULL << 9)
+#define E_PFN_MASK	0x000ffffffffff000ULL
+#define E_NONE_MASK	(~(E_ACCESSED | E_DIRTY))
+#define PAGE_OFFSET_L4	0xffff888000000000ULL
+#define PAGE_OFFSET_L5	0xff11000000000000ULL
+#define VMEMMAP_L4	0xffffea0000000000ULL
+#define TMPFS_MAGIC	0x01021994
+#define PW_RETRIES	64
+#define PW_STEPS	4096
+
+static __u64 pob;
+static __u64 vmemmap;
+static __u32 levels;
+
+static __always_inline void paging(void)
+{
+	__u32 v = 0;
+
+	if (levels)
+		return;
+	levels = 4;
+	if (&ptrs_per_p4d) {
+		if (!bpf_probe_read_kernel(&v, sizeof(v), &ptrs_per_p4d) && v > 1)
+			levels = 5;
+	} else if (&__pgtable_l5_enabled) {
+		if (!bpf_probe_read_kernel(&v, sizeof(v), &__pgtable_l5_enabled) && v)
+			levels = 5;
+	}
+	if (&page_offset_base)
+		bpf_probe_read_kernel(&pob, sizeof(pob), &page_offset_base);
+	if (!pob)
+		pob = levels == 5 ? PAGE_OFFSET_L5 : PAGE_OFFSET_L4;
+	if (&vmemmap_base)
+		bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), &vmemmap_base);
+	if (!vmemmap)
+		vmemmap = VMEMMAP_L4;
+}
+
+static __always_inline int entry_none(__u64 e)
+{
+	return !(e & E_NONE_MASK);
+}
+
+/* Read one entry of the table at physical address TABLE. */
+static __always_inline int read_entry(__u64 table, __u64 idx, __u64 *e)
+{
+	*e = 0;
+	return bpf_probe_read_kernel(e, sizeof(*e), (void *)(pob + table + (idx & 511) * 8));
+}
+
+static __always_inline __u64 idx_of(__u64 va, int lvl)
+{
+	return (va >> (12 + 9 * lvl)) & 511;
+}
+
+struct walkctx {
+	struct seq_file *seq;
+	__u64 va;		/* next address */
+	__u64 end;
+	__u64 pgd;		/* physical address of the top level */
+	__u32 budget;		/* records left */
+	__u32 stop;		/* 1: budget used; 2: range done; 3: failed */
+	/* a PTE table being reported */
+	__u64 pte_va;		/* va of its first entry */
+	__u32 pte_from;
+	__u32 pte_to;
+};
+
+static __always_inline void emit(struct seq_file *seq, __u8 type, __u8 level,
+				 __u8 facts, __u64 va, __u64 entry, __u64 aux,
+				 __u64 aux2, __u32 r2)
+{
+	struct pw_rec r = {
+		.type = type, .level = level, .facts = facts, .reserved2 = r2,
+		.va = va, .entry = entry, .aux = aux, .aux2 = aux2,
+	};
+
+	bpf_seq_write(seq, &r, sizeof(r));
+}
+
+static __always_inline void note_table(struct walkctx *c, int level, __u64 pa)
+{
+	if (level < 0 || level > 4)
+		return;
+	if (last_table[level] == pa)
+		return;
+	last_table[level] = pa;
+	emit(c->seq, PW_TABLE, level, 0, c->va, pa, 0, 0, 0);
+	if (c->budget)
+		c->budget--;
+}
+
+/* Frame of a leaf entry (a non-present one holds it inverted). */
+static __always_inline __u64 leaf_pfn(__u64 e, int level)
+{
+	__u64 mask = E_PFN_MASK;
+
+	if (!(e & E_PRESENT))
+		e = ~e;
+	if (level == 1)
+		mask &= ~((1ULL << 21) - 1);
+	else if (level == 2)
+		mask &= ~((1ULL << 30) - 1);
+	return (e & mask) >> 12;
+}
+
+/* What the struct page of a present leaf's frame says (PW_P_*). */
+static __always_inline __u8 page_facts(__u64 e, int level)
+{
+	__u64 page, head, info = 0, flags = 0, mapping = 0;
+	__u64 psize = bpf_core_type_size(struct page);
+	__u64 pghead = bpf_core_enum_value(enum pageflags, PG_head);
+	__u32 off_info, off_map, off_flags;
+	__u8 f = PW_P_READ;
+
+	if (!(e & (E_PRESENT | E_PROTNONE | (level ? E_PSE : 0))))
+		return 0;
+	page = vmemmap + leaf_pfn(e, level) * psize;
+	if (bpf_core_field_exists(struct page, compound_head))
+		off_info = bpf_core_field_offset(struct page, compound_head);
+	else
+		off_info = 8;
+	off_map = bpf_core_field_offset(struct page, mapping);
+	off_flags = bpf_core_field_offset(struct page, flags);
+	if (bpf_probe_read_kernel(&info, sizeof(info), (void *)(page + off_info)))
+		return 0;
+	head = page;
+	if (info & 1) {
+		__u64 m = info - 1;
+
+		/* A pointer to the head, or (HVO, 7.x) a mask to apply. */
+		head = m > page ? (page & m) : m;
+	}
+	if (bpf_probe_read_kernel(&flags, sizeof(flags), (void *)(head + off_flags)) ||
+	    bpf_probe_read_kernel(&mapping, sizeof(mapping), (void *)(head + off_map)))
+		return 0;
+	if (mapping & 1)
+		f |= PW_P_ANON;
+	if (!mapping)
+		f |= PW_P_NOMAPPING;
+	if ((info & 1) || (flags & (1ULL << pghead)))
+		f |= PW_P_LARGE;
+	return f;
+}
+
+static __always_inline void emit_leaf(struct walkctx *c, __u64 va, __u64 e, int level)
+{
+	emit(c->seq, PW_LEAF, level, page_facts(e, level), va, e, 0, 0, 0);
+	if (c->budget)
+		c->budget--;
+}
+
+static long pte_cb(__u64 i, void *data)
+{
+	struct walkctx *c = data;
+	__u32 idx = c->pte_from + (__u32)i;
+	__u64 e;
+
+	if (idx >= c->pte_to || idx >= 512)
+		return 1;
+	if (!c->budget) {
+		c->va = c->pte_va + ((__u64)idx << 12);
+		c->stop = 1;
+		return 1;
+	}
+	e = ptebuf[idx & 511];
+	if (!entry_none(e))
+		emit_leaf(c, c->pte_va + ((__u64)idx << 12), e, 0);
+	return 0;
+}
+
+static __always_inline __u64 lvl_end(__u64 va, int lvl, __u64 end)
+{
+	__u64 size = 1ULL << (12 + 9 * lvl);
+	__u64 next = (va & ~(size - 1)) + size;
+
+	return next < end && next ? next : end;
+}
+
+/*
+ * One step of the walk at c->va: down to the first empty entry, leaf or
+ * PTE table, report it and move c->va past it.
+ */
+static long step_cb(__u64 i, void *data)
+{
+	struct walkctx *c = data;
+	__u64 va = c->va, table = c->pgd, e = 0, pud = 0, pmd = 0, e2;
+	int try;
+
+	if (va >= c->end) {
+		c->stop = 2;
+		return 1;
+	}
+	if (c->budget < 8) {
+		c->stop = 1;
+		return 1;
+	}
+	for (try = 0; try < PW_RETRIES; try++) {
+		table = c->pgd;
+		if (read_entry(table, idx_of(va, levels - 1), &e))
+			goto fail;
+		if (entry_none(e) || !(e & E_PRESENT)) {
+			c->va = lvl_end(va, levels - 1, c->end);
+			return 0;
+		}
+		if (levels == 5) {
+			table = e & E_PFN_MASK;
+			note_table(c, 3, table);
+			if (read_entry(table, idx_of(va, 3), &e))
+				goto fail;
+			if (entry_none(e) || !(e & E_PRESENT)) {
+				c->va = lvl_end(va, 3, c->end);
+				return 0;
+			}
+		}
+		/* e: the P4D entry, pointing to a PUD table */
+		table = e & E_PFN_MASK;
+		note_table(c, 2, table);
+		if (read_entry(table, idx_of(va, 2), &pud))
+			goto fail;
+		if (entry_none(pud)) {
+			c->va = lvl_end(va, 2, c->end);
+			return 0;
+		}
+		if (!(pud & E_PRESENT) || (pud & E_PSE)) {
+			emit_leaf(c, va & ~((1ULL << 30) - 1), pud, 2);
+			c->va = lvl_end(va, 2, c->end);
+			return 0;
+		}
+		table = pud & E_PFN_MASK;
+		note_table(c, 1, table);
+		if (read_entry(table, idx_of(va, 1), &pmd))
+			goto fail;
+		/* The PMD table must still be this PUD's. */
+		if (read_entry(e & E_PFN_MASK, idx_of(va, 2), &e2))
+			goto fail;
+		if (e2 != pud)
+			continue;	/* unshared, freed: read again */
+		if (entry_none(pmd)) {
+			c->va = lvl_end(va, 1, c->end);
+			return 0;
+		}
+		if ((pmd & E_PSE) && !(pmd & (E_PRESENT | E_PROTNONE)))
+			continue;	/* being invalidated: read again */
+		if (!(pmd & E_PRESENT) || (pmd & E_PSE)) {
+			emit_leaf(c, va & ~((1ULL << 21) - 1), pmd, 1);
+			c->va = lvl_end(va, 1, c->end);
+			return 0;
+		}
+		/* A PTE table: copy it, then check it is still this PMD's. */
+		if (bpf_probe_read_kernel(ptebuf, sizeof(ptebuf),
+					  (void *)(pob + (pmd & E_PFN_MASK))))
+			goto fail;
+		if (read_entry(table, idx_of(va, 1), &e2))
+			goto fail;
+		if (e2 != pmd)
+			continue;
+		note_table(c, 0, pmd & E_PFN_MASK);
+		c->pte_va = va & ~((1ULL << 21) - 1);
+		c->pte_from = idx_of(va, 0);
+		c->pte_to = ((lvl_end(va, 1, c->end) - c->pte_va) >> 12);
+		bpf_loop(512, pte_cb, c, 0);
+		if (c->stop)
+			return 1;
+		c->va = lvl_end(va, 1, c->end);
+		return 0;
+	}
+	/*
+	 * The tables kept changing: end the run here, so that the mmap lock
+	 * is dropped, and let the next run read them again.
+	 */
+	unstable = 1;
+	c->stop = 1;
+	return 1;
+fail:
+	c->stop = 3;
+	return 1;
+}
+
+static __always_inline void emit_vma(struct seq_file *seq, struct vm_area_struct *vma)
+{
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+	const struct vm_operations_struct *ops = BPF_CORE_READ(vma, vm_ops);
+	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
+	__u64 vm_flags = 0, ino = 0;
+	__u8 facts = 0;
+
+	bpf_core_read(&vm_flags, sizeof(vm_flags), &vma->vm_flags);
+	if (file) {
+		facts |= PW_V_FILE;
+		ino = BPF_CORE_READ(file, f_inode, i_ino);
+		if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) == TMPFS_MAGIC)
+			facts |= PW_V_SHMEM;
+	} else if (ops && BPF_CORE_READ(ops, name)) {
+		facts |= PW_V_OPS_NAME;
+	}
+	if (ops)
+		facts |= PW_V_OPS;
+	if (bpf_core_field_exists(vma->vm_userfaultfd_ctx.ctx) &&
+	    BPF_CORE_READ(vma, vm_userfaultfd_ctx.ctx))
+		facts |= PW_V_UFFD;
+	emit(seq, PW_VMA, 0, facts, BPF_CORE_READ(vma, vm_start),
+	     BPF_CORE_READ(vma, vm_end), BPF_CORE_READ(vma, vm_pgoff), ino, 0);
+	emit(seq, PW_VMA2, 0, 0, BPF_CORE_READ(mm, start_brk), BPF_CORE_READ(mm, brk),
+	     BPF_CORE_READ(mm, start_stack), vm_flags, 0);
+}
+
+/* translate: one address, top level first. */
+static __always_inline void translate(struct seq_file *seq, __u64 pgd, __u64 va)
+{
+	__u64 table = pgd, e = 0, ke = 0, e2 = 0;
+	int lvl, try;
+
+	for (try = 0; try < PW_RETRIES; try++) {
+		__u64 parent_table = 0, parent_entry = 0;
+		int again = 0;
+
+		table = pgd;
+		for (lvl = 4; lvl >= 0; lvl--) {
+			__u64 idx;
+			__u8 facts = 0;
+
+			if (lvl == 3 && levels == 4)
+				continue;
+			idx = idx_of(va, lvl == 4 ? levels - 1 : lvl);
+			ke = 0;
+			if (read_entry(table, idx, &e))
+				return;
+			if (lvl == 4 && pti) {
+				ke = e;
+				if (read_entry(table + 4096, idx, &e))
+					return;
+			}
+			if (lvl <= 1 && parent_table) {
+				/* the table read must still be the parent's */
+				if (read_entry(parent_table, idx_of(va, lvl + 1), &e2))
+					return;
+				if (e2 != parent_entry) {
+					again = 1;
+					break;
+				}
+			}
+			if (lvl == 1 && (e & E_PSE) && !(e & (E_PRESENT | E_PROTNONE))) {
+				again = 1;
+				break;
+			}
+			if (lvl <= 2 && !entry_none(e) &&
+			    (lvl == 0 || !(e & E_PRESENT) || (e & E_PSE)))
+				facts = page_facts(e, lvl);
+			emit(seq, PW_STEP, lvl, facts, va, e, lvl == 4 && pti ? table + 4096 : table,
+			     ke, idx);
+			if (entry_none(e) || !(e & E_PRESENT))
+				break;
+			if (lvl <= 2 && (lvl == 0 || (e & E_PSE)))
+				break;
+			parent_table = table;
+			parent_entry = e;
+			table = e & E_PFN_MASK;
+		}
+		if (!again)
+			return;
+		/* Start over: user space keeps the last steps of each level. */
+		emit(seq, PW_STEP, 7, PW_S_RETRY_FAILED, va, 0, 0, 0, 0);
+	}
+}
+
+SEC("iter/task_vma")
+int walk_vma(struct bpf_iter__task_vma *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct vm_area_struct *vma = ctx->vma;
+	struct task_struct *task = ctx->task;
+	struct walkctx c = {};
+	__u64 start, end, pgd;
+
+	if (!vma || !task || run_done)
+		return 0;
+	paging();
+	start = vma->vm_start;
+	end = vma->vm_end;
+	pgd = (__u64)BPF_CORE_READ(vma, vm_mm, pgd);
+	if (!params_sent) {
+		params_sent = 1;
+		emit(seq, PW_PARAMS, 0, 0, pob, pgd - pob, levels, 0, 0);
+	}
+	if (op == 2) {
+		if (xlate_va < start || xlate_va >= end)
+			return 0;
+		run_done = 1;
+		emit_vma(seq, vma);
+		translate(seq, pgd - pob, xlate_va);
+		emit(seq, PW_CHUNK, 0, 0, 0, 0, 0, 0, 0);
+		return 0;
+	}
+	if (end <= resume_va)
+		return 0;
+	run_done = 1;
+	if (start >= end_va) {
+		emit(seq, PW_CHUNK, 0, 0, 0, 0, 0, 0, 0);
+		return 0;
+	}
+	if (start != last_vm_start || end != last_vm_end) {
+		emit_vma(seq, vma);
+		last_vm_start = start;
+		last_vm_end = end;
+	}
+	c.seq = seq;
+	c.va = start > resume_va ? start : resume_va;
+	c.end = end < end_va ? end : end_va;
+	c.pgd = pgd - pob;
+	c.budget = PW_BUDGET;
+	unstable = 0;
+	bpf_loop(PW_STEPS, step_cb, &c, 0);
+	if (c.stop == 3) {
+		emit(seq, PW_CHUNK, 0, PW_C_FAILED, 0, 0, 0, 0, 0);
+		return 0;
+	}
+	if (c.stop == 2 || c.va >= c.end)
+		c.va = c.end;
+	/* next: c.va; 0 once past the range */
+	emit(seq, PW_CHUNK, 0, unstable ? PW_C_UNSTABLE : 0,
+	     c.va >= end_va ? 0 : c.va, 0, 0, 0, 0);
+	return 0;
+}
