@@ -124,17 +124,10 @@ static __always_inline __u64 idx_of(__u64 va, int lvl)
 	return (va >> (12 + 9 * lvl)) & 511;
 }
 
+struct pw_walkstate ws = {};
+
 struct walkctx {
 	struct seq_file *seq;
-	__u64 va;		/* next address */
-	__u64 end;
-	__u64 pgd;		/* physical address of the top level */
-	__u32 budget;		/* records left */
-	__u32 stop;		/* 1: budget used; 2: range done; 3: failed */
-	/* a PTE table being reported */
-	__u64 pte_va;		/* va of its first entry */
-	__u32 pte_from;
-	__u32 pte_to;
 };
 
 static __always_inline void emit(struct seq_file *seq, __u8 type, __u8 level,
@@ -156,9 +149,9 @@ static __always_inline void note_table(struct walkctx *c, int level, __u64 pa)
 	if (last_table[level] == pa)
 		return;
 	last_table[level] = pa;
-	emit(c->seq, PW_TABLE, level, 0, c->va, pa, 0, 0, 0);
-	if (c->budget)
-		c->budget--;
+	emit(c->seq, PW_TABLE, level, 0, ws.va, pa, 0, 0, 0);
+	if (ws.budget)
+		ws.budget--;
 }
 
 /* Frame of a leaf entry (a non-present one holds it inverted). */
@@ -175,14 +168,35 @@ static __always_inline __u64 leaf_pfn(__u64 e, int level)
 	return (e & mask) >> 12;
 }
 
-/* What the struct page of a present leaf's frame says (PW_P_*). */
-static __always_inline __u8 page_facts(__u64 e, int level)
+/* Fields that only some kernels have (CO-RE flavours). */
+struct page___v61 {
+	atomic_t compound_mapcount;	/* 6.1: in the first tail page */
+} __attribute__((preserve_access_index));
+
+struct folio___v66 {
+	atomic_t _entire_mapcount;	/* 6.2 and later */
+} __attribute__((preserve_access_index));
+
+/* The VMA being walked is hugetlb (6.1's page_mapcount() asks). */
+__u32 cur_hugetlb = 0;
+
+#define PAGE_MAPCOUNT_RESERVE	(-128)
+
+/*
+ * What the struct page of a present leaf's frame says: PW_P_* in the low
+ * byte, the frame's map count (as /proc/kpagecount, module/walk.c
+ * frame_mapcount()) from bit 8, or PW_P_NO_MAPCOUNT.  A global function:
+ * the verifier checks it once, not at every call.  Read without the page
+ * table lock: a snapshot of a frame that may be unmapped meanwhile.
+ */
+__noinline __u64 page_facts(__u64 e, int level)
 {
 	__u64 page, head, info = 0, flags = 0, mapping = 0;
 	__u64 psize = bpf_core_type_size(struct page);
 	__u64 pghead = bpf_core_enum_value(enum pageflags, PG_head);
-	__u32 off_info, off_map, off_flags;
-	__u8 f = PW_P_READ;
+	__u32 off_info, off_map, off_flags, off_mc;
+	int mc = 0, extra = 0;
+	__u64 f = PW_P_READ;
 
 	if (!(e & (E_PRESENT | E_PROTNONE | (level ? E_PSE : 0))))
 		return 0;
@@ -193,6 +207,7 @@ static __always_inline __u8 page_facts(__u64 e, int level)
 		off_info = 8;
 	off_map = bpf_core_field_offset(struct page, mapping);
 	off_flags = bpf_core_field_offset(struct page, flags);
+	off_mc = bpf_core_field_offset(struct page, _mapcount);
 	if (bpf_probe_read_kernel(&info, sizeof(info), (void *)(page + off_info)))
 		return 0;
 	head = page;
@@ -203,40 +218,68 @@ static __always_inline __u8 page_facts(__u64 e, int level)
 		head = m > page ? (page & m) : m;
 	}
 	if (bpf_probe_read_kernel(&flags, sizeof(flags), (void *)(head + off_flags)) ||
-	    bpf_probe_read_kernel(&mapping, sizeof(mapping), (void *)(head + off_map)))
+	    bpf_probe_read_kernel(&mapping, sizeof(mapping), (void *)(head + off_map)) ||
+	    bpf_probe_read_kernel(&mc, sizeof(mc), (void *)(page + off_mc)))
 		return 0;
 	if (mapping & 1)
 		f |= PW_P_ANON;
 	if (!mapping)
 		f |= PW_P_NOMAPPING;
-	if ((info & 1) || (flags & (1ULL << pghead)))
+	mc += 1;
+	if (mc < PAGE_MAPCOUNT_RESERVE + 1)
+		mc = 0;		/* a page type, not a count */
+	if ((info & 1) || (flags & (1ULL << pghead))) {
 		f |= PW_P_LARGE;
-	return f;
+		if (bpf_core_field_exists(struct folio___v66, _entire_mapcount)) {
+			if (bpf_probe_read_kernel(&extra, sizeof(extra), (void *)(head +
+				bpf_core_field_offset(struct folio___v66, _entire_mapcount))))
+				return f | PW_P_NO_MAPCOUNT;
+			mc += extra + 1;
+		} else if (bpf_core_field_exists(struct page___v61, compound_mapcount)) {
+			/* 6.1 __page_mapcount(): file THPs count in _mapcount */
+			if ((mapping & 1) || cur_hugetlb) {
+				if (bpf_probe_read_kernel(&extra, sizeof(extra), (void *)(head +
+					psize + bpf_core_field_offset(struct page___v61,
+								      compound_mapcount))))
+					return f | PW_P_NO_MAPCOUNT;
+				mc += extra + 1;
+			}
+		} else {
+			return f | PW_P_NO_MAPCOUNT;
+		}
+	}
+	if (mc < 0)
+		mc = 0;
+	return f | ((__u64)mc << 8);
 }
 
 static __always_inline void emit_leaf(struct walkctx *c, __u64 va, __u64 e, int level)
 {
-	emit(c->seq, PW_LEAF, level, page_facts(e, level), va, e, 0, 0, 0);
-	if (c->budget)
-		c->budget--;
+	__u64 pf = page_facts(e, level);
+
+	emit(c->seq, PW_LEAF, level, pf & 0xff, va, e, pf >> 8, 0, 0);
+	if (ws.budget)
+		ws.budget--;
 }
 
 static long pte_cb(__u64 i, void *data)
 {
 	struct walkctx *c = data;
-	__u32 idx = c->pte_from + (__u32)i;
+	__u32 idx = ws.pte_from + (__u32)i;
 	__u64 e;
 
-	if (idx >= c->pte_to || idx >= 512)
+	if (idx >= ws.pte_to || idx >= 512)
 		return 1;
-	if (!c->budget) {
-		c->va = c->pte_va + ((__u64)idx << 12);
-		c->stop = 1;
+	if (!ws.budget) {
+		ws.va = ws.pte_va + ((__u64)idx << 12);
+		ws.stop = 1;
 		return 1;
 	}
-	e = ptebuf[idx & 511];
+	barrier_var(idx);
+	idx &= 511;
+	e = ptebuf[idx];
 	if (!entry_none(e))
-		emit_leaf(c, c->pte_va + ((__u64)idx << 12), e, 0);
+		emit_leaf(c, ws.pte_va + ((__u64)idx << 12), e, 0);
 	return 0;
 }
 
@@ -249,29 +292,28 @@ static __always_inline __u64 lvl_end(__u64 va, int lvl, __u64 end)
 }
 
 /*
- * One step of the walk at c->va: down to the first empty entry, leaf or
- * PTE table, report it and move c->va past it.
+ * One step of the walk at ws.va: down to the first empty entry, leaf or
+ * PTE table, report it and move ws.va past it.
  */
 static long step_cb(__u64 i, void *data)
 {
 	struct walkctx *c = data;
-	__u64 va = c->va, table = c->pgd, e = 0, pud = 0, pmd = 0, e2;
-	int try;
+	__u64 va = ws.va, table = ws.pgd, e = 0, pud = 0, pmd = 0, e2;
 
-	if (va >= c->end) {
-		c->stop = 2;
+	if (va >= ws.end) {
+		ws.stop = 2;
 		return 1;
 	}
-	if (c->budget < 8) {
-		c->stop = 1;
+	if (ws.budget < 8) {
+		ws.stop = 1;
 		return 1;
 	}
-	for (try = 0; try < PW_RETRIES; try++) {
-		table = c->pgd;
+	{
+		table = ws.pgd;
 		if (read_entry(table, idx_of(va, levels - 1), &e))
 			goto fail;
 		if (entry_none(e) || !(e & E_PRESENT)) {
-			c->va = lvl_end(va, levels - 1, c->end);
+			ws.va = lvl_end(va, levels - 1, ws.end);
 			return 0;
 		}
 		if (levels == 5) {
@@ -280,7 +322,7 @@ static long step_cb(__u64 i, void *data)
 			if (read_entry(table, idx_of(va, 3), &e))
 				goto fail;
 			if (entry_none(e) || !(e & E_PRESENT)) {
-				c->va = lvl_end(va, 3, c->end);
+				ws.va = lvl_end(va, 3, ws.end);
 				return 0;
 			}
 		}
@@ -290,12 +332,12 @@ static long step_cb(__u64 i, void *data)
 		if (read_entry(table, idx_of(va, 2), &pud))
 			goto fail;
 		if (entry_none(pud)) {
-			c->va = lvl_end(va, 2, c->end);
+			ws.va = lvl_end(va, 2, ws.end);
 			return 0;
 		}
 		if (!(pud & E_PRESENT) || (pud & E_PSE)) {
 			emit_leaf(c, va & ~((1ULL << 30) - 1), pud, 2);
-			c->va = lvl_end(va, 2, c->end);
+			ws.va = lvl_end(va, 2, ws.end);
 			return 0;
 		}
 		table = pud & E_PFN_MASK;
@@ -306,16 +348,17 @@ static long step_cb(__u64 i, void *data)
 		if (read_entry(e & E_PFN_MASK, idx_of(va, 2), &e2))
 			goto fail;
 		if (e2 != pud)
-			continue;	/* unshared, freed: read again */
+			goto again;	/* unshared, freed: read again */
 		if (entry_none(pmd)) {
-			c->va = lvl_end(va, 1, c->end);
+			ws.va = lvl_end(va, 1, ws.end);
 			return 0;
 		}
 		if ((pmd & E_PSE) && !(pmd & (E_PRESENT | E_PROTNONE)))
-			continue;	/* being invalidated: read again */
+			goto again;	/* being invalidated: read again */
 		if (!(pmd & E_PRESENT) || (pmd & E_PSE)) {
+			ws.retries = 0;
 			emit_leaf(c, va & ~((1ULL << 21) - 1), pmd, 1);
-			c->va = lvl_end(va, 1, c->end);
+			ws.va = lvl_end(va, 1, ws.end);
 			return 0;
 		}
 		/* A PTE table: copy it, then check it is still this PMD's. */
@@ -325,26 +368,31 @@ static long step_cb(__u64 i, void *data)
 		if (read_entry(table, idx_of(va, 1), &e2))
 			goto fail;
 		if (e2 != pmd)
-			continue;
+			goto again;
 		note_table(c, 0, pmd & E_PFN_MASK);
-		c->pte_va = va & ~((1ULL << 21) - 1);
-		c->pte_from = idx_of(va, 0);
-		c->pte_to = ((lvl_end(va, 1, c->end) - c->pte_va) >> 12);
+		ws.pte_va = va & ~((1ULL << 21) - 1);
+		ws.pte_from = idx_of(va, 0);
+		ws.pte_to = ((lvl_end(va, 1, ws.end) - ws.pte_va) >> 12);
+		ws.retries = 0;
 		bpf_loop(512, pte_cb, c, 0);
-		if (c->stop)
+		if (ws.stop)
 			return 1;
-		c->va = lvl_end(va, 1, c->end);
+		ws.va = lvl_end(va, 1, ws.end);
 		return 0;
 	}
+again:
+	/* Read the entries again, from the top, in the next step... */
+	if (++ws.retries < PW_RETRIES)
+		return 0;
 	/*
-	 * The tables kept changing: end the run here, so that the mmap lock
+	 * ...unless they kept changing: end the run here, so that the mmap lock
 	 * is dropped, and let the next run read them again.
 	 */
 	unstable = 1;
-	c->stop = 1;
+	ws.stop = 1;
 	return 1;
 fail:
-	c->stop = 3;
+	ws.stop = 3;
 	return 1;
 }
 
@@ -376,63 +424,64 @@ static __always_inline void emit_vma(struct seq_file *seq, struct vm_area_struct
 	     BPF_CORE_READ(mm, start_stack), vm_flags, 0);
 }
 
-/* translate: one address, top level first. */
-static __always_inline void translate(struct seq_file *seq, __u64 pgd, __u64 va)
+struct xlctx {
+	struct seq_file *seq;
+	__u64 pgd;
+	__u64 va;
+};
+
+/*
+ * translate: one attempt at one address, top level first; 1 when done, 0
+ * to start again (a table changed under us: user space keeps the steps
+ * after the last PW_STEP of level 7).
+ */
+static long xlate_cb(__u64 i, void *data)
 {
-	__u64 table = pgd, e = 0, ke = 0, e2 = 0;
-	int lvl, try;
+	struct xlctx *x = data;
+	__u64 table = x->pgd, e = 0, ke = 0, e2 = 0, va = x->va;
+	__u64 parent_table = 0, parent_entry = 0;
+	int lvl;
 
-	for (try = 0; try < PW_RETRIES; try++) {
-		__u64 parent_table = 0, parent_entry = 0;
-		int again = 0;
+	if (i)
+		emit(x->seq, PW_STEP, 7, PW_S_RETRY_FAILED, va, 0, 0, 0, 0);
+	for (lvl = 4; lvl >= 0; lvl--) {
+		__u64 idx;
+		__u64 facts = 0;
 
-		table = pgd;
-		for (lvl = 4; lvl >= 0; lvl--) {
-			__u64 idx;
-			__u8 facts = 0;
-
-			if (lvl == 3 && levels == 4)
-				continue;
-			idx = idx_of(va, lvl == 4 ? levels - 1 : lvl);
-			ke = 0;
-			if (read_entry(table, idx, &e))
-				return;
-			if (lvl == 4 && pti) {
-				ke = e;
-				if (read_entry(table + 4096, idx, &e))
-					return;
-			}
-			if (lvl <= 1 && parent_table) {
-				/* the table read must still be the parent's */
-				if (read_entry(parent_table, idx_of(va, lvl + 1), &e2))
-					return;
-				if (e2 != parent_entry) {
-					again = 1;
-					break;
-				}
-			}
-			if (lvl == 1 && (e & E_PSE) && !(e & (E_PRESENT | E_PROTNONE))) {
-				again = 1;
-				break;
-			}
-			if (lvl <= 2 && !entry_none(e) &&
-			    (lvl == 0 || !(e & E_PRESENT) || (e & E_PSE)))
-				facts = page_facts(e, lvl);
-			emit(seq, PW_STEP, lvl, facts, va, e, lvl == 4 && pti ? table + 4096 : table,
-			     ke, idx);
-			if (entry_none(e) || !(e & E_PRESENT))
-				break;
-			if (lvl <= 2 && (lvl == 0 || (e & E_PSE)))
-				break;
-			parent_table = table;
-			parent_entry = e;
-			table = e & E_PFN_MASK;
+		if (lvl == 3 && levels == 4)
+			continue;
+		idx = idx_of(va, lvl == 4 ? levels - 1 : lvl);
+		ke = 0;
+		if (read_entry(table, idx, &e))
+			return 1;
+		if (lvl == 4 && pti) {
+			ke = e;
+			if (read_entry(table + 4096, idx, &e))
+				return 1;
 		}
-		if (!again)
-			return;
-		/* Start over: user space keeps the last steps of each level. */
-		emit(seq, PW_STEP, 7, PW_S_RETRY_FAILED, va, 0, 0, 0, 0);
+		if (lvl <= 1 && parent_table) {
+			/* the table read must still be the parent's */
+			if (read_entry(parent_table, idx_of(va, lvl + 1), &e2))
+				return 1;
+			if (e2 != parent_entry)
+				return 0;
+		}
+		if (lvl == 1 && (e & E_PSE) && !(e & (E_PRESENT | E_PROTNONE)))
+			return 0;
+		if (lvl <= 2 && !entry_none(e) &&
+		    (lvl == 0 || !(e & E_PRESENT) || (e & E_PSE)))
+			facts = page_facts(e, lvl);
+		emit(x->seq, PW_STEP, lvl, facts & 0xff, va, e,
+		     lvl == 4 && pti ? table + 4096 : table, lvl == 4 ? ke : facts >> 8, idx);
+		if (entry_none(e) || !(e & E_PRESENT))
+			return 1;
+		if (lvl <= 2 && (lvl == 0 || (e & E_PSE)))
+			return 1;
+		parent_table = table;
+		parent_entry = e;
+		table = e & E_PFN_MASK;
 	}
+	return 1;
 }
 
 SEC("iter/task_vma")
@@ -449,6 +498,12 @@ int walk_vma(struct bpf_iter__task_vma *ctx)
 	paging();
 	start = vma->vm_start;
 	end = vma->vm_end;
+	{
+		__u64 vm_flags = 0;
+
+		bpf_core_read(&vm_flags, sizeof(vm_flags), &vma->vm_flags);
+		cur_hugetlb = !!(vm_flags & 0x00400000UL);	/* VM_HUGETLB */
+	}
 	pgd = (__u64)BPF_CORE_READ(vma, vm_mm, pgd);
 	if (!params_sent) {
 		params_sent = 1;
@@ -459,7 +514,11 @@ int walk_vma(struct bpf_iter__task_vma *ctx)
 			return 0;
 		run_done = 1;
 		emit_vma(seq, vma);
-		translate(seq, pgd - pob, xlate_va);
+		{
+			struct xlctx x = { .seq = seq, .pgd = pgd - pob, .va = xlate_va };
+
+			bpf_loop(PW_RETRIES, xlate_cb, &x, 0);
+		}
 		emit(seq, PW_CHUNK, 0, 0, 0, 0, 0, 0, 0);
 		return 0;
 	}
@@ -476,20 +535,22 @@ int walk_vma(struct bpf_iter__task_vma *ctx)
 		last_vm_end = end;
 	}
 	c.seq = seq;
-	c.va = start > resume_va ? start : resume_va;
-	c.end = end < end_va ? end : end_va;
-	c.pgd = pgd - pob;
-	c.budget = PW_BUDGET;
+	ws.retries = 0;
+	ws.stop = 0;
+	ws.va = start > resume_va ? start : resume_va;
+	ws.end = end < end_va ? end : end_va;
+	ws.pgd = pgd - pob;
+	ws.budget = PW_BUDGET;
 	unstable = 0;
 	bpf_loop(PW_STEPS, step_cb, &c, 0);
-	if (c.stop == 3) {
+	if (ws.stop == 3) {
 		emit(seq, PW_CHUNK, 0, PW_C_FAILED, 0, 0, 0, 0, 0);
 		return 0;
 	}
-	if (c.stop == 2 || c.va >= c.end)
-		c.va = c.end;
-	/* next: c.va; 0 once past the range */
+	if (ws.stop == 2 || ws.va >= ws.end)
+		ws.va = ws.end;
+	/* next: ws.va; 0 once past the range */
 	emit(seq, PW_CHUNK, 0, unstable ? PW_C_UNSTABLE : 0,
-	     c.va >= end_va ? 0 : c.va, 0, 0, 0, 0);
+	     ws.va >= end_va ? 0 : ws.va, 0, 0, 0, 0);
 	return 0;
 }

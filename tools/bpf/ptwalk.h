@@ -28,10 +28,12 @@ enum pw_type {
 			 * aux2 = inode number; facts: PW_V_* */
 	PW_VMA2 = 2,	/* va = mm->start_brk, entry = mm->brk,
 			 * aux = mm->start_stack, aux2 = raw vm_flags */
-	PW_LEAF = 3,	/* va, level, entry = raw entry; facts: PW_P_* */
+	PW_LEAF = 3,	/* va, level, entry = raw entry, aux = map count;
+			 * facts: PW_P_* */
 	PW_TABLE = 4,	/* a table walked: level of its entries, entry = its pa */
 	PW_STEP = 5,	/* translate: one level; entry = raw, aux = table pa,
-			 * aux2 = index */
+			 * reserved2 = index, aux2 = the PTI kernel copy (PGD)
+			 * or the map count (a leaf); facts: PW_P_* */
 	PW_CHUNK = 6,	/* end of a run: va = where the next one starts
 			 * (0: the walk is done) */
 	PW_PARAMS = 7,	/* va = page_offset_base, entry = pgd pa,
@@ -50,6 +52,7 @@ enum pw_type {
 #define PW_P_ANON	(1U << 1)	/* folio->mapping has PAGE_MAPPING_ANON */
 #define PW_P_LARGE	(1U << 2)	/* a large folio (compound) */
 #define PW_P_NOMAPPING	(1U << 3)	/* folio->mapping is NULL */
+#define PW_P_NO_MAPCOUNT (1U << 4)	/* the map count could not be read */
 
 /* PW_STEP.facts */
 #define PW_S_RETRY_FAILED (1U << 0)	/* the parent kept changing */
@@ -69,6 +72,24 @@ struct pw_rec {
 	__u64 entry;
 	__u64 aux;
 	__u64 aux2;
+};
+
+/*
+ * The walk's state lives in a global, not on the stack: the verifier
+ * then sees unknown values in each bpf_loop() callback and checks it
+ * once, instead of once per budget value.
+ */
+struct pw_walkstate {
+	__u64 va;		/* next address */
+	__u64 end;
+	__u64 pgd;		/* physical address of the top level */
+	__u32 budget;		/* records left */
+	__u32 retries;		/* reads of the current entry that changed */
+	__u32 stop;		/* 1: budget used; 2: range done; 3: failed */
+	/* a PTE table being reported */
+	__u64 pte_va;		/* va of its first entry */
+	__u32 pte_from;
+	__u32 pte_to;
 };
 
 #endif /* PTSCOPE_PTWALK_H */

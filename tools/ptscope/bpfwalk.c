@@ -42,8 +42,6 @@
 #define E_UFFD		(1ULL << 10)
 #define E_SOFT_DIRTY	(1ULL << 11)
 #define E_PAT_LARGE	(1ULL << 12)
-#define E_SAVED_DIRTY	(1ULL << 57)
-#define E_DEVMAP	(1ULL << 58)
 #define E_NX		(1ULL << 63)
 #define E_PFN_MASK	0x000ffffffffff000ULL
 /* Swap entries keep these beside type and offset. */
@@ -88,7 +86,13 @@ struct bpfwalk {
 	/* the machine */
 	int levels;
 	uint64_t pgd_pa, task_size, zero_pfn;
-	bool pti, shstk, devmap;
+	bool pti, shstk;
+	/*
+	 * Software bits that moved: devmap is bit 58 before 6.6, then 57
+	 * (gone in 6.17); SavedDirty (6.6) is bit 58.  0: none.
+	 */
+	uint64_t devmap, saved_dirty;
+	bool no_mapcount;	/* large folios' map counts unreadable here */
 	struct swp_layout swp;
 	/* progress */
 	bool header_done, walk_done, trailer_done;
@@ -148,7 +152,45 @@ static bool btf_has_func(struct btf *btf, const char *name)
  * 4 before 6.14, then 3), 3 migration entries, hwpoison: the first of
  * them is MAX_SWAPFILES.
  */
-static void swp_layout(struct swp_layout *l, int ver)
+/* Has struct NAME a member MEMBER in the kernel's BTF? */
+static bool btf_has_member(struct btf *btf, const char *name, const char *member)
+{
+	const struct btf_member *m;
+	const struct btf_type *t;
+	int id, i;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(btf, m->name_off);
+
+		if (n && !strcmp(n, member))
+			return true;
+		/* members of anonymous unions and structs */
+		if (n && !*n) {
+			const struct btf_type *u = btf__type_by_id(btf, m->type);
+			const struct btf_member *um = btf_members(u);
+			int j;
+
+			if (!btf_is_composite(u))
+				continue;
+			for (j = 0; j < btf_vlen(u); j++, um++) {
+				const char *un = btf__name_by_offset(btf, um->name_off);
+
+				if (un && !strcmp(un, member))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void swp_layout(struct bpfwalk *w, struct swp_layout *l, int ver)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	bool devpriv = btf_has_func(btf, "make_device_exclusive_range") ||
@@ -161,6 +203,9 @@ static void swp_layout(struct swp_layout *l, int ver)
 	l->marker_mask = ver < 602 ? 0x1 : 0x7;
 	l->device = devpriv ? (ver < 614 ? 4 : 3) : 0;
 	l->max = top - l->device - 3 - 1;
+	/* what page_facts() in ptwalk.bpf.c reads a large folio's count from */
+	w->no_mapcount = !btf_has_member(btf, "folio", "_entire_mapcount") &&
+			 !btf_has_member(btf, "page", "compound_mapcount");
 	btf__free(btf);
 }
 
@@ -285,8 +330,11 @@ static uint64_t entry_pfn(uint64_t raw, int level)
 }
 
 static uint64_t decode_frame(struct bpfwalk *w, const struct bw_vma *v, uint64_t pfn,
-			     int level, uint64_t flags, unsigned int facts)
+			     int level, uint64_t flags, unsigned int facts,
+			     uint64_t mapcount, struct ptscope_leaf *l)
 {
+	uint64_t f;
+
 	bool anon_vma = v && v->anon;
 
 	if (w->zero_pfn && pfn == w->zero_pfn)
@@ -302,19 +350,25 @@ static uint64_t decode_frame(struct bpfwalk *w, const struct bw_vma *v, uint64_t
 		return PTSCOPE_F_ZERO_PAGE;
 	if (flags & PTSCOPE_F_SPECIAL)
 		return 0;
-	/* The map count is unknown here: never "exclusive". */
-	return facts & PW_P_ANON ? PTSCOPE_F_ANON_PAGE : PTSCOPE_F_FILE_PAGE;
+	f = facts & PW_P_ANON ? PTSCOPE_F_ANON_PAGE : PTSCOPE_F_FILE_PAGE;
+	if (facts & PW_P_NO_MAPCOUNT)
+		return f;
+	l->mapcount = mapcount > UINT32_MAX ? UINT32_MAX : mapcount;
+	if (l->mapcount == 1)
+		f |= PTSCOPE_F_EXCLUSIVE;
+	return f;
 }
 
 static uint64_t decode_present(struct bpfwalk *w, const struct bw_vma *v, uint64_t raw,
-			       int level, unsigned int facts, struct ptscope_leaf *l)
+			       int level, unsigned int facts, uint64_t mapcount,
+			       struct ptscope_leaf *l)
 {
 	uint64_t f = decode_hw(raw, level) | PTSCOPE_F_PFN_VALID;
 
 	l->pfn = entry_pfn(raw, level);
 	if ((raw & E_RW) || (w->shstk && (raw & E_DIRTY)))
 		f |= PTSCOPE_F_WRITE;
-	if (raw & (E_DIRTY | E_SAVED_DIRTY))
+	if (raw & (E_DIRTY | w->saved_dirty))
 		f |= PTSCOPE_F_MODIFIED;
 	if (raw & E_SOFT_DIRTY)
 		f |= PTSCOPE_F_SOFT_DIRTY;
@@ -322,7 +376,7 @@ static uint64_t decode_present(struct bpfwalk *w, const struct bw_vma *v, uint64
 		f |= PTSCOPE_F_UFFD_WP;
 	if (raw & E_SPECIAL)
 		f |= PTSCOPE_F_SPECIAL;
-	if (w->devmap && (raw & E_DEVMAP))
+	if (raw & w->devmap)
 		f |= PTSCOPE_F_DEVMAP;
 	if ((raw & (E_GLOBAL | E_PRESENT)) == E_GLOBAL) {
 		f |= PTSCOPE_F_PROTNONE;
@@ -331,7 +385,7 @@ static uint64_t decode_present(struct bpfwalk *w, const struct bw_vma *v, uint64
 			f |= PTSCOPE_F_NUMA_HINT;
 	}
 	l->pkey = (raw >> 59) & 15;
-	return f | decode_frame(w, v, l->pfn, level, f, facts);
+	return f | decode_frame(w, v, l->pfn, level, f, facts, mapcount, l);
 }
 
 static uint64_t decode_nonpresent(struct bpfwalk *w, uint64_t raw, struct ptscope_leaf *l)
@@ -372,7 +426,7 @@ static uint64_t decode_nonpresent(struct bpfwalk *w, uint64_t raw, struct ptscop
 }
 
 static void decode_leaf(struct bpfwalk *w, const struct bw_vma *v, uint64_t raw,
-			int level, uint64_t va, unsigned int facts,
+			int level, uint64_t va, unsigned int facts, uint64_t mapcount,
 			struct ptscope_leaf *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -383,7 +437,7 @@ static void decode_leaf(struct bpfwalk *w, const struct bw_vma *v, uint64_t raw,
 	l->count = 1;
 	l->level = level;
 	if (leaf_present(raw, level))
-		l->flags = decode_present(w, v, raw, level, facts, l);
+		l->flags = decode_present(w, v, raw, level, facts, mapcount, l);
 	else
 		l->flags = decode_nonpresent(w, raw, l);
 }
@@ -616,7 +670,8 @@ static int emit_header(struct bpfwalk *w)
 		.pgd_pa = w->pgd_pa,
 		.user_pgd_pa = w->pti ? w->pgd_pa + 4096 : 0,
 		.task_size = w->task_size,
-		.flags = w->reqflags | PTSCOPE_HDR_BPF | PTSCOPE_HDR_NO_MAPCOUNT,
+		.flags = w->reqflags | PTSCOPE_HDR_BPF |
+			 (w->no_mapcount ? PTSCOPE_HDR_NO_MAPCOUNT : 0),
 	};
 
 	memcpy(h.comm, w->comm, sizeof(h.comm));
@@ -662,7 +717,7 @@ static int on_leaf(struct bpfwalk *w, const struct pw_rec *r)
 	struct ptscope_leaf l;
 
 	decode_leaf(w, w->have_vma ? &w->vma : NULL, r->entry, r->level, r->va,
-		    r->facts, &l);
+		    r->facts, r->aux, &l);
 	if (w->op == PTSCOPE_OP_PTCOST) {
 		w->cost.leaves[l.level]++;
 		if (l.level == PTSCOPE_LVL_PMD && w->have_vma && w->vma.anon &&
@@ -790,12 +845,13 @@ static void xlate_step(struct ptscope_xlate_level *lv, int level, uint64_t table
 }
 
 static void xlate_leaf(struct bpfwalk *w, struct ptscope_xlate *x, uint64_t raw,
-		       int level, unsigned int facts)
+		       int level, unsigned int facts, uint64_t mapcount)
 {
 	uint64_t size = 1ULL << PTSCOPE_LEVEL_SHIFT(level);
 	uint64_t f;
 
-	decode_leaf(w, &w->vma, raw, level, x->va & ~(size - 1), facts, &x->leaf);
+	decode_leaf(w, &w->vma, raw, level, x->va & ~(size - 1), facts, mapcount,
+		    &x->leaf);
 	f = x->leaf.flags;
 	x->stop_level = level;
 	if (leaf_present(raw, level)) {
@@ -904,7 +960,7 @@ static int do_translate(struct bpfwalk *w)
 			break;
 		}
 		if (lvl == PTSCOPE_LVL_PTE || !(e & E_PRESENT) || (e & E_PSE)) {
-			xlate_leaf(w, &x, e, lvl, s->facts);
+			xlate_leaf(w, &x, e, lvl, s->facts, s->aux2);
 			break;
 		}
 	}
@@ -1155,9 +1211,10 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 
 	w->pti = file_has("/sys/devices/system/cpu/vulnerabilities/meltdown", "PTI");
 	w->shstk = ver >= 606 && file_has("/proc/cpuinfo", "user_shstk");
-	w->devmap = ver < 617;
+	w->devmap = ver >= 617 ? 0 : ver >= 606 ? 1ULL << 57 : 1ULL << 58;
+	w->saved_dirty = ver >= 606 ? 1ULL << 58 : 0;
 	w->zero_pfn = find_zero_pfn();
-	swp_layout(&w->swp, ver);
+	swp_layout(w, &w->swp, ver);
 	read_maps(w);
 
 	libbpf_set_print(quiet_libbpf);
@@ -1169,8 +1226,13 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 	w->skel->rodata->op = w->op;
 	w->skel->rodata->pti = w->pti;
 	ret = ptwalk_bpf__load(w->skel);
-	if (ret)
+	if (ret) {
+		cli_err("the BPF walker did not load (%s)%s", strerror(-ret),
+			getenv("PTSCOPE_BPF_DEBUG") ? "" :
+			": PTSCOPE_BPF_DEBUG=1 shows libbpf's log");
+		ret = -ENOEXEC;
 		goto fail;
+	}
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.task.tid = pid;
 	opts.link_info = &linfo;
@@ -1178,6 +1240,10 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 	w->link = bpf_program__attach_iter(w->skel->progs.walk_vma, &opts);
 	if (!w->link) {
 		ret = -errno;
+		cli_err("the BPF walker's task_vma iterator did not attach (%s)",
+			strerror(-ret));
+		if (ret == -EACCES || ret == -EPERM)
+			ret = -ENOEXEC;
 		goto fail;
 	}
 
@@ -1221,9 +1287,6 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 		goto fail;
 	return 0;
 fail:
-	if (ret == -EPERM && !geteuid() &&
-	    file_has("/sys/kernel/security/lockdown", "[confidentiality]"))
-		ret = -EPERM;
 	bw_free(w);
 	return ret;
 }

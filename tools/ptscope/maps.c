@@ -411,6 +411,7 @@ static int finish(struct maps_ctx *m, const struct cli_stream *st)
 		for (i = 0; i < nn; i++)
 			json_object_array_add(a, json_object_new_string(notes[i]));
 		jset(o, "notes", a);
+		cli_via_json(st->hdr.flags, o);
 		cli_json_print(o, true);
 		return CLI_OK;
 	}
@@ -468,9 +469,11 @@ int cmd_maps(int argc, char **argv)
 	}
 	if (cli.json)
 		m.vmas = json_object_new_array();
-	else
+	else {
 		printf("%s# ptscope maps: pid %u (%s)%s\n", col(C_DIM), st.hdr.pid,
 		       st.hdr.comm, col(C_RESET));
+		cli_via_note(st.hdr.flags);
+	}
 	if (!cli.json)
 		print_header();
 	while ((ret = cli_stream_next(&st, &rec)) > 0) {

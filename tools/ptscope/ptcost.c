@@ -230,12 +230,14 @@ int cmd_ptcost(int argc, char **argv)
 			"radix_full: one table per region a VMA overlaps at each level, "
 			"as if every page of every VMA had been touched"));
 		jset(o, "assumptions", a);
+		cli_via_json(st.hdr.flags, o);
 		cli_json_print(o, true);
 		return CLI_OK;
 	}
 
 	printf("%s# ptscope ptcost: pid %u (%s), %d-level paging%s\n", col(C_DIM),
 	       st.hdr.pid, st.hdr.comm, levels, col(C_RESET));
+	cli_via_note(st.hdr.flags);
 	printf("%sPage tables reachable from the VMAs%s (each table: one 4K page of "
 	       "512 8-byte entries)\n", col(C_BOLD), col(C_RESET));
 	printf("  %-5s %7s %8s %16s %6s %8s  %s\n", "LEVEL", "TABLES", "BYTES",

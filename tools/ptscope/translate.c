@@ -309,6 +309,7 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 		jset(o, "vma", NULL);
 	}
 	jset(o, "leaf", has_leaf(x) ? json_leaf(&x->leaf) : NULL);
+	cli_via_json(h->flags, o);
 	cli_json_print(o, true);
 }
 
@@ -330,6 +331,7 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 	       h->paging_levels == 5 ? "pgd (PML5)" : "pgd (PML4)",
 	       (unsigned long long)(h->user_pgd_pa ? h->user_pgd_pa : h->pgd_pa),
 	       folded ? "; the p4d level is folded into the pgd" : "");
+	cli_via_note(h->flags);
 	if (h->user_pgd_pa)
 		printf("(page-table isolation: that is the user copy, loaded in user "
 		       "mode; in the kernel CR3 holds the kernel copy at pa 0x%llx)\n",

@@ -226,7 +226,9 @@ int cmd_walk(int argc, char **argv)
 		if (have_range)
 			printf(", range 0x%llx-0x%llx", (unsigned long long)st.hdr.start,
 			       (unsigned long long)st.hdr.end);
-		printf("\n#   %-18s %s %-4s %-18s %-12s %4s %s%s\n", "VA",
+		printf("\n");
+		cli_via_note(st.hdr.flags);
+		printf("%s#   %-18s %s %-4s %-18s %-12s %4s %s%s\n", col(C_DIM), "VA",
 		       w.coalesce ? "ENTRIES x SIZE" : "SIZE", "LVL", "ENTRY",
 		       "PFN", "MAPS", "FLAGS", col(C_RESET));
 	}
