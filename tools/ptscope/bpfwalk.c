@@ -792,13 +792,32 @@ static int convert_walk(struct bpfwalk *w, uint64_t *next, bool *unstable)
 	return ret;
 }
 
+/* "KEY  N kB" of /proc/PID/status, or -1. */
+static long long status_kb(int pid, const char *key)
+{
+	char path[64], line[256];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) &&
+		    sscanf(line + strlen(key), "%lld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 static int emit_trailer(struct bpfwalk *w)
 {
 	struct ptscope_cost *c = &w->cost;
 	int i, ret;
 
 	if (w->op == PTSCOPE_OP_PTCOST) {
-		long long kb = cli_proc_kb(w->pid, "status", "VmPTE");
+		long long kb = status_kb(w->pid, "VmPTE:");
 
 		c->hdr.type = PTSCOPE_REC_COST;
 		c->hdr.size = sizeof(*c);
@@ -1227,7 +1246,8 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 	w->skel->rodata->pti = w->pti;
 	ret = ptwalk_bpf__load(w->skel);
 	if (ret) {
-		cli_err("the BPF walker did not load (%s)%s", strerror(-ret),
+		fprintf(stderr, "ptscope: error: the BPF walker did not load (%s)%s\n",
+			strerror(-ret),
 			getenv("PTSCOPE_BPF_DEBUG") ? "" :
 			": PTSCOPE_BPF_DEBUG=1 shows libbpf's log");
 		ret = -ENOEXEC;
@@ -1240,8 +1260,8 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 	w->link = bpf_program__attach_iter(w->skel->progs.walk_vma, &opts);
 	if (!w->link) {
 		ret = -errno;
-		cli_err("the BPF walker's task_vma iterator did not attach (%s)",
-			strerror(-ret));
+		fprintf(stderr, "ptscope: error: the BPF walker's task_vma iterator "
+			"did not attach (%s)\n", strerror(-ret));
 		if (ret == -EACCES || ret == -EPERM)
 			ret = -ENOEXEC;
 		goto fail;
