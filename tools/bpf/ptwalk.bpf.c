@@ -38,11 +38,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by user space before load. */
-const volatile __u32 op = 1;		/* PTSCOPE_OP_*: 2 is translate */
-const volatile __u32 pti = 0;		/* walk the PTI user copy (translate) */
-
-/* Set by user space before each run. */
+/* Set by user space before each run (one loaded program serves every walk). */
+__u32 op = 0;				/* PTSCOPE_OP_*: 2 is translate */
+__u32 pti = 0;				/* walk the PTI user copy (translate) */
 __u64 resume_va = 0;
 __u64 end_va = 0;
 __u64 xlate_va = 0;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@
 /* Swap entries keep these beside type and offset. */
 #define E_SWP_SOFT_DIRTY E_RW
 #define E_SWP_UFFD	E_USER
-#define E_SWP_EXCLUSIVE	E_PSE
+#define E_SWP_EXCLUSIVE	E_PWT
 
 #define VMF_READ	0x1UL
 #define VMF_WRITE	0x2UL
@@ -1060,7 +1061,6 @@ static void bw_free(struct bpfwalk *w)
 	if (!w)
 		return;
 	bpf_link__destroy(w->link);
-	ptwalk_bpf__destroy(w->skel);
 	if (w->pidfd >= 0)
 		close(w->pidfd);
 	if (w->pagemap_fd >= 0)
@@ -1181,6 +1181,29 @@ static int target_check(struct bpfwalk *w)
 	return 0;
 }
 
+/* What this machine is, found once per process. */
+static struct {
+	bool pti, shstk, no_mapcount;
+	uint64_t devmap, saved_dirty, zero_pfn;
+	struct swp_layout swp;
+} machine;
+static pthread_once_t machine_once = PTHREAD_ONCE_INIT;
+static __thread struct ptwalk_bpf *thread_skel;
+
+static void machine_init(void)
+{
+	struct bpfwalk tmp = { 0 };
+	int ver = kernel_version();
+
+	machine.pti = file_has("/sys/devices/system/cpu/vulnerabilities/meltdown", "PTI");
+	machine.shstk = ver >= 606 && file_has("/proc/cpuinfo", "user_shstk");
+	machine.devmap = ver >= 617 ? 0 : ver >= 606 ? 1ULL << 57 : 1ULL << 58;
+	machine.saved_dirty = ver >= 606 ? 1ULL << 58 : 0;
+	machine.zero_pfn = find_zero_pfn();
+	swp_layout(&tmp, &machine.swp, ver);
+	machine.no_mapcount = tmp.no_mapcount;
+}
+
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN && getenv("PTSCOPE_BPF_DEBUG"))
@@ -1195,7 +1218,7 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 	struct bpfwalk *w = calloc(1, sizeof(*w));
 	bool have_range = false, have_va = false;
 	char path[64];
-	int ret, ver = kernel_version();
+	int ret;
 
 	if (!w)
 		return -ENOMEM;
@@ -1228,23 +1251,35 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 		goto fail;
 	}
 
-	w->pti = file_has("/sys/devices/system/cpu/vulnerabilities/meltdown", "PTI");
-	w->shstk = ver >= 606 && file_has("/proc/cpuinfo", "user_shstk");
-	w->devmap = ver >= 617 ? 0 : ver >= 606 ? 1ULL << 57 : 1ULL << 58;
-	w->saved_dirty = ver >= 606 ? 1ULL << 58 : 0;
-	w->zero_pfn = find_zero_pfn();
-	swp_layout(w, &w->swp, ver);
+	pthread_once(&machine_once, machine_init);
+	w->pti = machine.pti;
+	w->shstk = machine.shstk;
+	w->devmap = machine.devmap;
+	w->saved_dirty = machine.saved_dirty;
+	w->zero_pfn = machine.zero_pfn;
+	w->swp = machine.swp;
+	w->no_mapcount = machine.no_mapcount;
 	read_maps(w);
 
-	libbpf_set_print(quiet_libbpf);
-	w->skel = ptwalk_bpf__open();
-	if (!w->skel) {
-		ret = -errno;
-		goto fail;
+	/*
+	 * One loaded program per thread serves all its walks: loading (the
+	 * verifier) costs far more than a walk.  The globals a walk keeps
+	 * across runs are reset here.
+	 */
+	ret = 0;
+	if (!thread_skel) {
+		libbpf_set_print(quiet_libbpf);
+		thread_skel = ptwalk_bpf__open();
+		if (!thread_skel)
+			ret = -errno;
+		else
+			ret = ptwalk_bpf__load(thread_skel);
+		if (ret) {
+			ptwalk_bpf__destroy(thread_skel);
+			thread_skel = NULL;
+		}
 	}
-	w->skel->rodata->op = w->op;
-	w->skel->rodata->pti = w->pti;
-	ret = ptwalk_bpf__load(w->skel);
+	w->skel = thread_skel;
 	if (ret) {
 		fprintf(stderr, "ptscope: error: the BPF walker did not load (%s)%s\n",
 			strerror(-ret),
@@ -1253,6 +1288,12 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 		ret = -ENOEXEC;
 		goto fail;
 	}
+	w->skel->bss->op = w->op;
+	w->skel->bss->pti = w->pti;
+	w->skel->bss->last_vm_start = 0;
+	w->skel->bss->last_vm_end = 0;
+	memset(w->skel->bss->last_table, 0, sizeof(w->skel->bss->last_table));
+	w->skel->bss->params_sent = 0;
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.task.tid = pid;
 	opts.link_info = &linfo;
