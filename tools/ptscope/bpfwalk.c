@@ -95,6 +95,9 @@ struct bpfwalk {
 	uint64_t devmap, saved_dirty;
 	bool no_mapcount;	/* large folios' map counts unreadable here */
 	struct swp_layout swp;
+	/* the program's globals kept across runs (see run()) */
+	uint64_t last_vm_start, last_vm_end, last_table[PTSCOPE_NR_LEVELS];
+	uint32_t params_sent;
 	/* progress */
 	bool header_done, walk_done, trailer_done;
 	uint64_t resume;
@@ -114,6 +117,21 @@ struct bpfwalk {
 	/* /proc/PID/maps names */
 	char *maps;
 };
+
+/* What this machine is, found once per process. */
+static struct {
+	bool pti, shstk, no_mapcount;
+	uint64_t devmap, saved_dirty, zero_pfn;
+	struct swp_layout swp;
+} machine;
+static pthread_once_t machine_once = PTHREAD_ONCE_INIT;
+/*
+ * One loaded program serves every walk of the process (loading, through
+ * the verifier, costs far more than a walk); its globals hold one run's
+ * state, so runs take turns, each with its session's state.
+ */
+static struct ptwalk_bpf *shared_skel;
+static pthread_mutex_t skel_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- the machine -------------------------------------------------------- */
 
@@ -606,47 +624,65 @@ static bool target_gone(struct bpfwalk *w)
 	return w->pidfd >= 0 && poll(&p, 1, 0) > 0;
 }
 
+static int read_iter(struct bpfwalk *w, int fd);
+
 /* One run from RESUME: the records into w->in.  0 or -errno. */
 static int run(struct bpfwalk *w, uint64_t resume)
 {
 	struct ptwalk_bpf *k = w->skel;
 	int fd, n;
 
+	w->in_len = 0;
+	pthread_mutex_lock(&skel_lock);
+	k->bss->op = w->op;
+	k->bss->pti = w->pti;
 	k->bss->resume_va = resume;
 	k->bss->end_va = w->end;
 	k->bss->xlate_va = w->va;
 	k->bss->run_done = 0;
-	w->in_len = 0;
+	k->bss->last_vm_start = w->last_vm_start;
+	k->bss->last_vm_end = w->last_vm_end;
+	memcpy(k->bss->last_table, w->last_table, sizeof(w->last_table));
+	k->bss->params_sent = w->params_sent;
 	fd = bpf_iter_create(bpf_link__fd(w->link));
-	if (fd < 0)
-		return -errno;
+	n = fd < 0 ? -errno : read_iter(w, fd);
+	w->last_vm_start = k->bss->last_vm_start;
+	w->last_vm_end = k->bss->last_vm_end;
+	memcpy(w->last_table, k->bss->last_table, sizeof(w->last_table));
+	w->params_sent = k->bss->params_sent;
+	pthread_mutex_unlock(&skel_lock);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return n;
+	if (target_gone(w))
+		return -ESRCH;
+	return 0;
+}
+
+/* Read an iterator to its end into w->in.  0 or -errno. */
+static int read_iter(struct bpfwalk *w, int fd)
+{
+	ssize_t n;
+
 	for (;;) {
 		if (w->in_cap - w->in_len < 65536) {
 			char *p = realloc(w->in, w->in_cap + 65536);
 
-			if (!p) {
-				close(fd);
+			if (!p)
 				return -ENOMEM;
-			}
 			w->in = p;
 			w->in_cap += 65536;
 		}
 		n = read(fd, w->in + w->in_len, w->in_cap - w->in_len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			n = -errno;
-			close(fd);
-			return n;
-		}
+		if (n < 0)
+			return -errno;
 		if (!n)
-			break;
+			return 0;
 		w->in_len += n;
 	}
-	close(fd);
-	if (target_gone(w))
-		return -ESRCH;
-	return 0;
 }
 
 static void params(struct bpfwalk *w, const struct pw_rec *r)
@@ -1181,15 +1217,6 @@ static int target_check(struct bpfwalk *w)
 	return 0;
 }
 
-/* What this machine is, found once per process. */
-static struct {
-	bool pti, shstk, no_mapcount;
-	uint64_t devmap, saved_dirty, zero_pfn;
-	struct swp_layout swp;
-} machine;
-static pthread_once_t machine_once = PTHREAD_ONCE_INIT;
-static __thread struct ptwalk_bpf *thread_skel;
-
 static void machine_init(void)
 {
 	struct bpfwalk tmp = { 0 };
@@ -1261,25 +1288,22 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 	w->no_mapcount = machine.no_mapcount;
 	read_maps(w);
 
-	/*
-	 * One loaded program per thread serves all its walks: loading (the
-	 * verifier) costs far more than a walk.  The globals a walk keeps
-	 * across runs are reset here.
-	 */
 	ret = 0;
-	if (!thread_skel) {
+	pthread_mutex_lock(&skel_lock);
+	if (!shared_skel) {
 		libbpf_set_print(quiet_libbpf);
-		thread_skel = ptwalk_bpf__open();
-		if (!thread_skel)
+		shared_skel = ptwalk_bpf__open();
+		if (!shared_skel)
 			ret = -errno;
 		else
-			ret = ptwalk_bpf__load(thread_skel);
+			ret = ptwalk_bpf__load(shared_skel);
 		if (ret) {
-			ptwalk_bpf__destroy(thread_skel);
-			thread_skel = NULL;
+			ptwalk_bpf__destroy(shared_skel);
+			shared_skel = NULL;
 		}
 	}
-	w->skel = thread_skel;
+	w->skel = shared_skel;
+	pthread_mutex_unlock(&skel_lock);
 	if (ret) {
 		fprintf(stderr, "ptscope: error: the BPF walker did not load (%s)%s\n",
 			strerror(-ret),
@@ -1288,12 +1312,6 @@ int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req)
 		ret = -ENOEXEC;
 		goto fail;
 	}
-	w->skel->bss->op = w->op;
-	w->skel->bss->pti = w->pti;
-	w->skel->bss->last_vm_start = 0;
-	w->skel->bss->last_vm_end = 0;
-	memset(w->skel->bss->last_table, 0, sizeof(w->skel->bss->last_table));
-	w->skel->bss->params_sent = 0;
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.task.tid = pid;
 	opts.link_info = &linfo;
