@@ -463,4 +463,104 @@ TEST(churn_through_bpf_has_no_impossible_leaf)
 	EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
+/* Run CMD (a shell command line); its exit status, its output in OUT. */
+static int run_cli(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n = 0;
+	int st;
+
+	out[0] = '\0';
+	if (!f)
+		return -1;
+	while (n + 1 < len && fgets(out + n, len - n, f))
+		n += strlen(out + n);
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char ko_path[512];
+
+static int module_load(void)
+{
+	int fd = open(ko_path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static bool module_loaded(void)
+{
+	struct pts_version v;
+
+	return pts_read_version(&v) == 0;
+}
+
+FIXTURE(unloaded) {
+	struct pml_child sleeper;
+};
+
+FIXTURE_SETUP(unloaded)
+{
+	struct utsname u;
+
+	uname(&u);
+	snprintf(ko_path, sizeof(ko_path), "build/%s/ptscope.ko", u.release);
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		SKIP(return, "no kernel BTF");
+	if (access(ko_path, R_OK) || access(CLI, X_OK))
+		SKIP(return, "%s or %s not found (run from the source tree)", ko_path, CLI);
+	if (!module_loaded())
+		SKIP(return, "the module is not loaded");
+	ASSERT_EQ(0, pml_spawn_sleeper(&self->sleeper));
+	ASSERT_EQ(0, syscall(SYS_delete_module, "ptscope", O_NONBLOCK))
+		TH_LOG("rmmod ptscope: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(unloaded)
+{
+	pml_child_stop(&self->sleeper);
+	if (!module_loaded() && module_load())
+		TH_LOG("could not load %s again", ko_path);
+}
+
+/* Without the module, walk, translate, maps and ptcost go through BPF and say so. */
+TEST_F_TIMEOUT(unloaded, cli_works_without_the_module, 300)
+{
+	static const char *const cmds[] = { "walk %d", "walk --coalesce -j %d",
+		"translate %d 0x%lx", "maps %d", "ptcost %d", "map --svg /dev/null %d" };
+	char cmd[256], out[8192];
+	unsigned long va = 0;
+	struct pml_map *maps;
+	int i, n, rc;
+
+	ASSERT_FALSE(module_loaded());
+	n = pml_maps(self->sleeper.pid, &maps);
+	ASSERT_LT(0, n);
+	va = maps[0].start;
+	free(maps);
+	for (i = 0; i < (int)(sizeof(cmds) / sizeof(cmds[0])); i++) {
+		n = snprintf(cmd, sizeof(cmd), CLI " ");
+		snprintf(cmd + n, sizeof(cmd) - n, cmds[i], self->sleeper.pid, va);
+		strcat(cmd, " 2>&1");
+		rc = run_cli(cmd, out, sizeof(out));
+		EXPECT_EQ(0, rc) TH_LOG("%s: exit %d: %.300s", cmd, rc, out);
+		if (!strstr(cmd, " -j") && !strstr(cmd, "--svg"))
+			EXPECT_NE(NULL, strstr(out, "via bpf")) TH_LOG("%s: no 'via bpf' in %.300s",
+								  cmd, out);
+	}
+	/* asking for the module says why not */
+	snprintf(cmd, sizeof(cmd), CLI " walk --via module %d 2>&1", self->sleeper.pid);
+	EXPECT_NE(0, run_cli(cmd, out, sizeof(out)));
+	/* the tracer never needed the module */
+	rc = run_cli(CLI " trace -- /bin/true 2>&1", out, sizeof(out));
+	EXPECT_EQ(0, rc) TH_LOG("trace: exit %d: %.300s", rc, out);
+}
+
 TEST_HARNESS_MAIN
