@@ -204,7 +204,8 @@ __noinline __u64 page_facts(__u64 e, int level)
 	else
 		off_info = 8;
 	off_map = bpf_core_field_offset(struct page, mapping);
-	off_flags = bpf_core_field_offset(struct page, flags);
+	/* first in every kernel; memdesc_flags_t (7.x) is no CO-RE match for a long */
+	off_flags = 0;
 	off_mc = bpf_core_field_offset(struct page, _mapcount);
 	if (bpf_probe_read_kernel(&info, sizeof(info), (void *)(page + off_info)))
 		return 0;
