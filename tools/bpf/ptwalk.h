@@ -37,7 +37,7 @@ enum pw_type {
 	PW_CHUNK = 6,	/* end of a run: va = where the next one starts
 			 * (0: the walk is done) */
 	PW_PARAMS = 7,	/* va = page_offset_base, entry = pgd pa,
-			 * aux = paging levels, aux2 = pgtables_bytes */
+			 * aux = paging levels */
 };
 
 /* Facts of a VMA (PW_VMA.facts). */

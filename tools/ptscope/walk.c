@@ -230,9 +230,14 @@ int cmd_walk(int argc, char **argv)
 		if (have_range)
 			printf(", range 0x%llx-0x%llx", (unsigned long long)st.hdr.start,
 			       (unsigned long long)st.hdr.end);
-		printf("\n");
-		cli_via_note(st.hdr.flags);
-		printf("%s#   %-18s %s %-4s %-18s %-12s %4s %s%s\n", col(C_DIM), "VA",
+		if (st.hdr.flags & PTSCOPE_HDR_BPF) {
+			printf("%s\n", col(C_RESET));
+			cli_via_note(st.hdr.flags);
+			printf("%s", col(C_DIM));
+		} else {
+			printf("\n");
+		}
+		printf("#   %-18s %s %-4s %-18s %-12s %4s %s%s\n", "VA",
 		       w.coalesce ? "ENTRIES x SIZE" : "SIZE", "LVL", "ENTRY",
 		       "PFN", "MAPS", "FLAGS", col(C_RESET));
 	}
