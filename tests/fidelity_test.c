@@ -1044,8 +1044,17 @@ static void __attribute__((constructor)) fidelity_via(void)
 {
 	const char *via = getenv("PTSCOPE_VIA");
 
-	if (via && !strcmp(via, "bpf"))
-		ptw_open_hook = cli_bpfwalk_open;
+	struct pts_session s;
+
+	if (!via || strcmp(via, "bpf"))
+		return;
+	ptw_open_hook = cli_bpfwalk_open;
+	/*
+	 * Load the program (the verifier takes seconds under TCG) before the
+	 * churn starts, with one translation of this process.
+	 */
+	if (!cli_bpfwalk_open(&s, getpid(), "va=0x400000"))
+		pts_close(&s);
 }
 
 /* The harness stops a test after 30 s: allow for PTSCOPE_FIDELITY_SECONDS. */

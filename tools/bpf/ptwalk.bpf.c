@@ -117,6 +117,17 @@ static __always_inline int read_entry(__u64 table, __u64 idx, __u64 *e)
 	return bpf_probe_read_kernel(e, sizeof(*e), (void *)(pob + table + (idx & 511) * 8));
 }
 
+/*
+ * Does a table entry read again still point to the same table?  The
+ * accessed bit of a non-leaf entry changes under us (the MMU sets it,
+ * MGLRU's aging and MADV_COLD clear it: pmdp_test_and_clear_young()):
+ * that does not change which table it points to.
+ */
+static __always_inline int same_table(__u64 a, __u64 b)
+{
+	return !((a ^ b) & ~(E_ACCESSED | E_DIRTY));
+}
+
 static __always_inline __u64 idx_of(__u64 va, int lvl)
 {
 	return (va >> (12 + 9 * lvl)) & 511;
@@ -346,7 +357,7 @@ static long step_cb(__u64 i, void *data)
 		/* The PMD table must still be this PUD's. */
 		if (read_entry(e & E_PFN_MASK, idx_of(va, 2), &e2))
 			goto fail;
-		if (e2 != pud)
+		if (!same_table(e2, pud))
 			goto again;	/* unshared, freed: read again */
 		if (entry_none(pmd)) {
 			ws.va = lvl_end(va, 1, ws.end);
@@ -366,7 +377,7 @@ static long step_cb(__u64 i, void *data)
 			goto fail;
 		if (read_entry(table, idx_of(va, 1), &e2))
 			goto fail;
-		if (e2 != pmd)
+		if (!same_table(e2, pmd))
 			goto again;
 		note_table(c, 0, pmd & E_PFN_MASK);
 		ws.pte_va = va & ~((1ULL << 21) - 1);
@@ -462,7 +473,7 @@ static long xlate_cb(__u64 i, void *data)
 			/* the table read must still be the parent's */
 			if (read_entry(parent_table, idx_of(va, lvl + 1), &e2))
 				return 1;
-			if (e2 != parent_entry)
+			if (!same_table(e2, parent_entry))
 				return 0;
 		}
 		if (lvl == 1 && (e & E_PSE) && !(e & (E_PRESENT | E_PROTNONE)))

@@ -337,15 +337,16 @@ static bool leaf_present(uint64_t raw, int level)
 /* pte_pfn(), pmd_pfn(), pud_pfn(): a non-present frame is inverted (L1TF). */
 static uint64_t entry_pfn(uint64_t raw, int level)
 {
-	uint64_t mask = E_PFN_MASK;
+	uint64_t mask = E_PFN_MASK, v = raw;
 
-	if (raw && !(raw & E_PRESENT))
-		raw = ~raw;
+	/* The mask follows the entry's own PSE bit, before the inversion. */
 	if (level == PTSCOPE_LVL_PMD && (raw & E_PSE))
 		mask &= ~((1ULL << 21) - 1);
 	else if (level == PTSCOPE_LVL_PUD && (raw & E_PSE))
 		mask &= ~((1ULL << 30) - 1);
-	return (raw & mask) >> 12;
+	if (raw && !(raw & E_PRESENT))
+		v = ~raw;
+	return (v & mask) >> 12;
 }
 
 static uint64_t decode_frame(struct bpfwalk *w, const struct bw_vma *v, uint64_t pfn,
