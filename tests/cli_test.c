@@ -1327,7 +1327,9 @@ TEST_F(cli, first_contact_messages)
 	argv[1] = "-m";
 	argv[2] = "sh";
 	argv[3] = "-c";
-	argv[4] = "umount -l /sys/kernel/debug && \"$0\" --version && exec \"$0\" walk $1";
+	/* --via module: without it the walk goes through BPF (bpfwalk_test) */
+	argv[4] = "umount -l /sys/kernel/debug && \"$0\" --version && "
+		  "exec \"$0\" walk --via module $1";
 	argv[5] = (char *)cli();
 	argv[6] = self->t.pidstr;
 	run_prog(&r, NULL, argv);
@@ -1343,10 +1345,16 @@ TEST_F(cli, module_missing_is_status_3)
 {
 	struct run r;
 
-	run_cli_env(&r, "PTSCOPE_DEBUGFS=/nonexistent", "walk", self->t.pidstr,
-		    (char *)NULL);
+	run_cli_env(&r, "PTSCOPE_DEBUGFS=/nonexistent", "walk", "--via", "module",
+		    self->t.pidstr, (char *)NULL);
 	EXPECT_EQ(3, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "/nonexistent")) TH_LOG("%s", r.err);
+	run_free(&r);
+	/* without --via, the walk falls back to the BPF walker and says so */
+	run_cli_env(&r, "PTSCOPE_DEBUGFS=/nonexistent", "walk", self->t.pidstr,
+		    (char *)NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "via bpf")) TH_LOG("%s", r.out);
 	run_free(&r);
 }
 
