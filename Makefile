@@ -184,7 +184,12 @@ tests: $(TEST_BINS)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests -Itests $(JSON_CFLAGS) -o $@ $< $(TEST_LIB) $(LIB_SRCS) $(JSON_LIBS) -lpthread
+	$(CC) $(UCFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests -Itests $(JSON_CFLAGS) -o $@ $< $(TEST_LIB) $(LIB_SRCS) $(JSON_LIBS) $(TEST_EXTRA) -lpthread
+
+# tests that also walk through the BPF walker (ptw_open_hook)
+BPFWALK_TESTS := $(BUILD)/tests/bpfwalk_test $(BUILD)/tests/fidelity_test
+$(BPFWALK_TESTS): tools/ptscope/bpfwalk.c tools/ptscope/cli.h $(BPF_OUT)/ptwalk.skel.h
+$(BPFWALK_TESTS): TEST_EXTRA = $(BPF_UCFLAGS) tools/ptscope/bpfwalk.c $(BPF_LIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)

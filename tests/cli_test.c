@@ -1442,6 +1442,12 @@ TEST_F(cli, module_missing_is_status_3)
 	EXPECT_EQ(3, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "/nonexistent")) TH_LOG("%s", r.err);
 	run_free(&r);
+	/* without --via, the walk falls back to the BPF walker and says so */
+	run_cli_env(&r, "PTSCOPE_DEBUGFS=/nonexistent", "walk", self->t.pidstr,
+		    (char *)NULL);
+	EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "via bpf")) TH_LOG("%s", r.out);
+	run_free(&r);
 }
 
 TEST(help_and_version)

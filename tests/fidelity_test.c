@@ -1033,6 +1033,30 @@ TEST(leaves_of_a_churning_thp_target_are_possible)
 		TH_LOG("note: no page could be compared with pagemap (no region stayed quiet over a walk)");
 }
 
+int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req);
+
+/*
+ * PTSCOPE_VIA=bpf: every walk and translation goes through the BPF walker
+ * (tools/ptscope/bpfwalk.c) instead of the module: bpfwalk_test runs the
+ * churn test so.
+ */
+static void __attribute__((constructor)) fidelity_via(void)
+{
+	const char *via = getenv("PTSCOPE_VIA");
+
+	struct pts_session s;
+
+	if (!via || strcmp(via, "bpf"))
+		return;
+	ptw_open_hook = cli_bpfwalk_open;
+	/*
+	 * Load the program (the verifier takes seconds under TCG) before the
+	 * churn starts, with one translation of this process.
+	 */
+	if (!cli_bpfwalk_open(&s, getpid(), "va=0x400000"))
+		pts_close(&s);
+}
+
 /* The harness stops a test after 30 s: allow for PTSCOPE_FIDELITY_SECONDS. */
 static void __attribute__((constructor(KSELFTEST_PRIO_TEST + 1))) fidelity_timeout(void)
 {

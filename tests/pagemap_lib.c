@@ -424,6 +424,41 @@ static void copy_rec(void *dst, size_t size, const struct ptscope_rec_hdr *h)
 	memcpy(dst, h, h->size < size ? h->size : size);
 }
 
+int (*ptw_open_hook)(struct pts_session *s, int pid, const char *req);
+
+/*
+ * A records session for PID and the request keys after "pid=N": through
+ * ptw_open_hook when a test set one (the BPF walker), else the module.
+ * On failure S can still be given to pts_close().
+ */
+static int __attribute__((format(printf, 3, 4)))
+ptw_session(struct pts_session *s, pid_t pid, const char *fmt, ...)
+{
+	char req[PTSCOPE_REQ_MAX];
+	va_list ap;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	if (ptw_open_hook) {
+		ret = ptw_open_hook(s, pid, req);
+		if (ret) {
+			memset(s, 0, sizeof(*s));
+			s->fd = -1;
+		}
+		return ret;
+	}
+	ret = pts_open(s, "records");
+	if (ret) {
+		s->fd = -1;
+		return ret;
+	}
+	return pts_request(s, "pid=%d %s", pid, req);
+}
+
 int ptw_walk(pid_t pid, unsigned long start, unsigned long end,
 	     unsigned int flags, struct ptw_walk *w)
 {
@@ -433,10 +468,7 @@ int ptw_walk(pid_t pid, unsigned long start, unsigned long end,
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	ret = pts_open(&s, "records");
-	if (ret)
-		return ret;
-	ret = pts_request(&s, "pid=%d range=0x%lx-0x%lx%s", pid, start, end,
+	ret = ptw_session(&s, pid, "range=0x%lx-0x%lx%s", start, end,
 			  flags & PTW_COALESCE ? " coalesce" : "");
 	if (ret)
 		goto out;
@@ -847,10 +879,7 @@ int ptw_translate(pid_t pid, unsigned long va, struct ptw_xlate *x)
 	int ret;
 
 	memset(x, 0, sizeof(*x));
-	ret = pts_open(&s, "records");
-	if (ret)
-		return ret;
-	ret = pts_request(&s, "pid=%d va=0x%lx", pid, va);
+	ret = ptw_session(&s, pid, "va=0x%lx", va);
 	if (ret)
 		goto out;
 	while ((ret = pts_next(&s, &h)) > 0) {
@@ -1009,10 +1038,7 @@ int ptw_ptcost(pid_t pid, struct ptscope_cost *c, struct ptscope_end *end)
 	memset(c, 0, sizeof(*c));
 	if (end)
 		memset(end, 0, sizeof(*end));
-	ret = pts_open(&s, "records");
-	if (ret)
-		return ret;
-	ret = pts_request(&s, "pid=%d op=ptcost", pid);
+	ret = ptw_session(&s, pid, "op=ptcost");
 	if (ret)
 		goto out;
 	while ((ret = pts_next(&s, &h)) > 0) {

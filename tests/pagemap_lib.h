@@ -163,6 +163,15 @@ struct ptw_page {
 
 #define PTW_COALESCE	1
 
+/*
+ * When set, ptw_walk(), ptw_translate() and ptw_ptcost() open their
+ * session with it (PID and the request keys after "pid=N") instead of
+ * the module's records file: bpfwalk_test and fidelity_test set it to
+ * the BPF walker (cli_bpfwalk_open()).
+ */
+struct pts_session;
+extern int (*ptw_open_hook)(struct pts_session *s, int pid, const char *req);
+
 /* Walk [START, END) of PID through the records file. */
 int ptw_walk(pid_t pid, unsigned long start, unsigned long end,
 	     unsigned int flags, struct ptw_walk *w);

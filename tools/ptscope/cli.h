@@ -129,6 +129,15 @@ int cli_bpfwalk_possible(const char **why);
  */
 int cli_bpfwalk_open(struct pts_session *s, int pid, const char *req);
 
+/*
+ * For a stream the BPF walker produced (PTSCOPE_HDR_BPF in FLAGS): the
+ * text line "# via bpf (no module): ..." saying what it cannot guarantee
+ * (printed to stdout), and the JSON keys "via", "guarantees" and
+ * "unknown" (added to O).  Nothing for the module's streams.
+ */
+void cli_via_note(uint32_t flags);
+void cli_via_json(uint32_t flags, json_object *o);
+
 /* A binary record stream from the module (or the BPF walker). */
 struct cli_stream {
 	struct pts_session s;

@@ -625,6 +625,35 @@ static int module_unusable(int why)
 	return cli_fail(why, 0, NULL);
 }
 
+void cli_via_note(uint32_t flags)
+{
+	if (!(flags & PTSCOPE_HDR_BPF))
+		return;
+	printf("%s# via bpf (no module): entries read without the page-table locks, "
+	       "each table re-checked against its parent entry%s; see bpfwalk.rst%s\n",
+	       col(C_DIM), flags & PTSCOPE_HDR_NO_MAPCOUNT ?
+	       "; map counts of large folios unknown" : "", col(C_RESET));
+}
+
+void cli_via_json(uint32_t flags, json_object *o)
+{
+	json_object *u;
+
+	if (!(flags & PTSCOPE_HDR_BPF))
+		return;
+	json_object_object_add(o, "via", json_object_new_string("bpf"));
+	json_object_object_add(o, "guarantees", json_object_new_string(
+		"entries as the MMU could see them, read under the mmap lock "
+		"without the page-table locks; a table is reported only while its "
+		"parent entry still points to it"));
+	u = json_object_new_array();
+	if (flags & PTSCOPE_HDR_NO_MAPCOUNT) {
+		json_object_array_add(u, json_object_new_string("mapcount"));
+		json_object_array_add(u, json_object_new_string("exclusive"));
+	}
+	json_object_object_add(o, "unknown", u);
+}
+
 int cli_stream_open(struct cli_stream *st, int pid, const char *fmt, ...)
 {
 	const struct ptscope_rec_hdr *rec;

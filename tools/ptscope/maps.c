@@ -30,6 +30,10 @@ const struct cli_cmd cli_cmd_maps = {
 	"hugetlb pages are not RSS; a live process changes between readings).\n"
 	"\n"
 	"Options:\n"
+	"  --via module|bpf  read the page tables through the module, or\n"
+	"                    through the BPF walker (no module; what it cannot\n"
+	"                    tell: Documentation/bpfwalk.rst).  Default: the\n"
+	"                    module, the BPF walker when the module is not there\n"
 	"  -j, --json   one JSON document: pid, comm, vmas (per VMA: start, end,\n"
 	"               perm, backing, name, and sizes in kB), totals (kB),\n"
 	"               kernel (status and smaps_rollup fields, kB), compare,\n"
@@ -411,6 +415,7 @@ static int finish(struct maps_ctx *m, const struct cli_stream *st)
 		for (i = 0; i < nn; i++)
 			json_object_array_add(a, json_object_new_string(notes[i]));
 		jset(o, "notes", a);
+		cli_via_json(st->hdr.flags, o);
 		cli_json_print(o, true);
 		return CLI_OK;
 	}
@@ -468,9 +473,11 @@ int cmd_maps(int argc, char **argv)
 	}
 	if (cli.json)
 		m.vmas = json_object_new_array();
-	else
+	else {
 		printf("%s# ptscope maps: pid %u (%s)%s\n", col(C_DIM), st.hdr.pid,
 		       st.hdr.comm, col(C_RESET));
+		cli_via_note(st.hdr.flags);
+	}
 	if (!cli.json)
 		print_header();
 	while ((ret = cli_stream_next(&st, &rec)) > 0) {

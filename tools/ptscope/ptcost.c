@@ -29,6 +29,10 @@ const struct cli_cmd cli_cmd_ptcost = {
 	"4 MiB region a VMA touches).  Assumptions are printed with the figures.\n"
 	"\n"
 	"Options:\n"
+	"  --via module|bpf  read the page tables through the module, or\n"
+	"                    through the BPF walker (no module; what it cannot\n"
+	"                    tell: Documentation/bpfwalk.rst).  Default: the\n"
+	"                    module, the BPF walker when the module is not there\n"
 	"  -j, --json   one JSON document: levels, table_bytes, pgtables_bytes,\n"
 	"               vmpte_kb, agree, span, alternatives, assumptions\n"
 	"\n"
@@ -230,12 +234,14 @@ int cmd_ptcost(int argc, char **argv)
 			"radix_full: one table per region a VMA overlaps at each level, "
 			"as if every page of every VMA had been touched"));
 		jset(o, "assumptions", a);
+		cli_via_json(st.hdr.flags, o);
 		cli_json_print(o, true);
 		return CLI_OK;
 	}
 
 	printf("%s# ptscope ptcost: pid %u (%s), %d-level paging%s\n", col(C_DIM),
 	       st.hdr.pid, st.hdr.comm, levels, col(C_RESET));
+	cli_via_note(st.hdr.flags);
 	printf("%sPage tables reachable from the VMAs%s (each table: one 4K page of "
 	       "512 8-byte entries)\n", col(C_BOLD), col(C_RESET));
 	printf("  %-5s %7s %8s %16s %6s %8s  %s\n", "LEVEL", "TABLES", "BYTES",

@@ -31,6 +31,10 @@ const struct cli_cmd cli_cmd_translate = {
 	"The flags are explained by 'ptscope help flags'.\n"
 	"\n"
 	"Options:\n"
+	"  --via module|bpf  read the page tables through the module, or\n"
+	"                    through the BPF walker (no module; what it cannot\n"
+	"                    tell: Documentation/bpfwalk.rst).  Default: the\n"
+	"                    module, the BPF walker when the module is not there\n"
 	"  -j, --json   one JSON object: va, split, hypothetical, levels\n"
 	"               ([{name,index,entry,table_pa,entry_pa,flags}], top first,\n"
 	"               folded levels left out), pa (or null), pfn, stop,\n"
@@ -317,6 +321,7 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 		jset(o, "vma", NULL);
 	}
 	jset(o, "leaf", has_leaf(x) ? json_leaf(&x->leaf) : NULL);
+	cli_via_json(h->flags, o);
 	cli_json_print(o, true);
 }
 
@@ -345,6 +350,7 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 		       h->paging_levels == 5 ? "pgd (PML5)" : "pgd (PML4)",
 		       (unsigned long long)(h->user_pgd_pa ? h->user_pgd_pa : h->pgd_pa),
 		       folded ? "; the p4d level is folded into the pgd" : "");
+	cli_via_note(h->flags);
 	if (h->user_pgd_pa)
 		printf("(page-table isolation: that is the user copy, loaded in user "
 		       "mode; in the kernel CR3 holds the kernel copy at pa 0x%llx)\n",

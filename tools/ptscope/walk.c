@@ -26,6 +26,10 @@ const struct cli_cmd cli_cmd_walk = {
 	"the kernel's views.\n"
 	"\n"
 	"Options:\n"
+	"  --via module|bpf  read the page tables through the module, or\n"
+	"                    through the BPF walker (no module; what it cannot\n"
+	"                    tell: Documentation/bpfwalk.rst).  Default: the\n"
+	"                    module, the BPF walker when the module is not there\n"
 	"  -r, --range START-END  walk only this range (END exclusive); also\n"
 	"                         START+LENGTH.  Rounded out to whole pages.\n"
 	"  -c, --coalesce         merge runs of entries that map consecutive\n"
@@ -229,7 +233,14 @@ int cmd_walk(int argc, char **argv)
 		if (have_range)
 			printf(", range 0x%llx-0x%llx", (unsigned long long)st.hdr.start,
 			       (unsigned long long)st.hdr.end);
-		printf("\n#   %-18s %s %-4s %-18s %-12s %4s %s%s\n", "VA",
+		if (st.hdr.flags & PTSCOPE_HDR_BPF) {
+			printf("%s\n", col(C_RESET));
+			cli_via_note(st.hdr.flags);
+			printf("%s", col(C_DIM));
+		} else {
+			printf("\n");
+		}
+		printf("#   %-18s %s %-4s %-18s %-12s %4s %s%s\n", "VA",
 		       w.coalesce ? "ENTRIES x SIZE" : "SIZE", "LVL", "ENTRY",
 		       "PFN", "MAPS", "FLAGS", col(C_RESET));
 	}
