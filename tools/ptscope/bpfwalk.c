@@ -159,6 +159,34 @@ static bool file_has(const char *path, const char *word)
 	return found;
 }
 
+/*
+ * Is FLAG among the CPU flags of /proc/cpuinfo?  "pti" is
+ * X86_FEATURE_PTI, which the module reads: on with pti=on even where the
+ * CPU is not affected by Meltdown (whose status file then says so).
+ */
+static bool cpu_flag(const char *flag)
+{
+	char buf[8192], word[64];
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	snprintf(word, sizeof(word), " %s ", flag);
+	while (fgets(buf, sizeof(buf), f)) {
+		size_t n = strlen(buf);
+
+		if (strncmp(buf, "flags", 5))
+			continue;
+		if (n && buf[n - 1] == '\n')
+			buf[n - 1] = ' ';
+		found = strstr(buf, word) != NULL;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
 /* Does the kernel's BTF have function NAME (a config it was built with)? */
 static bool btf_has_func(struct btf *btf, const char *name)
 {
@@ -1223,8 +1251,8 @@ static void machine_init(void)
 	struct bpfwalk tmp = { 0 };
 	int ver = kernel_version();
 
-	machine.pti = file_has("/sys/devices/system/cpu/vulnerabilities/meltdown", "PTI");
-	machine.shstk = ver >= 606 && file_has("/proc/cpuinfo", "user_shstk");
+	machine.pti = cpu_flag("pti");
+	machine.shstk = ver >= 606 && cpu_flag("user_shstk");
 	machine.devmap = ver >= 617 ? 0 : ver >= 606 ? 1ULL << 57 : 1ULL << 58;
 	machine.saved_dirty = ver >= 606 ? 1ULL << 58 : 0;
 	machine.zero_pfn = find_zero_pfn();
