@@ -188,8 +188,10 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(wildcard tests/*.h) $(LIB_SRCS) $(LIB_
 
 # tests that also walk through the BPF walker (ptw_open_hook)
 BPFWALK_TESTS := $(BUILD)/tests/bpfwalk_test $(BUILD)/tests/fidelity_test
-$(BPFWALK_TESTS): tools/ptscope/bpfwalk.c tools/ptscope/cli.h $(BPF_OUT)/ptwalk.skel.h
-$(BPFWALK_TESTS): TEST_EXTRA = $(BPF_UCFLAGS) tools/ptscope/bpfwalk.c $(BPF_LIBS)
+$(BPFWALK_TESTS): tools/ptscope/bpfwalk.c tools/ptscope/faultclass.c tools/ptscope/cli.h \
+	$(BPF_OUT)/ptwalk.skel.h
+$(BPFWALK_TESTS): TEST_EXTRA = $(BPF_UCFLAGS) tools/ptscope/bpfwalk.c tools/ptscope/faultclass.c \
+	$(BPF_LIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)

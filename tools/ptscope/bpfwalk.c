@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "faultclass.h"
 #include "ptwalk.h"
 #include "ptwalk.skel.h"
 
@@ -438,8 +439,8 @@ static uint64_t decode_present(struct bpfwalk *w, const struct bw_vma *v, uint64
 
 static uint64_t decode_nonpresent(struct bpfwalk *w, uint64_t raw, struct ptscope_leaf *l)
 {
-	unsigned int type = raw >> 59;
-	uint64_t off = (~raw << 5) >> 14;
+	unsigned int type = ft_swap_type(raw);
+	uint64_t off = ft_swap_offset(raw);
 	uint64_t f = 0;
 	const struct swp_layout *s = &w->swp;
 
