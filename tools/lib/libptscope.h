@@ -189,4 +189,116 @@ int pts_proc_faults(pid_t pid, long long *minflt, long long *majflt);
 /* Name of counter I (PTSCOPE_FC_*), as in the faults file. */
 const char *pts_fault_counter_name(unsigned int i);
 
+/* ---- snapshot.c: a walk kept in a file, and a walk loaded in memory ---- */
+
+/*
+ * A snapshot file (`ptscope snapshot`): this header, then the record
+ * stream of one whole walk exactly as the module (or the BPF walker)
+ * produced it: HEADER, VMA, LEAF..., END, uncoalesced.  Integers are in
+ * the byte order of the machine that wrote it (x86-64: little-endian).
+ * A reader accepts any header SIZE >= the fields it knows (later versions
+ * only append fields); a VERSION above its own is refused.
+ */
+#define PTS_SNAP_MAGIC		"PTSCSNAP"	/* 8 bytes, no NUL */
+#define PTS_SNAP_VERSION	1
+
+struct pts_snap_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t size;		/* bytes of this header: the records follow */
+	int64_t time_sec;	/* CLOCK_REALTIME when the walk began */
+	uint32_t time_nsec;
+	uint32_t pid;		/* as the walker saw it */
+	char comm[16];
+	char kernel[65];	/* uname -r of the machine walked */
+	char host[65];		/* its node name */
+	char reserved[6];
+};
+
+/* Fill the header for a walk of PID beginning now (CLOCK_REALTIME). */
+void pts_snap_init(struct pts_snap_hdr *h, int pid, const char *comm);
+/*
+ * Open snapshot PATH as a session (its records, from the walk's HEADER
+ * on, come out of pts_next()) and read its header into *H.  0 or -errno:
+ * -EPROTO not a snapshot or a malformed header, -EPROTONOSUPPORT a newer
+ * version.
+ */
+int pts_snap_open(struct pts_session *s, const char *path,
+		  struct pts_snap_hdr *h);
+
+/* One whole walk in memory: its VMAs and leaves in address order. */
+struct pts_image {
+	struct ptscope_header hdr;
+	struct ptscope_end end;
+	struct ptscope_vma *vma;
+	size_t nvma;
+	struct ptscope_leaf *leaf;
+	uint32_t *leaf_vma;	/* index into vma[] of each leaf */
+	size_t nleaf;
+};
+
+/*
+ * Read session S to its END into *IMG, from its first record (HEADER) or,
+ * when HDR is set, from the record after that header, already read.
+ * 0 or -errno: a stream without END (cut short), a coalesced walk, leaves
+ * out of order or outside their VMA are -EPROTO; the session's own errors
+ * as they come.  pts_image_free() in every case.
+ */
+int pts_image_load(struct pts_image *img, struct pts_session *s,
+		   const struct ptscope_header *hdr);
+void pts_image_free(struct pts_image *img);
+
+/* ---- diff.c: what changed between two walks ---- */
+
+enum pts_change {
+	PTS_CH_NEW,		/* now mapped */
+	PTS_CH_GONE,		/* no longer mapped */
+	PTS_CH_FRAME,		/* same page, another frame */
+	PTS_CH_SPLIT,		/* a huge leaf became smaller ones */
+	PTS_CH_COLLAPSE,	/* smaller leaves became a huge one */
+	PTS_CH_FLAGS,		/* same frame, other bits */
+	PTS_CH_SWAP_OUT,	/* mapped, now a swap entry */
+	PTS_CH_SWAP_IN,		/* a swap entry, now mapped */
+	PTS_CH_NR
+};
+const char *pts_change_name(unsigned int change);
+
+/* What one 4K page holds in one walk. */
+struct pts_page_state {
+	const struct ptscope_leaf *leaf;	/* NULL: nothing (empty) */
+	const struct ptscope_vma *vma;		/* its VMA, NULL if none */
+	uint64_t pfn;			/* of this 4K page (PFN_VALID) */
+	uint64_t swap_offset;		/* of this 4K page (SWAP) */
+};
+
+/* A run of pages with the same change, reported by pts_diff(). */
+struct pts_diff_run {
+	uint64_t va;			/* first page */
+	uint64_t pages;			/* 4K pages in the run */
+	enum pts_change change;
+	struct pts_page_state old, new;	/* the first page, before and after */
+};
+
+/* A VMA that is only in one walk, or changed (resized, other rights). */
+enum pts_vma_change { PTS_VMA_NEW, PTS_VMA_GONE, PTS_VMA_CHANGED };
+const char *pts_vma_change_name(unsigned int change);
+
+struct pts_diff_ops {
+	/* A run of changed pages, in address order.  Non-zero stops. */
+	int (*run)(const struct pts_diff_run *r, void *arg);
+	/* A VMA change, before the runs inside it. */
+	int (*vma)(enum pts_vma_change c, const struct ptscope_vma *old,
+		   const struct ptscope_vma *new, void *arg);
+};
+
+/*
+ * Compare walks A (before) and B (after) page by page within
+ * [START, END) and report every change, merged into runs of consecutive
+ * pages with the same change, the same VMAs and the same leaf levels.
+ * Returns the callbacks' non-zero value, else 0.
+ */
+int pts_diff(const struct pts_image *a, const struct pts_image *b,
+	     uint64_t start, uint64_t end, const struct pts_diff_ops *ops,
+	     void *arg);
+
 #endif /* LIBPTSCOPE_H */

@@ -63,10 +63,13 @@ int cmd_untrack(int argc, char **argv);
 int cmd_faults(int argc, char **argv);
 int cmd_trace(int argc, char **argv);		/* trace.c */
 int cmd_lab(int argc, char **argv);		/* labs/runner.c */
+int cmd_snapshot(int argc, char **argv);	/* snapshot.c */
+int cmd_diff(int argc, char **argv);		/* diff.c */
 
 extern const struct cli_cmd cli_cmd_walk, cli_cmd_translate, cli_cmd_maps,
 	cli_cmd_ptcost, cli_cmd_map, cli_cmd_track, cli_cmd_untrack,
-	cli_cmd_faults, cli_cmd_trace, cli_cmd_lab;
+	cli_cmd_faults, cli_cmd_trace, cli_cmd_lab, cli_cmd_snapshot,
+	cli_cmd_diff;
 
 /* Options every subcommand takes; add to a subcommand's table. */
 enum { OPT_COLOR = 0x100, OPT_NO_COLOR, OPT_PRETTY, OPT_VERSION, OPT_VIA,
@@ -176,6 +179,11 @@ int cli_fail(int err, int pid, const char *what);
 void cli_self_frames_init(void);
 void cli_self_frames_free(void);
 uint32_t cli_mapcount(const struct ptscope_leaf *l, uint64_t *discounted);
+/*
+ * A leaf as the target alone maps it: cli_mapcount() as its map count,
+ * and "exclusive" when that is 1 (snapshot and diff keep these).
+ */
+void cli_discount_self(struct ptscope_leaf *l);
 
 /* /proc/PID/<file> "Key: value kB" lines: value in kB, or -1. */
 long long cli_proc_kb(int pid, const char *file, const char *key);

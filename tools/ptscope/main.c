@@ -29,6 +29,8 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_maps,
 	&cli_cmd_ptcost,
 	&cli_cmd_map,
+	&cli_cmd_snapshot,
+	&cli_cmd_diff,
 	&cli_cmd_track,
 	&cli_cmd_untrack,
 	&cli_cmd_faults,
@@ -851,6 +853,17 @@ uint32_t cli_mapcount(const struct ptscope_leaf *l, uint64_t *discounted)
 	if (discounted)
 		(*discounted)++;
 	return l->mapcount - ours;
+}
+
+void cli_discount_self(struct ptscope_leaf *l)
+{
+	uint32_t mc = cli_mapcount(l, NULL);
+
+	if (mc == l->mapcount)
+		return;
+	l->mapcount = mc;
+	if (mc == 1)
+		l->flags |= PTSCOPE_F_EXCLUSIVE;
 }
 
 void cli_proc_kbs(int pid, const char *file, const char *const *keys, int n,
