@@ -44,6 +44,7 @@
 
 #define PAGE		4096UL
 #define HUGE		(2UL << 20)
+#define X86_ACCESSED	0x20ULL		/* _PAGE_ACCESSED, on every level */
 
 static char dir[] = "/tmp/ptscope-snap-XXXXXX";	/* mkdtemp's template */
 
@@ -106,6 +107,7 @@ static void as_ptw(const struct pts_image *img, struct ptw_walk *w)
 
 struct change_count {
 	long pages[PTS_CH_NR];
+	long aged;		/* "flags" pages whose accessed bit alone was cleared */
 	long vma_changes;
 	long other;		/* pages changed outside the ranges asked */
 };
@@ -151,6 +153,16 @@ static int diff_json(struct __test_metadata *_metadata, const char *a, const cha
 		va = jhex(v[i], "va");
 		ch = change_of(jstr(v[i], "change") ?: "");
 		ASSERT_LE(0, ch);
+		/*
+		 * The kernel may clear accessed bits at any time (reclaim's
+		 * aging: MGLRU walks page tables): those are not the test's.
+		 */
+		if (ch == PTS_CH_FLAGS &&
+		    (jhex(jget(v[i], "old"), "entry") ^ jhex(jget(v[i], "new"), "entry")) ==
+		    X86_ACCESSED) {
+			c->aged += jint(v[i], "count");
+			continue;
+		}
 		if (va >= start && va < end)
 			c->pages[ch] += jint(v[i], "count");
 		else
@@ -209,8 +221,10 @@ TEST_F(snap, is_the_walk)
 	struct ptw_walk w;
 	struct utsname u;
 	char why[256], live[32];
+	struct change_count cc;
 	time_t before, after;
 	struct run r;
+	int status;
 	size_t i;
 
 	ASSERT_EQ(0, pml_spawn_sleeper(&c));
@@ -244,10 +258,18 @@ TEST_F(snap, is_the_walk)
 	ptw_free(&w);
 	pts_image_free(&img);
 
-	/* the idle sleeper now: no change, exit 0 */
+	/*
+	 * The idle sleeper now: no change but accessed bits the kernel's
+	 * aging may have cleared (7.3 was seen to, in an idle guest).
+	 */
 	snprintf(live, sizeof(live), "pid:%d", c.pid);
-	run_cli(&r, "diff", path("a.pts"), live);
-	EXPECT_EQ(0, r.status) TH_LOG("%s%s", r.out, r.err);
+	status = diff_json(_metadata, path("a.pts"), live, 0, ~0UL, &cc, NULL, NULL);
+	EXPECT_EQ(0, only(&cc, -1));
+	EXPECT_EQ(0, cc.vma_changes);
+	EXPECT_EQ(cc.aged ? 1 : 0, status);
+	TH_LOG("accessed bits cleared by the kernel meanwhile: %ld pages", cc.aged);
+	run_cli(&r, "diff", path("a.pts"), path("a.pts"));
+	EXPECT_EQ(0, r.status);
 	EXPECT_EQ(NULL, strstr(r.out, "\n    0x")) TH_LOG("%s", r.out);
 	EXPECT_NE(NULL, strstr(r.out, "# vmas: 0 new, 0 gone, 0 changed")) TH_LOG("%s", r.out);
 	run_free(&r);

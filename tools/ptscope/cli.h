@@ -210,6 +210,8 @@ const char *sz0(uint64_t bytes);
 json_object *cli_json_hex(uint64_t v);
 json_object *cli_json_flags(uint64_t flags);
 json_object *cli_json_vma(const struct ptscope_vma *v);
+/* One leaf record: va, level, size, entry, pfn, present, flags, mapcount, swap. */
+json_object *cli_json_leaf(const struct ptscope_leaf *l);
 /* Print one document: a line, or indented with --pretty.  Drops the ref. */
 int cli_json_print(json_object *o, bool allow_pretty);
 /* Set KEY in O to VAL (a new object), O owning it. */

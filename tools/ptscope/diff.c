@@ -43,8 +43,9 @@ const struct cli_cmd cli_cmd_diff = {
 	"  -s, --summary          only the summary\n"
 	"      --via module|bpf   the walker for pid:N (as for walk)\n"
 	"  -j, --json             JSON Lines: one object per run (va, count in\n"
-	"                         pages, change, old and new: the first page's\n"
-	"                         entry {level, entry, pfn, flags, swap} or null,\n"
+	"                         pages, change, old and new: the leaf over the\n"
+	"                         first page {va, level, size, entry, pfn (of that\n"
+	"                         page), present, flags, mapcount, swap} or null,\n"
 	"                         vma), one per VMA change (vma_change, old, new),\n"
 	"                         and a last {\"summary\": ...}\n"
 	"\n"
@@ -251,29 +252,19 @@ static void text_run(struct diff_ctx *d, const struct pts_diff_run *r)
 
 /* ---- JSON -------------------------------------------------------------- */
 
+/* The leaf over a page, with the frame and swap slot of that page. */
 static json_object *json_entry(const struct pts_page_state *p)
 {
 	const struct ptscope_leaf *l = p->leaf;
-	json_object *o;
+	json_object *o, *sw;
 
 	if (!l)
 		return NULL;
-	o = json_object_new_object();
-	jset(o, "level", json_object_new_string(lvl(l->level)));
-	jset(o, "entry", cli_json_hex(l->entry));
-	jset(o, "pfn", l->flags & PTSCOPE_F_PFN_VALID ?
-	     json_object_new_uint64(p->pfn) : NULL);
-	jset(o, "present", json_object_new_boolean(!!(l->flags & PTSCOPE_F_PRESENT)));
-	jset(o, "flags", cli_json_flags(l->flags & ~PTSCOPE_F_PFN_VALID));
-	if (l->flags & PTSCOPE_F_SWAP) {
-		json_object *s = json_object_new_object();
-
-		jset(s, "type", json_object_new_int(l->swap_type));
-		jset(s, "offset", json_object_new_uint64(p->swap_offset));
-		jset(o, "swap", s);
-	} else {
-		jset(o, "swap", NULL);
-	}
+	o = cli_json_leaf(l);
+	if (l->flags & PTSCOPE_F_PFN_VALID)
+		jset(o, "pfn", json_object_new_uint64(p->pfn));
+	if (json_object_object_get_ex(o, "swap", &sw) && sw)
+		jset(sw, "offset", json_object_new_uint64(p->swap_offset));
 	return o;
 }
 

@@ -117,6 +117,30 @@ json_object *cli_json_vma(const struct ptscope_vma *v)
 	return o;
 }
 
+json_object *cli_json_leaf(const struct ptscope_leaf *l)
+{
+	json_object *o = json_object_new_object();
+
+	jset(o, "va", cli_json_hex(l->va));
+	jset(o, "level", json_object_new_string(lvl(l->level)));
+	jset(o, "size", json_object_new_int64(pts_level_size(l->level)));
+	jset(o, "entry", cli_json_hex(l->entry));
+	jset(o, "pfn", l->flags & PTSCOPE_F_PFN_VALID ? json_object_new_int64(l->pfn) : NULL);
+	jset(o, "present", json_object_new_boolean(l->flags & PTSCOPE_F_PRESENT));
+	jset(o, "flags", cli_json_flags(l->flags & ~PTSCOPE_F_PFN_VALID));
+	jset(o, "mapcount", json_object_new_int64(l->mapcount));
+	if (l->flags & PTSCOPE_F_SWAP) {
+		json_object *s = json_object_new_object();
+
+		jset(s, "type", json_object_new_int(l->swap_type));
+		jset(s, "offset", json_object_new_int64(l->swap_offset));
+		jset(o, "swap", s);
+	} else {
+		jset(o, "swap", NULL);
+	}
+	return o;
+}
+
 int cli_json_print(json_object *o, bool allow_pretty)
 {
 	int fl = JSON_C_TO_STRING_NOSLASHESCAPE;

@@ -224,30 +224,6 @@ static bool has_leaf(const struct ptscope_xlate *x)
 	       x->stop != PTSCOPE_STOP_BAD;
 }
 
-static json_object *json_leaf(const struct ptscope_leaf *l)
-{
-	json_object *o = json_object_new_object();
-
-	jset(o, "va", cli_json_hex(l->va));
-	jset(o, "level", json_object_new_string(lvl(l->level)));
-	jset(o, "size", json_object_new_int64(pts_level_size(l->level)));
-	jset(o, "entry", cli_json_hex(l->entry));
-	jset(o, "pfn", l->flags & PTSCOPE_F_PFN_VALID ? json_object_new_int64(l->pfn) : NULL);
-	jset(o, "present", json_object_new_boolean(l->flags & PTSCOPE_F_PRESENT));
-	jset(o, "flags", cli_json_flags(l->flags & ~PTSCOPE_F_PFN_VALID));
-	jset(o, "mapcount", json_object_new_int64(l->mapcount));
-	if (l->flags & PTSCOPE_F_SWAP) {
-		json_object *s = json_object_new_object();
-
-		jset(s, "type", json_object_new_int(l->swap_type));
-		jset(s, "offset", json_object_new_int64(l->swap_offset));
-		jset(o, "swap", s);
-	} else {
-		jset(o, "swap", NULL);
-	}
-	return o;
-}
-
 /* Said when lockdown confidentiality withholds the tables' addresses. */
 #define WITHHELD "the page tables' addresses (and the frame bits of the entries that " \
 	"point at tables) are withheld under lockdown confidentiality"
@@ -320,7 +296,7 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 	} else {
 		jset(o, "vma", NULL);
 	}
-	jset(o, "leaf", has_leaf(x) ? json_leaf(&x->leaf) : NULL);
+	jset(o, "leaf", has_leaf(x) ? cli_json_leaf(&x->leaf) : NULL);
 	cli_via_json(h->flags, o);
 	cli_json_print(o, true);
 }
