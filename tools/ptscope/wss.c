@@ -55,7 +55,7 @@
 const struct cli_cmd cli_cmd_wss = {
 	.name = "wss",
 	.run = cmd_wss,
-	.args = "PID [--interval S] [--count N] [--json]",
+	.args = "PID [--interval S] [--count N] [--pages] [--json]",
 	.summary = "the working set: pages a process touched, per interval",
 	.help =
 	"Measures the working set of process PID: every interval it clears the\n"
@@ -72,6 +72,9 @@ const struct cli_cmd cli_cmd_wss = {
 	"Options:\n"
 	"  -i, --interval S  seconds per interval, fractions allowed (default 1)\n"
 	"  -n, --count N     intervals (default 10; 0: until interrupted)\n"
+	"  -p, --pages       also the accessed pages themselves, VMA by VMA, as\n"
+	"                    runs START-END (JSON: accessed_runs, [start, end]\n"
+	"                    pairs in each VMA)\n"
 	"      --via module|bpf  walk through the module, or the BPF walker\n"
 	"  -j, --json        JSON Lines, one object per interval: interval, pid,\n"
 	"                    t0 and t1 (seconds since the first clear: this\n"
@@ -431,6 +434,8 @@ static int sample(struct sampler *sm, bool *done)
 	reclaim_read(&sm->after);
 	sm->reclaim = reclaim_moved(&sm->before, &sm->after, NULL, NULL, 0);
 	sm->seconds = sm->t1 - sm->t0;
+	pset_normalize(&sm->acc);
+	pset_normalize(&sm->pres);
 	if (pset_union(&sm->cum, &sm->acc)) {
 		cli_err("out of memory");
 		return CLI_ERR;
@@ -440,14 +445,49 @@ static int sample(struct sampler *sm, bool *done)
 
 /* ---- output --------------------------------------------------------------- */
 
-static json_object *interval_json(struct sampler *sm, unsigned long i)
+/*
+ * The accessed runs inside V, clipped to it: CB(ARG, START, END) for each,
+ * in order.  *K: the first run that may still matter (VMAs come in order).
+ */
+static void vma_runs(const struct pset *acc, const struct vstat *v, size_t *k,
+		     void (*cb)(void *arg, uint64_t start, uint64_t end), void *arg)
+{
+	uint64_t a = v->start / PG, e = v->end / PG;
+	size_t i;
+
+	while (*k < acc->n && acc->r[*k][1] <= a)
+		(*k)++;
+	for (i = *k; i < acc->n && acc->r[i][0] < e; i++)
+		cb(arg, (acc->r[i][0] > a ? acc->r[i][0] : a) * PG,
+		   (acc->r[i][1] < e ? acc->r[i][1] : e) * PG);
+}
+
+static void run_json(void *arg, uint64_t start, uint64_t end)
+{
+	json_object *p = json_object_new_array();
+
+	json_object_array_add(p, cli_json_hex(start));
+	json_object_array_add(p, cli_json_hex(end));
+	json_object_array_add(arg, p);
+}
+
+static void run_text(void *arg, uint64_t start, uint64_t end)
+{
+	int *n = arg;
+
+	printf("%s0x%llx-0x%llx", (*n)++ % 4 ? "  " : "\n      ",
+	       (unsigned long long)start, (unsigned long long)end);
+}
+
+static json_object *interval_json(struct sampler *sm, unsigned long i, bool pages)
 {
 	json_object *o = json_object_new_object(), *k = json_object_new_object();
 	json_object *vmas = json_object_new_array(), *rc = json_object_new_object();
 	uint64_t cum = pset_count(&sm->cum);
-	size_t j;
+	size_t j, run = 0;
 	unsigned int b;
 
+	pset_normalize(&sm->acc);
 	jset(o, "interval", json_object_new_int64(i));
 	jset(o, "pid", json_object_new_int(sm->pid));
 	jset(o, "t0", json_object_new_double(round((sm->t0 - sm->start) * 1000) / 1000));
@@ -483,16 +523,22 @@ static json_object *interval_json(struct sampler *sm, unsigned long i)
 		jset(e, "name", *v->name ? json_object_new_string(v->name) : NULL);
 		jset(e, "accessed_pages", json_object_new_int64(v->accessed));
 		jset(e, "present_pages", json_object_new_int64(v->present));
+		if (pages) {
+			json_object *runs = json_object_new_array();
+
+			vma_runs(&sm->acc, v, &run, run_json, runs);
+			jset(e, "accessed_runs", runs);
+		}
 		json_object_array_add(vmas, e);
 	}
 	jset(o, "vmas", vmas);
 	return o;
 }
 
-static void interval_text(struct sampler *sm, unsigned long i, bool brief)
+static void interval_text(struct sampler *sm, unsigned long i, bool brief, bool pages)
 {
 	uint64_t cum = pset_count(&sm->cum);
-	size_t j, idle = 0;
+	size_t j, idle = 0, k = 0;
 	unsigned int b;
 	char why[512];
 	const char *sep = "";
@@ -527,10 +573,16 @@ static void interval_text(struct sampler *sm, unsigned long i, bool brief)
 			idle += v->present > 0;
 			continue;
 		}
-		printf("  0x%012llx-0x%012llx %-7s %7llu of %7llu pages %6s  %s\n",
+		printf("  0x%012llx-0x%012llx %-7s %7llu of %7llu pages %6s  %s",
 		       (unsigned long long)v->start, (unsigned long long)v->end,
 		       pts_backing_name(v->backing), (unsigned long long)v->accessed,
 		       (unsigned long long)v->present, sz0(v->accessed * PG), v->name);
+		if (pages) {
+			int n = 0;
+
+			vma_runs(&sm->acc, v, &k, run_text, &n);
+		}
+		putchar('\n');
 	}
 	if (idle)
 		printf("  %s%zu VMA%s with present pages, none accessed%s\n", col(C_DIM), idle,
@@ -568,6 +620,7 @@ struct opts {
 	const char *svg;
 	int width, height;
 	int pid;
+	bool pages;
 };
 
 static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct opts *o,
@@ -576,6 +629,7 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct opts *
 	enum { OPT_SVG = OPT_FIRST_LOCAL, OPT_SIZE };
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
+		{ "pages", no_argument, NULL, 'p' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "svg", required_argument, NULL, OPT_SVG },
 		{ "size", required_argument, NULL, OPT_SIZE },
@@ -590,9 +644,15 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct opts *
 	o->count = DEFAULT_COUNT;
 	o->width = MAP_DEFAULT_W;
 	o->height = MAP_DEFAULT_H;
-	while ((c = getopt_long(argc, argv, "i:n:" CLI_COMMON_SHORTOPTS, longopts,
+	o->pages = false;
+	while ((c = getopt_long(argc, argv, "i:n:p" CLI_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			if (heatmap)
+				return cli_usage_err(cmd, "--pages is wss's");
+			o->pages = true;
+			continue;
 		case 'i':
 			ret = parse_interval(cmd, optarg, &o->interval);
 			if (ret)
@@ -698,9 +758,9 @@ int cmd_wss(int argc, char **argv)
 		if (sm.accessed > wmax)
 			wmax = sm.accessed;
 		if (cli.json)
-			cli_json_print(interval_json(&sm, i), false);
+			cli_json_print(interval_json(&sm, i, o.pages), false);
 		else
-			interval_text(&sm, i, false);
+			interval_text(&sm, i, false, o.pages);
 		fflush(stdout);
 	}
 	release_stop(old);
@@ -839,9 +899,9 @@ int cmd_heatmap(int argc, char **argv)
 		if (ret || done)
 			break;
 		if (cli.json)
-			cli_json_print(interval_json(&sm, i), false);
+			cli_json_print(interval_json(&sm, i, false), false);
 		else if (!to_stdout)
-			interval_text(&sm, i, true);
+			interval_text(&sm, i, true, false);
 		fflush(stdout);
 		if (keep_row(&d, &sm)) {
 			cli_err("out of memory");
