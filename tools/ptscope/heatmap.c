@@ -818,11 +818,10 @@ int heatmap_svg(FILE *f, const struct hm_pic *p, struct hm_result *res)
 	snprintf(buf, sizeof(buf), "ptscope heatmap: pid %u (%s), %zu interval%s of %.3g s",
 		 p->pid, p->comm, p->nrows, p->nrows == 1 ? "" : "s", p->interval);
 	put_text_fit(&l, 20, 42, 32, "font-weight=\"bold\" class=\"title\"", buf, l.w - 40);
-	snprintf(buf, sizeof(buf), "Accessed bits set again after clear_refs, per interval: at "
-		 "most %llu pages (%s); %llu pages (%s) over all intervals; %zu populated "
-		 "range%s (%s), gaps folded", (unsigned long long)maxacc,
-		 hm_size(maxacc * PG, a), (unsigned long long)cum, hm_size(cum * PG, b), l.nr,
-		 l.nr == 1 ? "" : "s", hm_size(pages * PG, c));
+	snprintf(buf, sizeof(buf), "Pages accessed again after clear_refs: at most %llu (%s) in "
+		 "an interval, %llu (%s) in all; %zu populated range%s (%s), gaps folded",
+		 (unsigned long long)maxacc, hm_size(maxacc * PG, a), (unsigned long long)cum,
+		 hm_size(cum * PG, b), l.nr, l.nr == 1 ? "" : "s", hm_size(pages * PG, c));
 	put_text_fit(&l, 20, 76, 20, "class=\"summary\"", buf, l.w - 40);
 
 	time_axis(&l);
@@ -834,9 +833,9 @@ int heatmap_svg(FILE *f, const struct hm_pic *p, struct hm_result *res)
 		res->columns += l.r[i].nbins;
 	plot(&l);
 	legend(&l, legend_y);
-	snprintf(buf, sizeof(buf), "ptscope %s.  One accessed bit per leaf entry: a huge page "
-		 "counts all its 4K pages.  Cleared without a TLB flush: a page used only "
-		 "through a translation still cached is not seen.", p->version);
+	snprintf(buf, sizeof(buf), "One accessed bit per leaf: a huge page counts all its "
+		 "pages. Cleared without a TLB flush: pages used via cached translations are "
+		 "missed. ptscope %s", p->version);
 	put_text_fit(&l, 20, l.h - 12, FS, "class=\"footer\"", buf, l.w - 40);
 	fputs("</svg>\n", f);
 	res->ranges = l.nr;

@@ -139,7 +139,7 @@ const struct cli_cmd cli_cmd_heatmap = {
 #define MAX_COUNTERS	48
 
 struct reclaim_snap {
-	char name[MAX_COUNTERS][40];
+	char name[MAX_COUNTERS][64];
 	unsigned long long val[MAX_COUNTERS];
 	int n;
 	bool lru_gen;			/* LRU_GEN_FILE was read */
@@ -623,6 +623,7 @@ struct opts {
 	bool pages;
 };
 
+/* -1: go on with O; else the exit status to return now (0 after --help). */
 static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct opts *o,
 		 bool heatmap)
 {
@@ -693,7 +694,7 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct opts *
 		return ret;
 	if (heatmap && (!o->svg || !*o->svg))
 		return cli_usage_err(cmd, "missing --svg FILE (\"-\" for standard output)");
-	return 0;
+	return -1;
 }
 
 static void catch_stop(struct sigaction *old)
@@ -734,7 +735,7 @@ int cmd_wss(int argc, char **argv)
 	int ret;
 
 	ret = parse(cmd, argc, argv, &o, false);
-	if (ret)
+	if (ret >= 0)
 		return ret;
 	sm.pid = o.pid;
 	sm.interval = o.interval;
@@ -883,9 +884,11 @@ int cmd_heatmap(int argc, char **argv)
 	int ret;
 
 	ret = parse(cmd, argc, argv, &o, true);
-	if (ret)
+	if (ret >= 0)
 		return ret;
 	to_stdout = !strcmp(o.svg, "-");
+	if (to_stdout && cli.json)
+		return cli_usage_err(cmd, "--json and --svg - both want standard output");
 	sm.pid = o.pid;
 	sm.interval = o.interval;
 	ret = check_target(&sm);
