@@ -125,8 +125,12 @@ static void target_main(const char *mode)
 			usleep(2000);
 		}
 	}
-	a = map_region(PHASE_PAGES, true);
-	b = map_region(PHASE_PAGES, true);
+	/* A and B apart: a PROT_NONE page between them, or they merge */
+	a = map_region(2 * PHASE_PAGES + 1, true);
+	b = a + (PHASE_PAGES + 1) * PAGE;
+	if (madvise(a + PHASE_PAGES * PAGE, PAGE, MADV_DONTNEED) ||
+	    mprotect(a + PHASE_PAGES * PAGE, PAGE, PROT_NONE))
+		_exit(1);
 	scratch = map_region(SCRATCH_PAGES, false);
 	dprintf(TARGET_FD, "a=%lx b=%lx\n", (unsigned long)a, (unsigned long)b);
 	close(TARGET_FD);
@@ -249,6 +253,7 @@ struct cli_run {
 	pid_t pid;
 	FILE *out;
 	int uid;			/* run as this user, if >= 0 */
+	int err;			/* its stderr (a memfd), or -1 */
 };
 
 static int cli_start(struct cli_run *r, const char *env, char *const args[])
@@ -262,6 +267,7 @@ static int cli_start(struct cli_run *r, const char *env, char *const args[])
 	argv[n + 1] = NULL;
 	if (pipe2(p, O_CLOEXEC))
 		return -1;
+	r->err = memfd_create("err", MFD_CLOEXEC);
 	fflush(stdout);
 	fflush(stderr);
 	r->pid = fork();
@@ -269,6 +275,8 @@ static int cli_start(struct cli_run *r, const char *env, char *const args[])
 		return -1;
 	if (!r->pid) {
 		dup2(p[1], 1);
+		if (r->err >= 0)
+			dup2(r->err, 2);
 		unsetenv(TARGET_ENV);
 		setenv("NO_COLOR", "1", 1);
 		if (env)
@@ -283,9 +291,12 @@ static int cli_start(struct cli_run *r, const char *env, char *const args[])
 	return r->out ? 0 : -1;
 }
 
-/* Wait for it: its exit status. */
+static char last_err[4096];	/* what the last CLI run wrote to stderr */
+
+/* Wait for it: its exit status; its stderr into last_err. */
 static int cli_wait(struct cli_run *r)
 {
+	ssize_t n = 0;
 	int st;
 
 	if (r->out)
@@ -293,6 +304,12 @@ static int cli_wait(struct cli_run *r)
 	r->out = NULL;
 	if (waitpid(r->pid, &st, 0) != r->pid)
 		return -1;
+	if (r->err >= 0) {
+		n = pread(r->err, last_err, sizeof(last_err) - 1, 0);
+		close(r->err);
+		r->err = -1;
+	}
+	last_err[n > 0 ? n : 0] = '\0';
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -300,16 +317,28 @@ static int cli_wait(struct cli_run *r)
 static int cli_lines(const char *env, int uid, json_object **objs, int max, int *n,
 		     char *const args[])
 {
-	struct cli_run r = { .uid = uid };
+	struct cli_run r = { .uid = uid, .err = -1 };
 	char line[1 << 16];
 
 	*n = 0;
 	if (cli_start(&r, env, args))
 		return -1;
-	while (fgets(line, sizeof(line), r.out))
-		if (line[0] == '{' && *n < max)
+	while (fgets(line, sizeof(line), r.out)) {
+		if (line[0] != '{')
+			continue;
+		if (*n < max)
 			objs[(*n)++] = json_tokener_parse(line);
+	}
 	return cli_wait(&r);
+}
+
+/* The last run said why it failed, as "ptscope CMD: ..." on stderr. */
+static bool said_why(const char *cmd)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "ptscope %s: ", cmd);
+	return !strncmp(last_err, want, strlen(want)) && strlen(last_err) > strlen(want) + 8;
 }
 
 static json_object *jget(json_object *o, const char *key)
@@ -517,7 +546,7 @@ TEST_F_TIMEOUT(wss, smaps_reads_the_same_bits, 60)
 	char *args[] = { "wss", self->t.pidstr, "--interval", "2", "--count", "1", "--json",
 			 "--pages", NULL };
 	const long want = (REGION_PAGES + STRIDE - 1) / STRIDE;
-	struct cli_run r = { .uid = -1 };
+	struct cli_run r = { .uid = -1, .err = -1 };
 	char line[1 << 16], x;
 	json_object *o, *v;
 	struct pollfd pfd;
@@ -588,6 +617,7 @@ TEST_F_TIMEOUT(wss, bad_arguments, 60)
 		st = cli_lines(NULL, -1, o, 4, &n, args);
 		EXPECT_EQ(2, st) TH_LOG("wss %s %s", bad[i][0], bad[i][1] ? bad[i][1] : "");
 		EXPECT_EQ(0, n);
+		EXPECT_TRUE(said_why("wss")) TH_LOG("%s", last_err);
 	}
 	{
 		char *a1[] = { "wss", NULL }, *a2[] = { "wss", "12x", NULL };
@@ -596,10 +626,15 @@ TEST_F_TIMEOUT(wss, bad_arguments, 60)
 		char *a5[] = { "wss", self->t.pidstr, self->t.pidstr, NULL };
 
 		EXPECT_EQ(2, cli_lines(NULL, -1, o, 4, &n, a1));
+		EXPECT_TRUE(said_why("wss")) TH_LOG("%s", last_err);
 		EXPECT_EQ(2, cli_lines(NULL, -1, o, 4, &n, a2));
+		EXPECT_TRUE(said_why("wss")) TH_LOG("%s", last_err);
 		EXPECT_EQ(2, cli_lines(NULL, -1, o, 4, &n, a3));	/* no --svg */
+		EXPECT_TRUE(said_why("heatmap")) TH_LOG("%s", last_err);
 		EXPECT_EQ(2, cli_lines(NULL, -1, o, 4, &n, a4));
+		EXPECT_TRUE(said_why("heatmap")) TH_LOG("%s", last_err);
 		EXPECT_EQ(2, cli_lines(NULL, -1, o, 4, &n, a5));
+		EXPECT_TRUE(said_why("wss")) TH_LOG("%s", last_err);
 	}
 	/* a PID that was just freed */
 	p = fork();
@@ -613,7 +648,9 @@ TEST_F_TIMEOUT(wss, bad_arguments, 60)
 			       NULL };
 
 		EXPECT_EQ(5, cli_lines(NULL, -1, o, 4, &n, args));
+		EXPECT_NE(NULL, strstr(last_err, "no such process")) TH_LOG("%s", last_err);
 		EXPECT_EQ(5, cli_lines(NULL, -1, o, 4, &n, hm));
+		EXPECT_NE(NULL, strstr(last_err, "no such process")) TH_LOG("%s", last_err);
 		EXPECT_NE(0, access("/tmp/wss-test-none.svg", F_OK));
 	}
 	/* the module unreachable, no fallback: 3; not root: 4 */
@@ -624,8 +661,10 @@ TEST_F_TIMEOUT(wss, bad_arguments, 60)
 
 		EXPECT_EQ(3, cli_lines("PTSCOPE_DEBUGFS=/nonexistent", -1, o, 4, &n, args));
 		EXPECT_EQ(0, n);
+		EXPECT_NE(NULL, strstr(last_err, "/nonexistent")) TH_LOG("%s", last_err);
 		EXPECT_EQ(4, cli_lines(NULL, 65534, o, 4, &n, plain));
 		EXPECT_EQ(0, n);
+		EXPECT_NE(NULL, strstr(last_err, "permission denied")) TH_LOG("%s", last_err);
 	}
 }
 
@@ -634,7 +673,7 @@ TEST(heatmap_follows_the_phases)
 	char svg[] = "/tmp/wss-test-XXXXXX.svg", exp[] = "/tmp/wss-test-XXXXXX";
 	char *args[] = { "heatmap", NULL, "--svg", svg, "--interval", "0.4", "--count", "5",
 			 "--json", NULL };
-	struct cli_run r = { .uid = -1 };
+	struct cli_run r = { .uid = -1, .err = -1 };
 	struct target t;
 	char line[1 << 16], cmd[3 * PATH_MAX];
 	int n = 0, files = 0, fd, st;
