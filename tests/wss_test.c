@@ -29,6 +29,9 @@
  *    heatmap --json: the signal is sent once interval 1 is reported;
  *    tests/heatmap_svg_check.py checks the picture, with row 1 holding
  *    A's 64 pages and none of B, rows 3-5 B's 32 and none of A;
+ *  - flush_tlb_counts_a_sleeping_reader: a target that reads and sleeps
+ *    without flushing: plain wss sees at most its pages (its TLB may keep
+ *    them across the clear), wss --flush-tlb exactly them;
  *  - bad_arguments: bad interval, count, PID, options: status 2; no such
  *    process: 5; the module unreachable (--via module): 3; not root: 4.
  */
@@ -106,6 +109,16 @@ static void target_main(const char *mode)
 	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 		_exit(1);
 	sigaction(SIGUSR1, &sa, NULL);
+	if (!strcmp(mode, "sleeper")) {
+		/* the same reads, no flush: its TLB may keep the translations */
+		a = map_region(REGION_PAGES, true);
+		dprintf(TARGET_FD, "region=%lx scratch=0\n", (unsigned long)a);
+		for (;;) {
+			for (i = 0; i < REGION_PAGES; i += STRIDE)
+				sink += ((volatile char *)a)[i * PAGE];
+			usleep(2000);
+		}
+	}
 	if (!strcmp(mode, "wss")) {
 		a = map_region(REGION_PAGES, true);
 		scratch = map_region(SCRATCH_PAGES, false);
@@ -197,7 +210,7 @@ static int target_start(struct target *t, const char *mode)
 	line[len] = '\0';
 	t->fd = fds[0];
 	snprintf(t->pidstr, sizeof(t->pidstr), "%d", t->pid);
-	if (sscanf(line, !strcmp(mode, "wss") ? "region=%lx scratch=%*x" : "a=%lx b=%lx",
+	if (sscanf(line, strcmp(mode, "phase") ? "region=%lx scratch=%*x" : "a=%lx b=%lx",
 		   &t->a, &t->b) < 1)
 		return -1;
 	return 0;
@@ -666,6 +679,56 @@ TEST_F_TIMEOUT(wss, bad_arguments, 60)
 		EXPECT_EQ(0, n);
 		EXPECT_NE(NULL, strstr(last_err, "permission denied")) TH_LOG("%s", last_err);
 	}
+}
+
+/*
+ * A target that only reads and sleeps (no flush of its own): without a
+ * flush, wss sees at most its 86 pages (the translations it keeps in its
+ * TLB across the clear are missed); with --flush-tlb exactly those pages.
+ */
+TEST(flush_tlb_counts_a_sleeping_reader)
+{
+	char *plain[] = { "wss", NULL, "--interval", "0.5", "--count", "2", "--json", NULL };
+	char *flush[] = { "wss", NULL, "--interval", "0.5", "--count", "2", "--json", "--pages",
+			  "--flush-tlb", NULL };
+	const long want = (REGION_PAGES + STRIDE - 1) / STRIDE;
+	json_object *o[4];
+	struct target t;
+	double t0 = now();
+	int n, i;
+
+	if (access(PTSCOPE_DEBUGFS_DIR "/records", F_OK) && access(PTSCOPE_DEVICE, F_OK))
+		SKIP(return, "ptscope module not loaded");
+	ASSERT_EQ(0, target_start(&t, "sleeper"));
+	plain[1] = flush[1] = t.pidstr;
+	EXPECT_EQ(0, cli_lines(NULL, -1, o, 4, &n, plain));
+	ASSERT_EQ(2, n);
+	for (i = 0; i < n; i++) {
+		json_object *v = vma_at(o[i], t.a);
+
+		ASSERT_NE(NULL, v);
+		EXPECT_GE(want, jint(v, "accessed_pages"));
+		EXPECT_FALSE(json_object_get_boolean(jget(o[i], "tlb_flushed")));
+		TH_LOG("no flush, interval %d: %lld of the %ld pages read", i + 1,
+		       jint(v, "accessed_pages"), want);
+		json_object_put(o[i]);
+	}
+	EXPECT_EQ(0, cli_lines(NULL, -1, o, 4, &n, flush));
+	ASSERT_EQ(2, n);
+	for (i = 0; i < n; i++) {
+		json_object *v = vma_at(o[i], t.a);
+
+		ASSERT_NE(NULL, v);
+		EXPECT_EQ(want, jint(v, "accessed_pages"));
+		EXPECT_EQ(0, check_runs(v, t.a));
+		EXPECT_TRUE(json_object_get_boolean(jget(o[i], "tlb_flushed")));
+		EXPECT_FALSE(json_object_get_boolean(jget(o[i], "reclaim_activity")));
+		TH_LOG("--flush-tlb, interval %d: %lld of the %ld pages read", i + 1,
+		       jint(v, "accessed_pages"), want);
+		json_object_put(o[i]);
+	}
+	target_stop(&t);
+	TH_LOG("%.1f s", now() - t0);
 }
 
 TEST(heatmap_follows_the_phases)

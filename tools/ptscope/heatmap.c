@@ -812,8 +812,8 @@ int heatmap_svg(FILE *f, const struct hm_pic *p, struct hm_result *res)
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Verdana, sans-serif\" "
-		"data-rows=\"%zu\" data-interval=\"%.3f\">\n",
-		p->width, p->height, p->width, p->height, p->nrows, p->interval);
+		"data-rows=\"%zu\" data-interval=\"%.3f\" data-tlb-flushed=\"%d\">\n",
+		p->width, p->height, p->width, p->height, p->nrows, p->interval, p->flushed);
 	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", p->width, p->height);
 	snprintf(buf, sizeof(buf), "ptscope heatmap: pid %u (%s), %zu interval%s of %.3g s",
 		 p->pid, p->comm, p->nrows, p->nrows == 1 ? "" : "s", p->interval);
@@ -834,8 +834,10 @@ int heatmap_svg(FILE *f, const struct hm_pic *p, struct hm_result *res)
 	plot(&l);
 	legend(&l, legend_y);
 	snprintf(buf, sizeof(buf), "One accessed bit per leaf: a huge page counts all its "
-		 "pages. Cleared without a TLB flush: pages used via cached translations are "
-		 "missed. ptscope %s", p->version);
+		 "pages. %s ptscope %s", p->flushed ?
+		 "TLBs flushed after each clear (--flush-tlb): every page used is seen." :
+		 "Cleared without a TLB flush: pages used via cached translations are missed.",
+		 p->version);
 	put_text_fit(&l, 20, l.h - 12, FS, "class=\"footer\"", buf, l.w - 40);
 	fputs("</svg>\n", f);
 	res->ranges = l.nr;

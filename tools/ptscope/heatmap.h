@@ -58,6 +58,7 @@ struct hm_pic {
 	unsigned int pid;
 	const char *comm;
 	double interval;		/* seconds asked for */
+	bool flushed;			/* TLBs flushed after each clear (--flush-tlb) */
 	const char *version;
 	int width, height;		/* pixels (map_parse_size()) */
 	const struct hm_vma *v;		/* any order; overlapping ones merge */

@@ -44,7 +44,9 @@
 	"the TLBs, so a page used only through a translation cached from before\n" \
 	"the clear is not seen until that TLB entry goes (a context switch, a\n" \
 	"flush, pressure on the TLB): the count is a lower bound, exact for a\n" \
-	"page whose translation had to be loaded in the interval.  One accessed\n" \
+	"page whose translation had to be loaded in the interval; a process\n" \
+	"that sleeps and wakes on the same CPU keeps its TLB and can show almost\n" \
+	"nothing.  --flush-tlb makes the kernel flush it.  One accessed\n" \
 	"bit covers a whole huge page: a 2M leaf counts all its 512 pages.\n" \
 	"Reclaim clears accessed bits by itself (MGLRU walking page tables,\n" \
 	"kswapd's and direct reclaim's rmap walks): when /proc/vmstat's\n" \
@@ -55,7 +57,7 @@
 const struct cli_cmd cli_cmd_wss = {
 	.name = "wss",
 	.run = cmd_wss,
-	.args = "PID [--interval S] [--count N] [--pages] [--json]",
+	.args = "PID [--interval S] [--count N] [--flush-tlb] [--pages] [--json]",
 	.summary = "the working set: pages a process touched, per interval",
 	.help =
 	"Measures the working set of process PID: every interval it clears the\n"
@@ -72,6 +74,13 @@ const struct cli_cmd cli_cmd_wss = {
 	"Options:\n"
 	"  -i, --interval S  seconds per interval, fractions allowed (default 1)\n"
 	"  -n, --count N     intervals (default 10; 0: until interrupted)\n"
+	"  -F, --flush-tlb   after clearing the accessed bits, clear the soft-dirty\n"
+	"                    bits too (clear_refs 4): the kernel then write-protects\n"
+	"                    every page and flushes the process's TLBs, so every\n"
+	"                    page used in the interval is counted.  Costs: the\n"
+	"                    soft-dirty bits are lost (CRIU, other trackers), and\n"
+	"                    the first write to each page in an interval takes a\n"
+	"                    minor fault\n"
 	"  -p, --pages       also the accessed pages themselves, VMA by VMA, as\n"
 	"                    runs START-END (JSON: accessed_runs, [start, end]\n"
 	"                    pairs in each VMA)\n"
@@ -80,7 +89,8 @@ const struct cli_cmd cli_cmd_wss = {
 	"                    t0 and t1 (seconds since the first clear: this\n"
 	"                    interval's clear and walk), seconds, accessed_pages,\n"
 	"                    accessed_bytes, accessed_huge_pages, present_pages,\n"
-	"                    cumulative_pages, cumulative_bytes, reclaim_activity,\n"
+	"                    cumulative_pages, cumulative_bytes, tlb_flushed,\n"
+	"                    reclaim_activity,\n"
 	"                    reclaim_counters ({counter: increase}), kinds ({kind:\n"
 	"                    {accessed_pages, present_pages}}), and vmas: every VMA\n"
 	"                    as {start, end, backing, name, accessed_pages,\n"
@@ -89,13 +99,14 @@ const struct cli_cmd cli_cmd_wss = {
 	"Examples:\n"
 	"  ptscope wss 1234                       ten intervals of one second\n"
 	"  ptscope wss 1234 -i 0.2 -n 50 --json | jq .accessed_pages\n"
+	"  ptscope wss 1234 --flush-tlb           every page used, at a cost\n"
 	"  ptscope heatmap 1234 --svg ws.svg      the same, drawn\n",
 };
 
 const struct cli_cmd cli_cmd_heatmap = {
 	.name = "heatmap",
 	.run = cmd_heatmap,
-	.args = "PID --svg FILE [--interval S] [--count N] [--size WxH]",
+	.args = "PID --svg FILE [--interval S] [--count N] [--flush-tlb] [--size WxH]",
 	.summary = "draw the working set over time as an SVG heatmap",
 	.help =
 	"Samples process PID as 'ptscope wss' does (clear the accessed bits,\n"
@@ -122,6 +133,8 @@ const struct cli_cmd cli_cmd_heatmap = {
 	"      --svg FILE    where to write the picture (required)\n"
 	"  -i, --interval S  seconds per interval, fractions allowed (default 1)\n"
 	"  -n, --count N     intervals, rows (default 10; 0: until interrupted)\n"
+	"  -F, --flush-tlb   flush the process's TLBs after each clear, as\n"
+	"                    'wss --flush-tlb' (soft-dirty bits lost)\n"
 	"      --size WxH    picture size in pixels, landscape, 640x360 to\n"
 	"                    7680x4320 (default 1920x1080)\n"
 	"      --via module|bpf  walk through the module, or the BPF walker\n"
@@ -232,6 +245,7 @@ struct sampler {
 	int pid;
 	double interval;
 	bool keep;			/* heatmap: every interval's sets */
+	bool flush;			/* --flush-tlb: clear_refs 4 after 1 */
 	/* the interval being measured */
 	struct vstat *v;
 	size_t nv, cap;
@@ -351,10 +365,25 @@ static int check_target(struct sampler *sm)
 	return ret < 0 ? st.rc : 0;
 }
 
+/*
+ * Clear the accessed bits ("1"); with --flush-tlb then the soft-dirty
+ * bits ("4"), whose clearing write-protects every page and so makes the
+ * kernel flush the process's TLBs: every access after it walks the page
+ * tables and sets the accessed bit again.  In this order: a translation
+ * cached between the two writes is flushed by the second.
+ */
 static int clear_refs(struct sampler *sm)
 {
 	int ret = pts_clear_refs(sm->pid, "1");
 
+	if (!ret && sm->flush) {
+		ret = pts_clear_refs(sm->pid, "4");
+		if (ret == -EINVAL) {
+			cli_err("--flush-tlb: this kernel refuses to clear soft-dirty bits "
+				"(no CONFIG_MEM_SOFT_DIRTY?)");
+			return CLI_ERR;
+		}
+	}
 	if (!ret)
 		return 0;
 	if (ret == -ESRCH)
@@ -499,6 +528,7 @@ static json_object *interval_json(struct sampler *sm, unsigned long i, bool page
 	jset(o, "present_pages", json_object_new_int64(sm->present));
 	jset(o, "cumulative_pages", json_object_new_int64(cum));
 	jset(o, "cumulative_bytes", json_object_new_int64(cum * PG));
+	jset(o, "tlb_flushed", json_object_new_boolean(sm->flush));
 	jset(o, "reclaim_activity", json_object_new_boolean(sm->reclaim));
 	reclaim_moved(&sm->before, &sm->after, rc, NULL, 0);
 	jset(o, "reclaim_counters", rc);
@@ -621,6 +651,7 @@ struct opts {
 	int width, height;
 	int pid;
 	bool pages;
+	bool flush;
 };
 
 /* -1: go on with O; else the exit status to return now (0 after --help). */
@@ -631,6 +662,7 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct opts *
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "pages", no_argument, NULL, 'p' },
+		{ "flush-tlb", no_argument, NULL, 'F' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "svg", required_argument, NULL, OPT_SVG },
 		{ "size", required_argument, NULL, OPT_SIZE },
@@ -646,9 +678,13 @@ static int parse(const struct cli_cmd *cmd, int argc, char **argv, struct opts *
 	o->width = MAP_DEFAULT_W;
 	o->height = MAP_DEFAULT_H;
 	o->pages = false;
-	while ((c = getopt_long(argc, argv, "i:n:p" CLI_COMMON_SHORTOPTS, longopts,
+	o->flush = false;
+	while ((c = getopt_long(argc, argv, "i:n:pF" CLI_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
 		switch (c) {
+		case 'F':
+			o->flush = true;
+			continue;
 		case 'p':
 			if (heatmap)
 				return cli_usage_err(cmd, "--pages is wss's");
@@ -739,13 +775,15 @@ int cmd_wss(int argc, char **argv)
 		return ret;
 	sm.pid = o.pid;
 	sm.interval = o.interval;
+	sm.flush = o.flush;
 	ret = check_target(&sm);
 	if (ret)
 		return ret;
 	if (!cli.json)
 		printf("%s# ptscope wss: pid %u (%s), intervals of %.3g s: the present pages "
-		       "whose accessed bit was set again after clear_refs%s\n", col(C_DIM),
-		       sm.hdr.pid, sm.hdr.comm, o.interval, col(C_RESET));
+		       "whose accessed bit was set again after clear_refs%s%s\n", col(C_DIM),
+		       sm.hdr.pid, sm.hdr.comm, o.interval, o.flush ? " (and a TLB flush)" :
+		       " (no TLB flush: a lower bound, see --help)", col(C_RESET));
 	catch_stop(old);
 	for (i = 1; !o.count || i <= o.count; i++) {
 		bool done;
@@ -891,6 +929,7 @@ int cmd_heatmap(int argc, char **argv)
 		return cli_usage_err(cmd, "--json and --svg - both want standard output");
 	sm.pid = o.pid;
 	sm.interval = o.interval;
+	sm.flush = o.flush;
 	ret = check_target(&sm);
 	if (ret)
 		return ret;
@@ -927,6 +966,7 @@ int cmd_heatmap(int argc, char **argv)
 	pic.pid = sm.hdr.pid;
 	pic.comm = sm.hdr.comm;
 	pic.interval = o.interval;
+	pic.flushed = o.flush;
 	pic.version = PTSCOPE_CLI_VERSION;
 	pic.width = o.width;
 	pic.height = o.height;
