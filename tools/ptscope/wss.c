@@ -562,6 +562,7 @@ static json_object *interval_json(struct sampler *sm, unsigned long i, bool page
 		json_object_array_add(vmas, e);
 	}
 	jset(o, "vmas", vmas);
+	cli_via_json(sm->hdr.flags, o);
 	return o;
 }
 
@@ -784,6 +785,8 @@ int cmd_wss(int argc, char **argv)
 		       "whose accessed bit was set again after clear_refs%s%s\n", col(C_DIM),
 		       sm.hdr.pid, sm.hdr.comm, o.interval, o.flush ? " (and a TLB flush)" :
 		       " (no TLB flush: a lower bound, see --help)", col(C_RESET));
+	if (!cli.json)
+		cli_via_note(sm.hdr.flags);
 	catch_stop(old);
 	for (i = 1; !o.count || i <= o.count; i++) {
 		bool done;
