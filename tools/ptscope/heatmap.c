@@ -425,25 +425,46 @@ static int free_lane(const struct lab_box *b, size_t n, double x, double w, int 
 	return -1;
 }
 
-/* The range labels above the grid (Y0: top of the lanes). */
-static void range_labels(struct hl *l, double y0, int lanes, struct hm_result *res)
+/* A range's label: its start address and name, WIDTH wide, placed at X. */
+static void label_box(const struct hl *l, const struct range *r, char *addr, char *name,
+		      double *x, double *w)
+{
+	const double maxw = 300;
+
+	snprintf(addr, 24, "0x%llx", (unsigned long long)(r->p0 * PG));
+	range_name(l, r, name, 200);
+	*w = map_text_width(addr, FS);
+	if (*w < maxw && map_text_width(name, FS) > *w)
+		*w = map_text_width(name, FS) > maxw ? maxw : map_text_width(name, FS);
+	*x = r->x + *w > l->gx1 ? l->gx1 - *w : r->x;
+}
+
+/*
+ * The range labels above the grid (Y0: top of the lanes), each in the
+ * lowest lane where it fits.  DRY: draw nothing, return the lanes used.
+ */
+static int range_labels(struct hl *l, double y0, int lanes, struct hm_result *res,
+			bool dry)
 {
 	struct lab_box *b = calloc(l->nr ? l->nr : 1, sizeof(*b));
 	char addr[24], name[200], title[320];
 	size_t i, nb = 0;
+	int used = 1;
 
 	for (i = 0; i < l->nr; i++) {
 		struct range *r = &l->r[i];
-		double w, x = r->x, maxw = 300;
+		double w, x;
 		int lane;
 
-		snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)(r->p0 * PG));
-		range_name(l, r, name, sizeof(name));
-		w = map_text_width(addr, FS);
-		if (w < maxw && map_text_width(name, FS) > w)
-			w = map_text_width(name, FS) > maxw ? maxw : map_text_width(name, FS);
-		if (x + w > l->gx1)
-			x = l->gx1 - w;
+		label_box(l, r, addr, name, &x, &w);
+		lane = b ? free_lane(b, nb, x, w, lanes) : -1;
+		if (lane >= 0) {
+			b[nb++] = (struct lab_box){ x, x + w, lane };
+			if (lane + 1 > used)
+				used = lane + 1;
+		}
+		if (dry)
+			continue;
 		fprintf(l->f, "<g class=\"range\" data-start=\"0x%llx\" data-end=\"0x%llx\" "
 			"data-vmas=\"%zu\"><title>", (unsigned long long)(r->p0 * PG),
 			(unsigned long long)(r->p1 * PG), r->last - r->first + 1);
@@ -453,13 +474,11 @@ static void range_labels(struct hl *l, double y0, int lanes, struct hm_result *r
 		fputs("</title>\n", l->f);
 		put_rect(l, r->x, l->gy0 - 8, r->w, 6, "#37474f", "class=\"range-bar\"");
 		fputc('\n', l->f);
-		lane = b ? free_lane(b, nb, x, w, lanes) : -1;
 		if (lane < 0) {
 			res->unlabelled++;
 			fputs("</g>\n", l->f);
 			continue;
 		}
-		b[nb++] = (struct lab_box){ x, x + w, lane };
 		{
 			double ty = y0 + lane * LANE_H;
 			char attrs[96];
@@ -475,6 +494,7 @@ static void range_labels(struct hl *l, double y0, int lanes, struct hm_result *r
 		fputs("</g>\n", l->f);
 	}
 	free(b);
+	return used;
 }
 
 /*
@@ -762,35 +782,7 @@ int heatmap_svg(FILE *f, const struct hm_pic *p, struct hm_result *res)
 	l.px0 = l.px1 - PLOT_W;
 	l.gx1 = l.px0 - 50;
 	place_ranges(&l);
-	/* lanes actually used: the same placement, counted first */
-	{
-		struct lab_box *bx = calloc(l.nr ? l.nr : 1, sizeof(*bx));
-		size_t nb = 0;
-		int used = 1;
-
-		for (i = 0; bx && i < l.nr; i++) {
-			char addr[24], name[200];
-			double w, x = l.r[i].x;
-			int lane;
-
-			snprintf(addr, sizeof(addr), "0x%llx",
-				 (unsigned long long)(l.r[i].p0 * PG));
-			range_name(&l, &l.r[i], name, sizeof(name));
-			w = map_text_width(addr, FS);
-			if (w < 300 && map_text_width(name, FS) > w)
-				w = map_text_width(name, FS) > 300 ? 300 : map_text_width(name, FS);
-			if (x + w > l.gx1)
-				x = l.gx1 - w;
-			lane = free_lane(bx, nb, x, w, lanes);
-			if (lane < 0)
-				continue;
-			bx[nb++] = (struct lab_box){ x, x + w, lane };
-			if (lane + 1 > used)
-				used = lane + 1;
-		}
-		free(bx);
-		lanes = used;
-	}
+	lanes = range_labels(&l, 0, lanes, res, true);
 	glanes = gaps(&l, 0, 5, res, true);
 	lanes_y = 100;
 	l.gy0 = lanes_y + lanes * LANE_H + 20;
@@ -825,7 +817,7 @@ int heatmap_svg(FILE *f, const struct hm_pic *p, struct hm_result *res)
 	put_text_fit(&l, 20, 76, 20, "class=\"summary\"", buf, l.w - 40);
 
 	time_axis(&l);
-	range_labels(&l, lanes_y, lanes, res);
+	range_labels(&l, lanes_y, lanes, res, false);
 	gaps(&l, gap_y, glanes, res, false);
 	for (i = 0; i < p->nrows; i++)
 		draw_row(&l, i, res);
