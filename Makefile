@@ -206,6 +206,11 @@ $(BUILD)/unit/model_test: UNIT_LIBS := $(JSON_LIBS)
 # the picture's layout is compiled into its unit test, checked by a script
 $(BUILD)/unit/map_layout_test: tools/ptscope/map_layout.c tools/ptscope/map_layout.h
 
+# the heatmap's page sets and layout, with map_layout.c's text helpers
+$(BUILD)/unit/heatmap_test: tools/ptscope/heatmap.c tools/ptscope/heatmap.h \
+	tools/ptscope/map_layout.c tools/ptscope/map_layout.h
+$(BUILD)/unit/heatmap_test: UNIT_LIBS := tools/ptscope/map_layout.c -lm
+
 unit: $(UNIT_BINS)
 
 checkpatch: $(KSFT_STAMP)

@@ -13,6 +13,10 @@
  *  - a SIGTERM while the replacement lab holds its zram swap and cgroup
  *    undoes both;
  *  - names, aliases, --list and bad names; the text report;
+ *  - the working-set lab (M18): W(t, tau) read from the accessed bits is,
+ *    page by page, the set of pages its child read in each window, for
+ *    tau = 1 and 4 ticks, A's pages in phase A, B's in phase B, both in
+ *    the window spanning the switch;
  *  - -v adds evidence lines (walks, translations, counters) to every lab
  *    and keeps all the plain observations; --predict runs nothing;
  *  - where the kernel has BTF, the labs on faults run their steps under the
@@ -44,7 +48,7 @@
 #define FAULT_AROUND	"/sys/kernel/debug/fault_around_bytes"
 #define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
 #define MAX_DOCS	32
-#define NR_LABS		17
+#define NR_LABS		18
 
 static const char *bin(void)
 {
@@ -1026,6 +1030,75 @@ TEST_F_TIMEOUT(lab, verbose_adds_evidence, 900)
  * they ran without the tracer.  BTF is hidden from one run by a tmpfs over
  * /sys/kernel/btf in a mount namespace of its own.
  */
+/* observed.KEY as an array of integers into V (at most N): its length, or -1. */
+static int ev_ints(json_object *doc, const char *key, long long *v, int n)
+{
+	json_object *a = at(at(doc, "observed"), key);
+	int i, len;
+
+	if (!a || !json_object_is_type(a, json_type_array))
+		return -1;
+	len = (int)json_object_array_length(a);
+	for (i = 0; i < len && i < n; i++)
+		v[i] = json_object_get_int64(json_object_array_get_idx(a, i));
+	return len;
+}
+
+/*
+ * M18: the child reads 16 pages a tick, the halves of 32-page region A in
+ * turn for 6 ticks, then of B.  The accessed bits must show exactly that:
+ * W(t, 1) = 16 every tick (A's pages first, then B's), W(t, 4) = 32 (A),
+ * 64 (A's 32 and B's 32: the switch), 32 (B); no page differs from the
+ * pages read.  Run twice: the same numbers (not luck with the TLB).
+ */
+TEST_F_TIMEOUT(lab, working_set_window_follows_phases, 300)
+{
+	static const long long w4[] = { 32, 64, 32 }, a4[] = { 32, 32, 0 }, b4[] = { 0, 32, 32 };
+	long long v[16], m[16];
+	struct run r;
+	int run, i;
+
+	for (run = 0; run < 2; run++) {
+		json_object *d;
+
+		ASSERT_EQ(0, run_lab(&r, "m18 --json"));
+		EXPECT_EQ(0, r.status);
+		ASSERT_EQ(1, r.n);
+		d = find_doc(&r, "m18");
+		ASSERT_NE(NULL, d);
+		EXPECT_STREQ("ran", str_of(d, "status"));
+		EXPECT_STREQ("holds with a difference", str_of(d, "verdict"))
+			TH_LOG("%s", str_of(d, "explanation"));
+		EXPECT_EQ(0, ev_int(d, "pages_differing"));
+		ASSERT_EQ(12, ev_ints(d, "w_tau1", v, 16));
+		ASSERT_EQ(12, ev_ints(d, "model_tau1", m, 16));
+		for (i = 0; i < 12; i++) {
+			EXPECT_EQ(16, v[i]) TH_LOG("tick %d", i + 1);
+			EXPECT_EQ(m[i], v[i]);
+		}
+		ASSERT_EQ(12, ev_ints(d, "a_tau1", v, 16));
+		for (i = 0; i < 12; i++)
+			EXPECT_EQ(i < 6 ? 16 : 0, v[i]) TH_LOG("tick %d: A", i + 1);
+		ASSERT_EQ(3, ev_ints(d, "w_tau4", v, 16));
+		ASSERT_EQ(3, ev_ints(d, "model_tau4", m, 16));
+		for (i = 0; i < 3; i++) {
+			EXPECT_EQ(w4[i], v[i]) TH_LOG("window %d", i + 1);
+			EXPECT_EQ(m[i], v[i]);
+		}
+		ASSERT_EQ(3, ev_ints(d, "a_tau4", v, 16));
+		for (i = 0; i < 3; i++)
+			EXPECT_EQ(a4[i], v[i]) TH_LOG("window %d: A", i + 1);
+		ASSERT_EQ(3, ev_ints(d, "b_tau4", v, 16));
+		for (i = 0; i < 3; i++)
+			EXPECT_EQ(b4[i], v[i]) TH_LOG("window %d: B", i + 1);
+		/* the child's own code and stack were used too */
+		EXPECT_GT(ev_int(d, "others_accessed"), 0);
+		TH_LOG("run %d: %s; others %lld", run + 1, str_of(d, "summary"),
+		       ev_int(d, "others_accessed"));
+		run_free(&r);
+	}
+}
+
 TEST_F_TIMEOUT(lab, trace_falls_back_without_btf, 120)
 {
 	json_object *obs, *notes;

@@ -20,7 +20,7 @@
 
 #include "kselftest_harness.h"
 
-#define NR_LABS		17
+#define NR_LABS		18
 #define LONELY_UID	54321	/* an ID no process of the host runs as */
 
 static const char *bin(void)

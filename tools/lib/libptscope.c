@@ -522,3 +522,26 @@ const char *pts_strerror(int err)
 		return strerror(err < 0 ? -err : err);
 	}
 }
+
+int pts_clear_refs(int pid, const char *what)
+{
+	char path[64];
+	size_t n = strlen(what);
+	ssize_t w;
+	int fd, ret = 0;
+
+	if (pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	w = write(fd, what, n);
+	if (w < 0)
+		ret = -errno;
+	else if ((size_t)w != n)
+		ret = -EIO;
+	close(fd);
+	/* the process exited: its mm is gone (ESRCH from the kernel) */
+	return ret;
+}

@@ -184,6 +184,16 @@ int pts_faults_ctl(const char *cmd, pid_t pid);
  * (exited, exec-privileged): their last report is this one.
  */
 int pts_faults_read(pid_t pid, struct pts_faults *f);
+/*
+ * Write WHAT ("1": clear the accessed bits of every page; "2" anonymous
+ * pages only, "3" file pages only, "4" soft-dirty, "5" the RSS high-water
+ * mark) to /proc/PID/clear_refs.  0, or -errno: -ESRCH if there is no
+ * such process, -EACCES/-EPERM without the right to write it (root, or
+ * the owner of the process), -EINVAL if the kernel refuses WHAT.  The
+ * accessed bits are cleared without a TLB flush (Linux on x86), and the
+ * pages' referenced state with them: see Documentation/history.rst.
+ */
+int pts_clear_refs(int pid, const char *what);
 /* The kernel's own minflt and majflt of PID (/proc/PID/stat): 0 or -errno. */
 int pts_proc_faults(pid_t pid, long long *minflt, long long *majflt);
 /* Name of counter I (PTSCOPE_FC_*), as in the faults file. */

@@ -31,6 +31,8 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_map,
 	&cli_cmd_snapshot,
 	&cli_cmd_diff,
+	&cli_cmd_wss,
+	&cli_cmd_heatmap,
 	&cli_cmd_track,
 	&cli_cmd_untrack,
 	&cli_cmd_faults,

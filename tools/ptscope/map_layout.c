@@ -898,3 +898,14 @@ int map_svg(FILE *f, const struct map_pic *p, struct map_result *res)
 	free(rows);
 	return ferror(f) ? -EIO : 0;
 }
+
+/* For the other pictures (heatmap.c): the same escaping and text widths. */
+void map_xml_text(FILE *f, const char *s)
+{
+	xml_str(f, s);
+}
+
+double map_text_width(const char *s, double fs)
+{
+	return text_w(s, fs);
+}

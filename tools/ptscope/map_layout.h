@@ -55,5 +55,9 @@ struct map_result {
 int map_parse_size(const char *s, int *w, int *h);
 bool map_reserved(const struct map_vma *v);
 int map_svg(FILE *out, const struct map_pic *p, struct map_result *res);
+/* S as XML text (markup escaped, what XML cannot hold replaced by '?'). */
+void map_xml_text(FILE *f, const char *s);
+/* Estimated width of S at font size FS (DejaVu Sans's advances, roughly). */
+double map_text_width(const char *s, double fs);
 
 #endif

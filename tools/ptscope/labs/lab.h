@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ptscope lab: experiments that test the textbook model of virtual memory
- * (Documentation/labs.rst, claims M1..M17) on the running kernel.
+ * (Documentation/labs.rst, claims M1..M18) on the running kernel.
  *
  * The files of tools/ptscope/labs/, each using only those below it:
  *
@@ -11,6 +11,7 @@
  *   paging.c       M4 M5 M6 M13 M15 M17 (demand paging, frames)
  *   sharing.c      M9 M10 M11 M12 (sharing between processes)
  *   replacement.c  M7 M8 (replacement and the paging file)
+ *   workingset.c   M18 (the working set over time, W(t, tau))
  *   child.c        the child process a lab drives, step by step
  *   env.c          what a lab changes and its clean-up: swap, the memory
  *                  cgroup, scratch files, the processes started
@@ -81,7 +82,7 @@ struct lab {
 
 extern const struct lab lab_m1, lab_m2, lab_m3, lab_m4, lab_m5, lab_m6,
 	lab_m7, lab_m8, lab_m9, lab_m10, lab_m11, lab_m12, lab_m13, lab_m14,
-	lab_m15, lab_m16, lab_m17;
+	lab_m15, lab_m16, lab_m17, lab_m18;
 
 /* What one lab found, and what it may use while it runs. */
 struct lab_ctx {

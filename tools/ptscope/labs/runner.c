@@ -3,7 +3,7 @@
  * ptscope lab [NAME...] [--json] [--verbose] [--no-setup] [--no-trace] [--list]
  *
  * Runs experiments that put the textbook model of virtual memory to the
- * test on the running kernel (one lab per claim, M1..M17), observing
+ * test on the running kernel (one lab per claim, M1..M18), observing
  * child processes with ptscope's own walk, translate, ptcost and fault
  * counters, and reports for each: the claim, what it did, what it saw
  * (with the entries, frames and counts that decided it), a verdict and
@@ -40,20 +40,21 @@ const struct cli_cmd cli_cmd_lab = {
 	.args = "[NAME...] [--json] [--verbose] [--no-setup] [--no-trace] [--list | --predict]",
 	.summary = "test the textbook model of virtual memory on this kernel",
 	.help =
-	"Runs one experiment per claim of the textbook model (M1..M17: address\n"
+	"Runs one experiment per claim of the textbook model (M1..M18: address\n"
 	"split, per-process tables, entry bits, demand paging, clustering,\n"
 	"placement, replacement, paging file, working set, shared code,\n"
 	"copy-on-write, standby list, zeroed pages, table cost, large pages,\n"
-	"address-space split, mapped files).  Each lab forks a child process,\n"
-	"drives it step by step and watches it with ptscope's walk, translate,\n"
-	"ptcost and fault counters.  It reports the claim, what it did, what it\n"
-	"observed (the entries, frames and fault counts that decided), a\n"
+	"address-space split, mapped files, the working set over time).  Each\n"
+	"lab forks a child process, drives it step by step and watches it with\n"
+	"ptscope's walk, translate, ptcost and fault counters.  It reports the\n"
+	"claim, what it did, what it observed (the entries, frames and fault\n"
+	"counts that decided), a\n"
 	"verdict -- holds, holds with a difference, does not hold on Linux --\n"
 	"and the Linux mechanism.  Verdicts come from the measurements: change\n"
 	"a setting (THP, fault_around_bytes, swap) and they change with it.\n"
 	"A lab whose prerequisite is missing reports \"cannot run\" and why.\n"
 	"\n"
-	"NAME is m1..m17 or a lab's name (see --list); none: all labs.\n"
+	"NAME is m1..m18 or a lab's name (see --list); none: all labs.\n"
 	"\n"
 	"Predict first: --predict prints each lab's claim and the questions to\n"
 	"answer before running it, and runs nothing (no module, no root\n"
@@ -107,7 +108,7 @@ static void on_fatal_signal(int sig)
 static const struct lab *const all_labs[] = {
 	&lab_m1, &lab_m2, &lab_m3, &lab_m4, &lab_m5, &lab_m6, &lab_m7, &lab_m8,
 	&lab_m9, &lab_m10, &lab_m11, &lab_m12, &lab_m13, &lab_m14, &lab_m15,
-	&lab_m16, &lab_m17,
+	&lab_m16, &lab_m17, &lab_m18,
 };
 #define NR_LABS (sizeof(all_labs) / sizeof(all_labs[0]))
 
@@ -447,7 +448,7 @@ int cmd_lab(int argc, char **argv)
 		} else {
 			l = find_lab(argv[i]);
 			if (!l)
-				return cli_usage_err(cmd, "unknown lab '%s' (m1..m17 or a "
+				return cli_usage_err(cmd, "unknown lab '%s' (m1..m18 or a "
 						     "name from 'ptscope lab --list')",
 						     argv[i]);
 		}
