@@ -206,6 +206,13 @@ $(BUILD)/unit/model_test: UNIT_LIBS := $(JSON_LIBS)
 # the picture's layout is compiled into its unit test, checked by a script
 $(BUILD)/unit/map_layout_test: tools/ptscope/map_layout.c tools/ptscope/map_layout.h
 
+# the trace picture: its layout, with the fault classes, checked by a script
+$(BUILD)/unit/trace_svg_test: tools/ptscope/trace_svg.c tools/ptscope/trace_svg.h \
+	tools/ptscope/faultclass.c tools/ptscope/faultclass.h tests/trace_svg_check.py \
+	tests/map_svg_check.py
+$(BUILD)/unit/trace_svg_test: UNIT_CFLAGS := -Itools/bpf
+$(BUILD)/unit/trace_svg_test: UNIT_LIBS := -lm
+
 unit: $(UNIT_BINS)
 
 checkpatch: $(KSFT_STAMP)

@@ -5,9 +5,11 @@
  *
  *   bench [--dense MiB] [--sizes MiB,MiB,...] [--reps N] [--out DIR]
  *         [--cli PATH] [--fault-mib MiB] [--fault-rounds N]
+ *         [--wss-mib MiB] [--wss-interval S] [--wss-intervals N]
  *
  * Sections: dense walk (records, walk text, CLI --json, pagemap,
- * PAGEMAP_SCAN), sparse vs packed, scaling, fault-path overhead, memory.
+ * PAGEMAP_SCAN), sparse vs packed, scaling, fault-path overhead, memory,
+ * what working-set sampling costs the target (wss).
  * Prints a table, writes DIR/results.csv and DIR/scaling.svg.  Targets
  * are reported as met or missed; a missed target never fails the run.
  *
@@ -26,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -1012,22 +1015,335 @@ static void plot(const struct size_result *r, int n)
 	printf("plot: %s\n", path);
 }
 
+/* ---- wss: what working-set sampling costs the target ------------------ */
+
+/*
+ * A target with MiB resident (4 KiB pages, MADV_NOHUGEPAGE) writes one
+ * byte of every page, pass after pass, and records each pass's start,
+ * wall time and CPU time in memory shared with us.  We then sample its
+ * working set for N intervals of S seconds in three ways, one after the
+ * other, the target running throughout:
+ *   none     nothing (before and after the two others: the baseline)
+ *   ptscope  each interval: "1" into /proc/PID/clear_refs, sleep S, one
+ *            walk of the whole process through the module's records
+ *            file, counting the present leaves with the accessed bit
+ *            (what `ptscope wss` does each interval)
+ *   smaps    each interval: "1" into clear_refs, sleep S, read
+ *            /proc/PID/smaps and sum its Referenced: lines (what Brendan
+ *            Gregg's wss.pl does)
+ * and compare the target's pass times in each window.  The target runs
+ * on CPU 0, we on CPU 1 when there is one.
+ */
+#define WSS_MAX_PASSES	65536
+
+struct wss_shared {
+	volatile int ready, stop;
+	volatile uint64_t npass;
+	uint64_t start, end;		/* the target's mapping */
+	uint64_t t0[WSS_MAX_PASSES];	/* CLOCK_MONOTONIC at a pass's start */
+	uint64_t wall[WSS_MAX_PASSES];	/* ns */
+	uint64_t cpu[WSS_MAX_PASSES];	/* thread CPU ns */
+};
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void wss_target(struct wss_shared *sh, size_t bytes)
+{
+	volatile char *p;
+	size_t i;
+
+	pin_cpu(0);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(3);
+	if (madvise((void *)p, bytes, MADV_NOHUGEPAGE))
+		_exit(4);
+	for (i = 0; i < bytes; i += PAGE)
+		p[i] = 1;
+	sh->start = (uintptr_t)p;
+	sh->end = (uintptr_t)p + bytes;
+	sh->ready = 1;
+	while (!sh->stop && sh->npass < WSS_MAX_PASSES) {
+		uint64_t n = sh->npass, t0 = now_ns(), c0 = cpu_ns();
+
+		for (i = 0; i < bytes; i += PAGE)
+			p[i]++;
+		sh->t0[n] = t0;
+		sh->wall[n] = now_ns() - t0;
+		sh->cpu[n] = cpu_ns() - c0;
+		__atomic_store_n(&sh->npass, n + 1, __ATOMIC_RELEASE);
+	}
+	_exit(0);
+}
+
+static void write_clear_refs(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", pid);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		die("%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* The whole process through the module: 4K pages present and accessed. */
+static uint64_t wss_walk(pid_t pid)
+{
+	const struct ptscope_rec_hdr *h;
+	struct pts_session s;
+	uint64_t acc = 0;
+	int r;
+
+	r = pts_open(&s, "records");
+	if (!r)
+		r = pts_request(&s, "pid=%d", pid);
+	if (r)
+		die("records: %s", strerror(-r));
+	while ((r = pts_next(&s, &h)) > 0) {
+		const struct ptscope_leaf *l = (const void *)h;
+
+		if (h->type == PTSCOPE_REC_LEAF && (l->flags & PTSCOPE_F_PRESENT) &&
+		    (l->flags & PTSCOPE_F_ACCESSED))
+			acc += l->count * (pts_level_size(l->level) / PAGE);
+	}
+	if (r < 0)
+		die("records: %s", strerror(-r));
+	pts_close(&s);
+	return acc;
+}
+
+/* /proc/PID/smaps's Referenced: lines summed, in 4K pages. */
+static uint64_t wss_smaps(pid_t pid)
+{
+	char path[64], line[512];
+	uint64_t kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Referenced:", 11))
+			kb += strtoull(line + 11, NULL, 10);
+	fclose(f);
+	return kb / 4;
+}
+
+enum { WSS_NONE, WSS_PTSCOPE, WSS_SMAPS, NR_WSS };
+static const char *const wss_name[NR_WSS] = { "none", "ptscope", "smaps" };
+
+struct wss_window {
+	uint64_t from, to;		/* CLOCK_MONOTONIC */
+	double clear_ns, read_ns;	/* summed over the intervals */
+	uint64_t pages_min, pages_max;	/* the working set measured */
+};
+
+static void wss_sample(int how, pid_t pid, double interval, int n, struct wss_window *w)
+{
+	struct timespec ts = { (time_t)interval,
+			       (long)((interval - (time_t)interval) * 1e9) };
+	int i;
+
+	w->from = now_ns();
+	w->pages_min = UINT64_MAX;
+	for (i = 0; i < n; i++) {
+		uint64_t t0 = now_ns(), t1, t2, pages = 0;
+
+		if (how != WSS_NONE)
+			write_clear_refs(pid);
+		t1 = now_ns();
+		nanosleep(&ts, NULL);
+		t2 = now_ns();
+		if (how == WSS_PTSCOPE)
+			pages = wss_walk(pid);
+		else if (how == WSS_SMAPS)
+			pages = wss_smaps(pid);
+		w->clear_ns += t1 - t0;
+		w->read_ns += now_ns() - t2;
+		if (how != WSS_NONE) {
+			w->pages_min = pages < w->pages_min ? pages : w->pages_min;
+			w->pages_max = pages > w->pages_max ? pages : w->pages_max;
+		}
+	}
+	w->to = now_ns();
+}
+
+/* The passes that ran wholly inside W: their wall and CPU times (ns). */
+static int wss_passes(const struct wss_shared *sh, uint64_t npass, const struct wss_window *w,
+		      double *wall, double *cpu, int max)
+{
+	uint64_t i;
+	int n = 0;
+
+	for (i = 0; i < npass && n < max; i++)
+		if (sh->t0[i] >= w->from && sh->t0[i] + sh->wall[i] <= w->to) {
+			wall[n] = sh->wall[i];
+			cpu[n++] = sh->cpu[i];
+		}
+	return n;
+}
+
+static double mean(const double *v, int n)
+{
+	double s = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		s += v[i];
+	return n ? s / n : 0;
+}
+
+static void wss_section(unsigned long mib, double interval, int intervals)
+{
+	struct wss_window w[NR_WSS + 1];	/* none, ptscope, smaps, none again */
+	static double wall[NR_WSS + 1][WSS_MAX_PASSES], cpu[NR_WSS + 1][WSS_MAX_PASSES];
+	static double bw[2 * WSS_MAX_PASSES], bc[2 * WSS_MAX_PASSES];
+	double base_wall, base_cpu, base_mean;
+	int np[NR_WSS + 1], nb, k, i;
+	struct wss_shared *sh;
+	struct stat3 st;
+	uint64_t npass;
+	char extra[256];
+	pid_t pid;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		die("wss: mmap: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid)
+		wss_target(sh, mib * MIB);
+	while (!sh->ready) {
+		if (waitpid(pid, &k, WNOHANG) == pid)
+			die("wss: the target failed (status 0x%x)", k);
+		usleep(10000);
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		pin_cpu(1);
+	/* a first pass to settle, then the windows */
+	while (__atomic_load_n(&sh->npass, __ATOMIC_ACQUIRE) < 1)
+		usleep(10000);
+	memset(w, 0, sizeof(w));
+	wss_sample(WSS_NONE, pid, interval, intervals, &w[0]);
+	wss_sample(WSS_PTSCOPE, pid, interval, intervals, &w[1]);
+	wss_sample(WSS_SMAPS, pid, interval, intervals, &w[2]);
+	wss_sample(WSS_NONE, pid, interval, intervals, &w[3]);
+	sh->stop = 1;
+	waitpid(pid, NULL, 0);
+	npass = sh->npass;
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		cpu_set_t all;
+
+		CPU_ZERO(&all);
+		for (i = 0; i < sysconf(_SC_NPROCESSORS_ONLN) && i < CPU_SETSIZE; i++)
+			CPU_SET(i, &all);
+		sched_setaffinity(0, sizeof(all), &all);
+	}
+
+	for (k = 0; k <= NR_WSS; k++)
+		np[k] = wss_passes(sh, npass, &w[k], wall[k], cpu[k], WSS_MAX_PASSES);
+	nb = 0;
+	for (k = 0; k <= NR_WSS; k += NR_WSS)
+		for (i = 0; i < np[k]; i++) {
+			bw[nb] = wall[k][i];
+			bc[nb++] = cpu[k][i];
+		}
+	printf("\n== wss sampling: what one interval costs the target (%lu MiB resident, 4 KiB "
+	       "pages, THP off; interval %.2f s x %d; %llu passes) ==\n", mib, interval, intervals,
+	       (unsigned long long)npass);
+	if (!nb || !np[WSS_PTSCOPE] || !np[WSS_SMAPS]) {
+		printf("(too few whole passes in a window: %d none, %d ptscope, %d smaps; "
+		       "lengthen --wss-interval)\n", nb, np[WSS_PTSCOPE], np[WSS_SMAPS]);
+		munmap(sh, sizeof(*sh));
+		return;
+	}
+	/* the baseline: the passes of both windows without sampling */
+	qsort(bw, nb, sizeof(*bw), cmp_dbl);
+	qsort(bc, nb, sizeof(*bc), cmp_dbl);
+	base_wall = nb % 2 ? bw[nb / 2] : (bw[nb / 2 - 1] + bw[nb / 2]) / 2;
+	base_cpu = nb % 2 ? bc[nb / 2] : (bc[nb / 2 - 1] + bc[nb / 2]) / 2;
+	base_mean = mean(bw, nb);
+	printf("%-9s %6s %10s %10s %8s %8s %12s %14s %14s %10s\n", "sampler", "passes",
+	       "median ms", "mean ms", "x none", "cpu x", "+ms/interval", "clear ms/int",
+	       "read ms/int", "wss pages");
+	for (k = 0; k < NR_WSS; k++) {
+		int kk = k;
+		double *vw = k == WSS_NONE ? bw : wall[kk], *vc = k == WSS_NONE ? bc : cpu[kk];
+		int n = k == WSS_NONE ? nb : np[kk];
+		double med, medc, extra_ms;
+
+		qsort(vw, n, sizeof(*vw), cmp_dbl);
+		qsort(vc, n, sizeof(*vc), cmp_dbl);
+		med = n % 2 ? vw[n / 2] : (vw[n / 2 - 1] + vw[n / 2]) / 2;
+		medc = n % 2 ? vc[n / 2] : (vc[n / 2 - 1] + vc[n / 2]) / 2;
+		/* the target's time lost per interval: its passes' excess over the mean */
+		extra_ms = k == WSS_NONE ? 0 : (mean(vw, n) - base_mean) * n / intervals / 1e6;
+		if (k == WSS_NONE)
+			printf("%-9s %6d %10.2f %10.2f %8.3f %8.3f %12s %14s %14s %10s\n",
+			       wss_name[k], n, med / 1e6, mean(vw, n) / 1e6, 1.0, 1.0, "-", "-",
+			       "-", "-");
+		else
+			printf("%-9s %6d %10.2f %10.2f %8.3f %8.3f %12.1f %14.2f %14.2f %10llu%s\n",
+			       wss_name[k], n, med / 1e6, mean(vw, n) / 1e6, med / base_wall,
+			       medc / base_cpu, extra_ms, w[k].clear_ns / intervals / 1e6,
+			       w[k].read_ns / intervals / 1e6, (unsigned long long)w[k].pages_min,
+			       w[k].pages_min != w[k].pages_max ? "+" : "");
+		st = (struct stat3){ med, vw[0], vw[n - 1], n };
+		snprintf(extra, sizeof(extra), "ratio=%.4f cpu_ratio=%.4f extra_ms_per_interval=%.2f "
+			 "clear_ms=%.3f read_ms=%.3f pages=%llu", med / base_wall, medc / base_cpu,
+			 extra_ms, w[k].clear_ns / intervals / 1e6, w[k].read_ns / intervals / 1e6,
+			 (unsigned long long)(k == WSS_NONE ? 0 : w[k].pages_min));
+		csv_row("wss", wss_name[k], mib, st, "ns", extra);
+	}
+	printf("sampler cost per interval, smaps / ptscope: %.2fx (clear_refs %.2f / %.2f ms, "
+	       "read %.2f / %.2f ms)\n",
+	       (w[WSS_SMAPS].clear_ns + w[WSS_SMAPS].read_ns) /
+	       (w[WSS_PTSCOPE].clear_ns + w[WSS_PTSCOPE].read_ns),
+	       w[WSS_SMAPS].clear_ns / intervals / 1e6, w[WSS_PTSCOPE].clear_ns / intervals / 1e6,
+	       w[WSS_SMAPS].read_ns / intervals / 1e6, w[WSS_PTSCOPE].read_ns / intervals / 1e6);
+	printf("(ratios only: a TCG guest; the baseline is the %d passes of the two windows "
+	       "without sampling, before and after: medians %.2f and %.2f ms)\n", nb,
+	       np[0] ? wall[0][np[0] / 2] / 1e6 : 0, np[NR_WSS] ? wall[NR_WSS][np[NR_WSS] / 2] / 1e6 : 0);
+	munmap(sh, sizeof(*sh));
+}
+
 /* ---- main --------------------------------------------------------------- */
 
-enum { SEC_WALK = 1, SEC_FAULTS = 2, SEC_MEMORY = 4, SEC_SPARSE = 8, SEC_ALL = 15 };
+enum { SEC_WALK = 1, SEC_FAULTS = 2, SEC_MEMORY = 4, SEC_SPARSE = 8, SEC_WSS = 16,
+       SEC_ALL = 31 };
 
-/* --sections walk,faults,memory,sparse ("walk" is dense + scaling). */
+/* --sections walk,faults,memory,sparse,wss ("walk" is dense + scaling). */
 static int parse_sections(const char *list)
 {
-	static const char *const names[] = { "walk", "faults", "memory", "sparse" };
+	static const char *const names[] = { "walk", "faults", "memory", "sparse", "wss" };
 	char *copy = strdup(list), *tok, *save;
 	int sec = 0, i;
 
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < 4 && strcmp(tok, names[i]); i++)
+		for (i = 0; i < 5 && strcmp(tok, names[i]); i++)
 			;
-		if (i == 4)
-			die("--sections: unknown section '%s' (walk, faults, memory, sparse)", tok);
+		if (i == 5)
+			die("--sections: unknown section '%s' (walk, faults, memory, sparse, wss)",
+			    tok);
 		sec |= 1 << i;
 	}
 	free(copy);
@@ -1038,7 +1354,9 @@ int main(int argc, char **argv)
 {
 	unsigned long sizes[MAX_SIZES] = { 64, 256, 1024, 2048, 4096 };
 	unsigned long dense = 1024, fault_anon = 32, fault_file = 16, fault_rounds = 8;
-	unsigned long biggest = 0;
+	unsigned long biggest = 0, wss_mib = 1024;
+	double wss_interval = 1.0;
+	int wss_intervals = 5;
 	int nsizes = 5, i, m, dense_idx = -1, sections = SEC_ALL;
 	struct size_result res[MAX_SIZES];
 	char path[512], *tok, *save;
@@ -1075,6 +1393,16 @@ int main(int argc, char **argv)
 			fault_file = strtoul(val, NULL, 0);
 		} else if (!strcmp(a, "--fault-rounds")) {
 			fault_rounds = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--wss-mib")) {
+			wss_mib = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--wss-interval")) {
+			wss_interval = strtod(val, NULL);
+			if (!(wss_interval > 0) || wss_interval > 60)
+				die("--wss-interval: seconds, 0 to 60");
+		} else if (!strcmp(a, "--wss-intervals")) {
+			wss_intervals = atoi(val);
+			if (wss_intervals < 1 || wss_intervals > 1000)
+				die("--wss-intervals: 1..1000");
 		} else if (!strcmp(a, "--sections")) {
 			sections = parse_sections(val);
 		} else if (!strcmp(a, "--sizes")) {
@@ -1189,6 +1517,10 @@ int main(int argc, char **argv)
 	/* 2: sparse vs packed. */
 	if (sections & SEC_SPARSE)
 		sparse_section();
+
+	/* 6: what working-set sampling costs the target. */
+	if (sections & SEC_WSS)
+		wss_section(wss_mib, wss_interval, wss_intervals);
 
 	fclose(csv);
 	printf("\nresults: %s/results.csv\n", out_dir);
