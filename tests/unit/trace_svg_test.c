@@ -189,8 +189,8 @@ TEST(more_ranges_than_fit)
 	if (!have_python())
 		SKIP(return, "no python3 to check the SVG");
 	for (i = 0; i < 64; i++)
-		n = region(ev, n, &seed, 0x7f0000000000ULL + ((uint64_t)i << 30) *
-			   (1 + i % 3), 4 + i, 40, i * 10000000ULL, 700000000ULL + i * 10000000ULL,
+		n = region(ev, n, &seed, 0x7f0000000000ULL + ((uint64_t)i << 30) +
+			   ((uint64_t)i * i << 20), 4 + i, 40, i * 10000000ULL, 700000000ULL + i * 10000000ULL,
 			   i % 2 ? CL_FILE : CL_DEMAND_ZERO, CL_UFFD, i % 2 ? FT_BACK_FILE :
 			   FT_BACK_ANON);
 	ev[n++] = (struct synth){ 5000000, 0xffffffff000000ULL, CL_NUMA_HINT, FT_BACK_SHMEM };

@@ -33,7 +33,7 @@
 #define EM		0.62		/* text width per character, in em */
 #define MARGIN		20.0
 #define LEFT_W		210.0		/* address labels */
-#define RIGHT_W		330.0		/* what a band holds */
+#define RIGHT_W		360.0		/* what a band holds */
 #define MIN_BAND	48.0		/* two labels */
 #define GAP_H		30.0		/* a fold between two bands */
 #define MAX_BANDS	16
