@@ -2526,8 +2526,14 @@ TEST(usage_errors)
 	static const char *const badsvg[] = { "--svg", "/nonexistent/dir/x.svg", "--", "true",
 					      NULL };
 
+	static const char *const badcmd_svg[] = { "--svg", "/tmp/ptscope-trace-nocmd.svg", "--",
+						  "/nonexistent/command", NULL };
+
 	EXPECT_EQ(2, run_trace(NULL, nosvg));
 	EXPECT_EQ(1, run_trace(NULL, badsvg));
+	/* nothing traced, no picture left behind */
+	EXPECT_EQ(127, run_trace(NULL, badcmd_svg));
+	EXPECT_NE(0, access("/tmp/ptscope-trace-nocmd.svg", F_OK));
 	EXPECT_EQ(2, run_trace(NULL, both));
 	EXPECT_EQ(5, run_trace(NULL, nopid));
 	EXPECT_EQ(2, run_trace(NULL, baddur));

@@ -1141,8 +1141,11 @@ cleanup:
 		close(t.pidfd);
 	if (t.output && t.out.fd >= 0)
 		close(t.out.fd);
-	if (t.svg_f)
+	if (t.svg_f) {
+		/* no trace, no picture: not an empty file either */
 		fclose(t.svg_f);
+		unlink(t.svg);
+	}
 	tsvg_free(&t.pic);
 	free(t.out.buf);
 	tracer_close(t.tr);
