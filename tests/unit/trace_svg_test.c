@@ -62,7 +62,7 @@ static int draw_and_check(struct __test_metadata *_metadata, const char *tag,
 			  const struct synth *ev, size_t n, size_t cap, uint64_t dur_ns,
 			  uint64_t lost, struct tsvg_result *res)
 {
-	char svg[PATH_MAX], js[PATH_MAX], cmd[3 * PATH_MAX];
+	char svg[PATH_MAX], js[PATH_MAX], cmd[3 * PATH_MAX + 16];
 	const char *keep = getenv("TRACE_SVG_KEEP");
 	struct tsvg_pic pic = { .what = "pid 4242 (synthetic)", .duration_ns = dur_ns,
 				.lost = lost, .version = "test" };
@@ -101,7 +101,7 @@ static int draw_and_check(struct __test_metadata *_metadata, const char *tag,
 		}
 	fprintf(f, "},\"events\":%zu}}\n", n);
 	fclose(f);
-	EXPECT_EQ(n < cap ? n : cap, s.n);
+	EXPECT_EQ(n < s.cap ? n : s.cap, s.n);
 	EXPECT_EQ(n, s.seen);
 	f = fopen(svg, "w");
 	if (!f)
@@ -137,7 +137,7 @@ static size_t region(struct synth *ev, size_t n, unsigned int *seed, uint64_t st
 }
 
 /* A process starting: binary, heap, libraries, anonymous memory, stack. */
-static size_t startup(struct synth *ev)
+static size_t build_startup(struct synth *ev)
 {
 	unsigned int seed = 7;
 	size_t n = 0;
@@ -150,14 +150,14 @@ static size_t startup(struct synth *ev)
 		   CL_FAULT_AROUND, FT_BACK_FILE);
 	n = region(ev, n, &seed, 0x7f7437ee2000ULL, 16, 30, 30000000, 400000000, CL_COW,
 		   CL_WP_REUSE, FT_BACK_FILE);
-	n = region(ev, n, &seed, 0x7f7430000000ULL, 8192, 900, 300000000, 2400000000ULL,
+	n = region(ev, n, &seed, 0x7f7430000000ULL, 2048, 900, 300000000, 2400000000ULL,
 		   CL_DEMAND_ZERO, CL_COW, FT_BACK_ANON);
 	n = region(ev, n, &seed, 0x7ffe08fe6000ULL, 33, 12, 0, 2000000000, CL_DEMAND_ZERO,
 		   CL_DEMAND_ZERO, FT_BACK_STACK);
 	/* one of each rare class */
 	ev[n++] = (struct synth){ 1200000000, 0x7f7430004000ULL, CL_SWAP_IN, FT_BACK_ANON };
-	ev[n++] = (struct synth){ 1300000000, 0x7f7430200000ULL, CL_THP, FT_BACK_ANON };
-	ev[n++] = (struct synth){ 1400000000, 0x7f7430300000ULL, CL_ERROR, FT_BACK_ANON };
+	ev[n++] = (struct synth){ 1300000000, 0x7f7430100000ULL, CL_THP, FT_BACK_ANON };
+	ev[n++] = (struct synth){ 1400000000, 0x7f7430180000ULL, CL_ERROR, FT_BACK_ANON };
 	ev[n++] = (struct synth){ 1500000000, 0x7f7437d10000ULL, CL_FILE_MAJOR, FT_BACK_FILE };
 	return n;
 }
@@ -166,7 +166,7 @@ TEST(startup)
 {
 	static struct synth ev[2000];
 	struct tsvg_result res;
-	size_t n = startup(ev);
+	size_t n = build_startup(ev);
 
 	if (!have_python())
 		SKIP(return, "no python3 to check the SVG");

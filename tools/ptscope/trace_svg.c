@@ -45,8 +45,8 @@
 static const char *const class_color[CL_NR] = {
 	[CL_DEMAND_ZERO] = "#2e7d32", [CL_ZERO_PAGE] = "#9ccc65", [CL_COW] = "#d50000",
 	[CL_WP_REUSE] = "#ff6f00", [CL_FILE] = "#1e88e5", [CL_FILE_MAJOR] = "#1a237e",
-	[CL_FAULT_AROUND] = "#00acc1", [CL_SWAP_IN] = "#8e24aa", [CL_THP] = "#f9a825",
-	[CL_NUMA_HINT] = "#6d4c41", [CL_UFFD] = "#ec407a", [CL_RETRY] = "#9e9e9e",
+	[CL_FAULT_AROUND] = "#00bfa5", [CL_SWAP_IN] = "#8e24aa", [CL_THP] = "#f9a825",
+	[CL_NUMA_HINT] = "#6d4c41", [CL_UFFD] = "#ad1457", [CL_RETRY] = "#9e9e9e",
 	[CL_SPURIOUS] = "#78909c", [CL_ERROR] = "#000000", [CL_OTHER] = "#827717",
 };
 
@@ -153,7 +153,7 @@ static double text_w(const char *s, double fs)
 static void text(FILE *f, double x, double y, double fs, const char *attrs, const char *s,
 		 double maxw)
 {
-	char buf[512];
+	char buf[640];
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	if (maxw > 0 && text_w(buf, fs) > maxw) {
@@ -381,7 +381,8 @@ int tsvg_write(FILE *f, const struct tsvg *s, const struct tsvg_pic *p,
 
 		if (s->seen > s->n)
 			o = snprintf(buf, sizeof(buf), "Drawn: %zu of the %llu faults, a uniform "
-				     "sample (%llu not drawn; the counts above are of all)",
+				     "sample (%llu not drawn; the legend counts all of them, "
+				     "the ranges those drawn)",
 				     s->n, (unsigned long long)s->seen,
 				     (unsigned long long)(s->seen - s->n));
 		if (p->lost)

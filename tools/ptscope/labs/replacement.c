@@ -143,7 +143,7 @@ static long long lru_anon_pages(void)
 	long long a = lab_env_cgroup_stat("memory.stat", "active_anon");
 	long long i = lab_env_cgroup_stat("memory.stat", "inactive_anon");
 
-	return a < 0 || i < 0 ? -1 : (a + i) / LAB_PAGE;
+	return a < 0 || i < 0 ? -1 : (a + i) / (long long)LAB_PAGE;
 }
 
 static json_object *lru_gens_json(const struct lru_gens *lg, long long stat_anon)
