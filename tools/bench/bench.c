@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1028,6 +1029,7 @@ static void plot(const struct size_result *r, int n)
  *            walk of the whole process through the module's records
  *            file, counting the present leaves with the accessed bit
  *            (what `ptscope wss` does each interval)
+ *   ptscope-co  the same with the walk coalesced
  *   smaps    each interval: "1" into clear_refs, sleep S, read
  *            /proc/PID/smaps and sum its Referenced: lines (what Brendan
  *            Gregg's wss.pl does)
@@ -1103,8 +1105,12 @@ static void write_clear_refs(pid_t pid)
 	close(fd);
 }
 
-/* The whole process through the module: 4K pages present and accessed. */
-static uint64_t wss_walk(pid_t pid)
+/*
+ * The whole process through the module: 4K pages present and accessed.
+ * COALESCE: runs of equal entries on consecutive frames come as one
+ * record (equal entries: the accessed bit too, so the count is the same).
+ */
+static uint64_t wss_walk(pid_t pid, bool coalesce)
 {
 	const struct ptscope_rec_hdr *h;
 	struct pts_session s;
@@ -1113,7 +1119,7 @@ static uint64_t wss_walk(pid_t pid)
 
 	r = pts_open(&s, "records");
 	if (!r)
-		r = pts_request(&s, "pid=%d", pid);
+		r = pts_request(&s, "pid=%d%s", pid, coalesce ? " coalesce" : "");
 	if (r)
 		die("records: %s", strerror(-r));
 	while ((r = pts_next(&s, &h)) > 0) {
@@ -1147,8 +1153,8 @@ static uint64_t wss_smaps(pid_t pid)
 	return kb / 4;
 }
 
-enum { WSS_NONE, WSS_PTSCOPE, WSS_SMAPS, NR_WSS };
-static const char *const wss_name[NR_WSS] = { "none", "ptscope", "smaps" };
+enum { WSS_NONE, WSS_PTSCOPE, WSS_COALESCE, WSS_SMAPS, NR_WSS };
+static const char *const wss_name[NR_WSS] = { "none", "ptscope", "ptscope-co", "smaps" };
 
 struct wss_window {
 	uint64_t from, to;		/* CLOCK_MONOTONIC */
@@ -1172,8 +1178,8 @@ static void wss_sample(int how, pid_t pid, double interval, int n, struct wss_wi
 		t1 = now_ns();
 		nanosleep(&ts, NULL);
 		t2 = now_ns();
-		if (how == WSS_PTSCOPE)
-			pages = wss_walk(pid);
+		if (how == WSS_PTSCOPE || how == WSS_COALESCE)
+			pages = wss_walk(pid, how == WSS_COALESCE);
 		else if (how == WSS_SMAPS)
 			pages = wss_smaps(pid);
 		w->clear_ns += t1 - t0;
@@ -1213,7 +1219,7 @@ static double mean(const double *v, int n)
 
 static void wss_section(unsigned long mib, double interval, int intervals)
 {
-	struct wss_window w[NR_WSS + 1];	/* none, ptscope, smaps, none again */
+	struct wss_window w[NR_WSS + 1];	/* none, ptscope, coalesced, smaps, none */
 	static double wall[NR_WSS + 1][WSS_MAX_PASSES], cpu[NR_WSS + 1][WSS_MAX_PASSES];
 	static double bw[2 * WSS_MAX_PASSES], bc[2 * WSS_MAX_PASSES];
 	double base_wall, base_cpu, base_mean;
@@ -1245,8 +1251,9 @@ static void wss_section(unsigned long mib, double interval, int intervals)
 	memset(w, 0, sizeof(w));
 	wss_sample(WSS_NONE, pid, interval, intervals, &w[0]);
 	wss_sample(WSS_PTSCOPE, pid, interval, intervals, &w[1]);
-	wss_sample(WSS_SMAPS, pid, interval, intervals, &w[2]);
-	wss_sample(WSS_NONE, pid, interval, intervals, &w[3]);
+	wss_sample(WSS_COALESCE, pid, interval, intervals, &w[2]);
+	wss_sample(WSS_SMAPS, pid, interval, intervals, &w[3]);
+	wss_sample(WSS_NONE, pid, interval, intervals, &w[4]);
 	sh->stop = 1;
 	waitpid(pid, NULL, 0);
 	npass = sh->npass;
@@ -1270,9 +1277,10 @@ static void wss_section(unsigned long mib, double interval, int intervals)
 	printf("\n== wss sampling: what one interval costs the target (%lu MiB resident, 4 KiB "
 	       "pages, THP off; interval %.2f s x %d; %llu passes) ==\n", mib, interval, intervals,
 	       (unsigned long long)npass);
-	if (!nb || !np[WSS_PTSCOPE] || !np[WSS_SMAPS]) {
-		printf("(too few whole passes in a window: %d none, %d ptscope, %d smaps; "
-		       "lengthen --wss-interval)\n", nb, np[WSS_PTSCOPE], np[WSS_SMAPS]);
+	if (!nb || !np[WSS_PTSCOPE] || !np[WSS_COALESCE] || !np[WSS_SMAPS]) {
+		printf("(too few whole passes in a window: %d none, %d ptscope, %d coalesced, "
+		       "%d smaps; lengthen --wss-interval)\n", nb, np[WSS_PTSCOPE],
+		       np[WSS_COALESCE], np[WSS_SMAPS]);
 		munmap(sh, sizeof(*sh));
 		return;
 	}
@@ -1314,12 +1322,13 @@ static void wss_section(unsigned long mib, double interval, int intervals)
 			 (unsigned long long)(k == WSS_NONE ? 0 : w[k].pages_min));
 		csv_row("wss", wss_name[k], mib, st, "ns", extra);
 	}
-	printf("sampler cost per interval, smaps / ptscope: %.2fx (clear_refs %.2f / %.2f ms, "
-	       "read %.2f / %.2f ms)\n",
-	       (w[WSS_SMAPS].clear_ns + w[WSS_SMAPS].read_ns) /
-	       (w[WSS_PTSCOPE].clear_ns + w[WSS_PTSCOPE].read_ns),
-	       w[WSS_SMAPS].clear_ns / intervals / 1e6, w[WSS_PTSCOPE].clear_ns / intervals / 1e6,
-	       w[WSS_SMAPS].read_ns / intervals / 1e6, w[WSS_PTSCOPE].read_ns / intervals / 1e6);
+	for (k = WSS_PTSCOPE; k <= WSS_COALESCE; k++)
+		printf("sampler cost per interval, %s / smaps: %.2fx (clear_refs %.2f / %.2f ms, "
+		       "read %.2f / %.2f ms)\n", wss_name[k],
+		       (w[k].clear_ns + w[k].read_ns) /
+		       (w[WSS_SMAPS].clear_ns + w[WSS_SMAPS].read_ns),
+		       w[k].clear_ns / intervals / 1e6, w[WSS_SMAPS].clear_ns / intervals / 1e6,
+		       w[k].read_ns / intervals / 1e6, w[WSS_SMAPS].read_ns / intervals / 1e6);
 	printf("(ratios only: a TCG guest; the baseline is the %d passes of the two windows "
 	       "without sampling, before and after: medians %.2f and %.2f ms)\n", nb,
 	       np[0] ? wall[0][np[0] / 2] / 1e6 : 0, np[NR_WSS] ? wall[NR_WSS][np[NR_WSS] / 2] / 1e6 : 0);
