@@ -5,7 +5,7 @@
  *
  *   bench [--dense MiB] [--sizes MiB,MiB,...] [--reps N] [--out DIR]
  *         [--cli PATH] [--fault-mib MiB] [--fault-rounds N]
- *         [--wss-mib MiB] [--wss-interval S] [--wss-intervals N]
+ *         [--wss-mib MiB] [--wss-interval S] [--wss-rounds N]
  *
  * Sections: dense walk (records, walk text, CLI --json, pagemap,
  * PAGEMAP_SCAN), sparse vs packed, scaling, fault-path overhead, memory,
@@ -1022,9 +1022,9 @@ static void plot(const struct size_result *r, int n)
  * A target with MiB resident (4 KiB pages, MADV_NOHUGEPAGE) writes one
  * byte of every page, pass after pass, and records each pass's start,
  * wall time and CPU time in memory shared with us.  We then sample its
- * working set for N intervals of S seconds in three ways, one after the
- * other, the target running throughout:
- *   none     nothing (before and after the two others: the baseline)
+ * working set in rounds of one S-second interval of each sampler, the
+ * target running throughout:
+ *   none     nothing (the baseline of the round)
  *   ptscope  each interval: "1" into /proc/PID/clear_refs, sleep S, one
  *            walk of the whole process through the module's records
  *            file, counting the present leaves with the accessed bit
@@ -1033,8 +1033,8 @@ static void plot(const struct size_result *r, int n)
  *   smaps    each interval: "1" into clear_refs, sleep S, read
  *            /proc/PID/smaps and sum its Referenced: lines (what Brendan
  *            Gregg's wss.pl does)
- * and compare the target's pass times in each window.  The target runs
- * on CPU 0, we on CPU 1 when there is one.
+ * and compare the target's work in each interval.  The target runs on
+ * CPU 0, we on CPU 1 when there is one.
  */
 #define WSS_MAX_PASSES	65536
 
@@ -1158,78 +1158,81 @@ static const char *const wss_name[NR_WSS] = { "none", "ptscope", "ptscope-co", "
 
 struct wss_window {
 	uint64_t from, to;		/* CLOCK_MONOTONIC */
-	double clear_ns, read_ns;	/* summed over the intervals */
-	uint64_t pages_min, pages_max;	/* the working set measured */
+	double clear_ns, read_ns;	/* the sampler's clear_refs write and walk/read */
+	uint64_t pages;			/* the working set it measured */
 };
 
-static void wss_sample(int how, pid_t pid, double interval, int n, struct wss_window *w)
+/* One interval of sampler HOW (or of none): clear, sleep, read. */
+static void wss_sample(int how, pid_t pid, double interval, struct wss_window *w)
 {
 	struct timespec ts = { (time_t)interval,
 			       (long)((interval - (time_t)interval) * 1e9) };
-	int i;
+	uint64_t t0, t1, t2;
 
-	w->from = now_ns();
-	w->pages_min = UINT64_MAX;
-	for (i = 0; i < n; i++) {
-		uint64_t t0 = now_ns(), t1, t2, pages = 0;
-
-		if (how != WSS_NONE)
-			write_clear_refs(pid);
-		t1 = now_ns();
-		nanosleep(&ts, NULL);
-		t2 = now_ns();
-		if (how == WSS_PTSCOPE || how == WSS_COALESCE)
-			pages = wss_walk(pid, how == WSS_COALESCE);
-		else if (how == WSS_SMAPS)
-			pages = wss_smaps(pid);
-		w->clear_ns += t1 - t0;
-		w->read_ns += now_ns() - t2;
-		if (how != WSS_NONE) {
-			w->pages_min = pages < w->pages_min ? pages : w->pages_min;
-			w->pages_max = pages > w->pages_max ? pages : w->pages_max;
-		}
-	}
+	w->from = t0 = now_ns();
+	if (how != WSS_NONE)
+		write_clear_refs(pid);
+	t1 = now_ns();
+	nanosleep(&ts, NULL);
+	t2 = now_ns();
+	if (how == WSS_PTSCOPE || how == WSS_COALESCE)
+		w->pages = wss_walk(pid, how == WSS_COALESCE);
+	else if (how == WSS_SMAPS)
+		w->pages = wss_smaps(pid);
 	w->to = now_ns();
+	w->clear_ns = t1 - t0;
+	w->read_ns = w->to - t2;
 }
 
-/* The passes that ran wholly inside W: their wall and CPU times (ns). */
-static int wss_passes(const struct wss_shared *sh, uint64_t npass, const struct wss_window *w,
-		      double *wall, double *cpu, int max)
+/* The target's work in W: passes done, the ones cut by its ends in part. */
+static double wss_work(const struct wss_shared *sh, uint64_t npass, const struct wss_window *w)
 {
+	double work = 0;
 	uint64_t i;
-	int n = 0;
 
-	for (i = 0; i < npass && n < max; i++)
-		if (sh->t0[i] >= w->from && sh->t0[i] + sh->wall[i] <= w->to) {
-			wall[n] = sh->wall[i];
-			cpu[n++] = sh->cpu[i];
-		}
-	return n;
+	for (i = 0; i < npass; i++) {
+		uint64_t s = sh->t0[i], e = s + sh->wall[i];
+		uint64_t a = s > w->from ? s : w->from, b = e < w->to ? e : w->to;
+
+		if (b > a && sh->wall[i])
+			work += (double)(b - a) / sh->wall[i];
+	}
+	return work;
 }
 
-static double mean(const double *v, int n)
+static double median(double *v, int n)
 {
-	double s = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		s += v[i];
-	return n ? s / n : 0;
+	if (n <= 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void wss_section(unsigned long mib, double interval, int intervals)
+#define WSS_MAX_ROUNDS	64
+
+/*
+ * ROUNDS rounds of one interval of each sampler in turn (none, ptscope,
+ * ptscope-co, smaps): a disturbance of the host (other guests, other
+ * builds) falls on one round, not on one sampler.  Per sampler, over the
+ * rounds: the median of the target's work in its interval over its work
+ * in the same round's interval without sampling (its speed), the cost to
+ * the target per interval ((1 - speed) x interval), the median pass time
+ * (passes wholly inside its intervals) against none's, and the sampler's
+ * own median times.
+ */
+static void wss_section(unsigned long mib, double interval, int rounds)
 {
-	struct wss_window w[NR_WSS + 1];	/* none, ptscope, coalesced, smaps, none */
-	static double wall[NR_WSS + 1][WSS_MAX_PASSES], cpu[NR_WSS + 1][WSS_MAX_PASSES];
-	static double bw[2 * WSS_MAX_PASSES], bc[2 * WSS_MAX_PASSES];
-	double base_wall, base_cpu, base_mean;
-	int np[NR_WSS + 1], nb, k, i;
+	static struct wss_window w[WSS_MAX_ROUNDS][NR_WSS];
+	static double pass[NR_WSS][WSS_MAX_PASSES];
+	double v[WSS_MAX_ROUNDS], speed[NR_WSS], med[NR_WSS], clr, rd;
+	int np[NR_WSS] = { 0 }, k, r;
 	struct wss_shared *sh;
-	struct stat3 st;
-	uint64_t npass;
 	char extra[256];
+	uint64_t npass, i, pages_min[NR_WSS], pages_max[NR_WSS];
 	pid_t pid;
 
+	if (rounds > WSS_MAX_ROUNDS)
+		rounds = WSS_MAX_ROUNDS;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		die("wss: mmap: %s", strerror(errno));
@@ -1245,93 +1248,76 @@ static void wss_section(unsigned long mib, double interval, int intervals)
 	}
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
 		pin_cpu(1);
-	/* a first pass to settle, then the windows */
 	while (__atomic_load_n(&sh->npass, __ATOMIC_ACQUIRE) < 1)
 		usleep(10000);
-	memset(w, 0, sizeof(w));
-	wss_sample(WSS_NONE, pid, interval, intervals, &w[0]);
-	wss_sample(WSS_PTSCOPE, pid, interval, intervals, &w[1]);
-	wss_sample(WSS_COALESCE, pid, interval, intervals, &w[2]);
-	wss_sample(WSS_SMAPS, pid, interval, intervals, &w[3]);
-	wss_sample(WSS_NONE, pid, interval, intervals, &w[4]);
+	for (r = 0; r < rounds; r++)
+		for (k = 0; k < NR_WSS; k++)
+			wss_sample(k, pid, interval, &w[r][k]);
 	sh->stop = 1;
 	waitpid(pid, NULL, 0);
 	npass = sh->npass;
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
 		cpu_set_t all;
+		long c;
 
 		CPU_ZERO(&all);
-		for (i = 0; i < sysconf(_SC_NPROCESSORS_ONLN) && i < CPU_SETSIZE; i++)
-			CPU_SET(i, &all);
+		for (c = 0; c < sysconf(_SC_NPROCESSORS_ONLN) && c < CPU_SETSIZE; c++)
+			CPU_SET(c, &all);
 		sched_setaffinity(0, sizeof(all), &all);
 	}
 
-	for (k = 0; k <= NR_WSS; k++)
-		np[k] = wss_passes(sh, npass, &w[k], wall[k], cpu[k], WSS_MAX_PASSES);
-	nb = 0;
-	for (k = 0; k <= NR_WSS; k += NR_WSS)
-		for (i = 0; i < np[k]; i++) {
-			bw[nb] = wall[k][i];
-			bc[nb++] = cpu[k][i];
-		}
-	printf("\n== wss sampling: what one interval costs the target (%lu MiB resident, 4 KiB "
-	       "pages, THP off; interval %.2f s x %d; %llu passes) ==\n", mib, interval, intervals,
-	       (unsigned long long)npass);
-	if (!nb || !np[WSS_PTSCOPE] || !np[WSS_COALESCE] || !np[WSS_SMAPS]) {
-		printf("(too few whole passes in a window: %d none, %d ptscope, %d coalesced, "
-		       "%d smaps; lengthen --wss-interval)\n", nb, np[WSS_PTSCOPE],
-		       np[WSS_COALESCE], np[WSS_SMAPS]);
-		munmap(sh, sizeof(*sh));
-		return;
-	}
-	/* the baseline: the passes of both windows without sampling */
-	qsort(bw, nb, sizeof(*bw), cmp_dbl);
-	qsort(bc, nb, sizeof(*bc), cmp_dbl);
-	base_wall = nb % 2 ? bw[nb / 2] : (bw[nb / 2 - 1] + bw[nb / 2]) / 2;
-	base_cpu = nb % 2 ? bc[nb / 2] : (bc[nb / 2 - 1] + bc[nb / 2]) / 2;
-	base_mean = mean(bw, nb);
-	printf("%-9s %6s %10s %10s %8s %8s %12s %14s %14s %10s\n", "sampler", "passes",
-	       "median ms", "mean ms", "x none", "cpu x", "+ms/interval", "clear ms/int",
-	       "read ms/int", "wss pages");
 	for (k = 0; k < NR_WSS; k++) {
-		int kk = k;
-		double *vw = k == WSS_NONE ? bw : wall[kk], *vc = k == WSS_NONE ? bc : cpu[kk];
-		int n = k == WSS_NONE ? nb : np[kk];
-		double med, medc, extra_ms;
+		pages_min[k] = UINT64_MAX;
+		pages_max[k] = 0;
+		for (r = 0; r < rounds; r++) {
+			const struct wss_window *x = &w[r][k];
 
-		qsort(vw, n, sizeof(*vw), cmp_dbl);
-		qsort(vc, n, sizeof(*vc), cmp_dbl);
-		med = n % 2 ? vw[n / 2] : (vw[n / 2 - 1] + vw[n / 2]) / 2;
-		medc = n % 2 ? vc[n / 2] : (vc[n / 2 - 1] + vc[n / 2]) / 2;
-		/* the target's time lost per interval: its passes' excess over the mean */
-		extra_ms = k == WSS_NONE ? 0 : (mean(vw, n) - base_mean) * n / intervals / 1e6;
-		if (k == WSS_NONE)
-			printf("%-9s %6d %10.2f %10.2f %8.3f %8.3f %12s %14s %14s %10s\n",
-			       wss_name[k], n, med / 1e6, mean(vw, n) / 1e6, 1.0, 1.0, "-", "-",
-			       "-", "-");
-		else
-			printf("%-9s %6d %10.2f %10.2f %8.3f %8.3f %12.1f %14.2f %14.2f %10llu%s\n",
-			       wss_name[k], n, med / 1e6, mean(vw, n) / 1e6, med / base_wall,
-			       medc / base_cpu, extra_ms, w[k].clear_ns / intervals / 1e6,
-			       w[k].read_ns / intervals / 1e6, (unsigned long long)w[k].pages_min,
-			       w[k].pages_min != w[k].pages_max ? "+" : "");
-		st = (struct stat3){ med, vw[0], vw[n - 1], n };
-		snprintf(extra, sizeof(extra), "ratio=%.4f cpu_ratio=%.4f extra_ms_per_interval=%.2f "
-			 "clear_ms=%.3f read_ms=%.3f pages=%llu", med / base_wall, medc / base_cpu,
-			 extra_ms, w[k].clear_ns / intervals / 1e6, w[k].read_ns / intervals / 1e6,
-			 (unsigned long long)(k == WSS_NONE ? 0 : w[k].pages_min));
-		csv_row("wss", wss_name[k], mib, st, "ns", extra);
+			pages_min[k] = x->pages < pages_min[k] ? x->pages : pages_min[k];
+			pages_max[k] = x->pages > pages_max[k] ? x->pages : pages_max[k];
+			v[r] = wss_work(sh, npass, x) / wss_work(sh, npass, &w[r][WSS_NONE]);
+		}
+		speed[k] = median(v, rounds);
+		for (i = 0; i < npass; i++)
+			for (r = 0; r < rounds; r++)
+				if (sh->t0[i] >= w[r][k].from &&
+				    sh->t0[i] + sh->wall[i] <= w[r][k].to &&
+				    np[k] < WSS_MAX_PASSES)
+					pass[k][np[k]++] = sh->wall[i];
+		med[k] = median(pass[k], np[k]);
 	}
-	for (k = WSS_PTSCOPE; k <= WSS_COALESCE; k++)
-		printf("sampler cost per interval, %s / smaps: %.2fx (clear_refs %.2f / %.2f ms, "
-		       "read %.2f / %.2f ms)\n", wss_name[k],
-		       (w[k].clear_ns + w[k].read_ns) /
-		       (w[WSS_SMAPS].clear_ns + w[WSS_SMAPS].read_ns),
-		       w[k].clear_ns / intervals / 1e6, w[WSS_SMAPS].clear_ns / intervals / 1e6,
-		       w[k].read_ns / intervals / 1e6, w[WSS_SMAPS].read_ns / intervals / 1e6);
-	printf("(ratios only: a TCG guest; the baseline is the %d passes of the two windows "
-	       "without sampling, before and after: medians %.2f and %.2f ms)\n", nb,
-	       np[0] ? wall[0][np[0] / 2] / 1e6 : 0, np[NR_WSS] ? wall[NR_WSS][np[NR_WSS] / 2] / 1e6 : 0);
+	printf("\n== wss sampling: what one interval costs the target (%lu MiB resident, 4 KiB "
+	       "pages, THP off; %d rounds of one %.2f s interval per sampler; %llu passes) ==\n",
+	       mib, rounds, interval, (unsigned long long)npass);
+	printf("%-11s %7s %10s %8s %9s %13s %13s %13s %10s\n", "sampler", "passes", "median ms",
+	       "x none", "speed", "cost ms/int", "clear ms/int", "read ms/int", "wss pages");
+	for (k = 0; k < NR_WSS; k++) {
+		for (r = 0; r < rounds; r++)
+			v[r] = w[r][k].clear_ns;
+		clr = median(v, rounds);
+		for (r = 0; r < rounds; r++)
+			v[r] = w[r][k].read_ns;
+		rd = median(v, rounds);
+		if (k == WSS_NONE)
+			printf("%-11s %7d %10.2f %8.3f %9.3f %13s %13s %13s %10s\n", wss_name[k],
+			       np[k], med[k] / 1e6, 1.0, 1.0, "-", "-", "-", "-");
+		else
+			printf("%-11s %7d %10.2f %8.3f %9.3f %13.1f %13.2f %13.2f %10llu%s\n",
+			       wss_name[k], np[k], med[k] / 1e6, med[WSS_NONE] ? med[k] / med[WSS_NONE] : 0,
+			       speed[k], (1 - speed[k]) * interval * 1e3, clr / 1e6, rd / 1e6,
+			       (unsigned long long)pages_min[k],
+			       pages_min[k] != pages_max[k] ? "+" : "");
+		snprintf(extra, sizeof(extra), "pass_ratio=%.4f speed=%.4f cost_ms_per_interval=%.2f "
+			 "clear_ms=%.3f read_ms=%.3f pages=%llu",
+			 med[WSS_NONE] ? med[k] / med[WSS_NONE] : 0, speed[k],
+			 (1 - speed[k]) * interval * 1e3, clr / 1e6, rd / 1e6,
+			 (unsigned long long)(k == WSS_NONE ? 0 : pages_min[k]));
+		csv_row("wss", wss_name[k], mib,
+			(struct stat3){ med[k], np[k] ? pass[k][0] : 0,
+					np[k] ? pass[k][np[k] - 1] : 0, np[k] }, "ns", extra);
+	}
+	printf("(speed: the target's work in a sampled interval over its work in the "
+	       "unsampled interval of the same round, median over rounds; cost: (1 - speed) x "
+	       "interval; only ratios mean anything in a TCG guest)\n");
 	munmap(sh, sizeof(*sh));
 }
 
@@ -1365,7 +1351,7 @@ int main(int argc, char **argv)
 	unsigned long dense = 1024, fault_anon = 32, fault_file = 16, fault_rounds = 8;
 	unsigned long biggest = 0, wss_mib = 1024;
 	double wss_interval = 1.0;
-	int wss_intervals = 5;
+	int wss_rounds = 8;
 	int nsizes = 5, i, m, dense_idx = -1, sections = SEC_ALL;
 	struct size_result res[MAX_SIZES];
 	char path[512], *tok, *save;
@@ -1408,10 +1394,10 @@ int main(int argc, char **argv)
 			wss_interval = strtod(val, NULL);
 			if (!(wss_interval > 0) || wss_interval > 60)
 				die("--wss-interval: seconds, 0 to 60");
-		} else if (!strcmp(a, "--wss-intervals")) {
-			wss_intervals = atoi(val);
-			if (wss_intervals < 1 || wss_intervals > 1000)
-				die("--wss-intervals: 1..1000");
+		} else if (!strcmp(a, "--wss-rounds")) {
+			wss_rounds = atoi(val);
+			if (wss_rounds < 1 || wss_rounds > WSS_MAX_ROUNDS)
+				die("--wss-rounds: 1..%d", WSS_MAX_ROUNDS);
 		} else if (!strcmp(a, "--sections")) {
 			sections = parse_sections(val);
 		} else if (!strcmp(a, "--sizes")) {
@@ -1529,7 +1515,7 @@ int main(int argc, char **argv)
 
 	/* 6: what working-set sampling costs the target. */
 	if (sections & SEC_WSS)
-		wss_section(wss_mib, wss_interval, wss_intervals);
+		wss_section(wss_mib, wss_interval, wss_rounds);
 
 	fclose(csv);
 	printf("\nresults: %s/results.csv\n", out_dir);
