@@ -1224,7 +1224,7 @@ static void wss_section(unsigned long mib, double interval, int rounds)
 {
 	static struct wss_window w[WSS_MAX_ROUNDS][NR_WSS];
 	static double pass[NR_WSS][WSS_MAX_PASSES];
-	double v[WSS_MAX_ROUNDS], speed[NR_WSS], med[NR_WSS], clr, rd;
+	double v[WSS_MAX_ROUNDS], speed[NR_WSS], med[NR_WSS], len[NR_WSS], clr, rd;
 	int np[NR_WSS] = { 0 }, k, r;
 	struct wss_shared *sh;
 	char extra[256];
@@ -1274,9 +1274,15 @@ static void wss_section(unsigned long mib, double interval, int rounds)
 
 			pages_min[k] = x->pages < pages_min[k] ? x->pages : pages_min[k];
 			pages_max[k] = x->pages > pages_max[k] ? x->pages : pages_max[k];
-			v[r] = wss_work(sh, npass, x) / wss_work(sh, npass, &w[r][WSS_NONE]);
+			/* passes per second, against the same round's unsampled interval */
+			v[r] = wss_work(sh, npass, x) / (x->to - x->from) /
+			       (wss_work(sh, npass, &w[r][WSS_NONE]) /
+				(w[r][WSS_NONE].to - w[r][WSS_NONE].from));
 		}
 		speed[k] = median(v, rounds);
+		for (r = 0; r < rounds; r++)
+			v[r] = w[r][k].to - w[r][k].from;
+		len[k] = median(v, rounds);
 		for (i = 0; i < npass; i++)
 			for (r = 0; r < rounds; r++)
 				if (sh->t0[i] >= w[r][k].from &&
@@ -1303,21 +1309,22 @@ static void wss_section(unsigned long mib, double interval, int rounds)
 		else
 			printf("%-11s %7d %10.2f %8.3f %9.3f %13.1f %13.2f %13.2f %10llu%s\n",
 			       wss_name[k], np[k], med[k] / 1e6, med[WSS_NONE] ? med[k] / med[WSS_NONE] : 0,
-			       speed[k], (1 - speed[k]) * interval * 1e3, clr / 1e6, rd / 1e6,
+			       speed[k], (1 - speed[k]) * len[k] / 1e6, clr / 1e6, rd / 1e6,
 			       (unsigned long long)pages_min[k],
 			       pages_min[k] != pages_max[k] ? "+" : "");
 		snprintf(extra, sizeof(extra), "pass_ratio=%.4f speed=%.4f cost_ms_per_interval=%.2f "
 			 "clear_ms=%.3f read_ms=%.3f pages=%llu",
 			 med[WSS_NONE] ? med[k] / med[WSS_NONE] : 0, speed[k],
-			 (1 - speed[k]) * interval * 1e3, clr / 1e6, rd / 1e6,
+			 (1 - speed[k]) * len[k] / 1e6, clr / 1e6, rd / 1e6,
 			 (unsigned long long)(k == WSS_NONE ? 0 : pages_min[k]));
 		csv_row("wss", wss_name[k], mib,
 			(struct stat3){ med[k], np[k] ? pass[k][0] : 0,
 					np[k] ? pass[k][np[k] - 1] : 0, np[k] }, "ns", extra);
 	}
-	printf("(speed: the target's work in a sampled interval over its work in the "
-	       "unsampled interval of the same round, median over rounds; cost: (1 - speed) x "
-	       "interval; only ratios mean anything in a TCG guest)\n");
+	printf("(speed: the target's passes per second in a sampled interval (clear_refs, "
+	       "sleep, read) over the same in the unsampled interval of the same round, median "
+	       "over rounds; cost: (1 - speed) x the sampled interval's length, the target's "
+	       "time lost per interval; only ratios mean anything in a TCG guest)\n");
 	munmap(sh, sizeof(*sh));
 }
 
