@@ -306,11 +306,13 @@ static int run_m7(struct lab_ctx *c)
 			 g1.anon, stat1);
 		if (g1.n && g0.n)
 			lab_note(c, "generations: oldest %llu -> %llu, youngest %llu -> %llu. "
-				 "Reclaim evicts from the oldest generation; aging walks the page "
-				 "tables and moves a page whose accessed bit it finds set to the "
-				 "youngest. F, read after every chunk, kept being found accessed "
-				 "and young; M, idle since it was written, stayed in the old "
-				 "generations that were evicted", g0.g[0].seq, g1.g[0].seq,
+				 "Reclaim evicts from the oldest generation only; aging walks the "
+				 "page tables and moves a page whose accessed bit it finds set to "
+				 "the youngest. So the oldest generation holds the pages not found "
+				 "accessed for longest, not the pages loaded first: M's (idle since "
+				 "written) rather than F's (read after every chunk). The counts do "
+				 "not say which page is in which generation; the walk above shows "
+				 "which were evicted", g0.g[0].seq, g1.g[0].seq,
 				 g0.g[g0.n - 1].seq, g1.g[g1.n - 1].seq);
 	} else {
 		const char *why_not = !(mglru[0] && (strtoul(mglru, NULL, 0) & 1)) ?
