@@ -210,6 +210,12 @@ $(BUILD)/unit/map_layout_test: tools/ptscope/map_layout.c tools/ptscope/map_layo
 $(BUILD)/unit/heatmap_test: tools/ptscope/heatmap.c tools/ptscope/heatmap.h \
 	tools/ptscope/map_layout.c tools/ptscope/map_layout.h
 $(BUILD)/unit/heatmap_test: UNIT_LIBS := tools/ptscope/map_layout.c -lm
+# the trace picture: its layout, with the fault classes, checked by a script
+$(BUILD)/unit/trace_svg_test: tools/ptscope/trace_svg.c tools/ptscope/trace_svg.h \
+	tools/ptscope/faultclass.c tools/ptscope/faultclass.h tests/trace_svg_check.py \
+	tests/map_svg_check.py
+$(BUILD)/unit/trace_svg_test: UNIT_CFLAGS := -Itools/bpf
+$(BUILD)/unit/trace_svg_test: UNIT_LIBS := -lm
 
 unit: $(UNIT_BINS)
 

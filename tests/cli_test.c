@@ -1339,12 +1339,12 @@ TEST_F_TIMEOUT(cli, valgrind_clean_walk, 900)
  */
 TEST_F_TIMEOUT(cli, valgrind_clean_trace, 900)
 {
-	char out[] = "/tmp/ptscope-cli-trace-XXXXXX";
+	char out[] = "/tmp/ptscope-cli-trace-XXXXXX", svg[] = "/tmp/ptscope-cli-trace-XXXXXX.svg";
 	char *ok[] = { "valgrind", "--error-exitcode=99", "--leak-check=full",
 		       "--errors-for-leak-kinds=definite,indirect,possible", "-q",
 		       "--undef-value-errors=no",
-		       (char *)cli(), "trace", "--json", "--model", "-o", out, "--", "/bin/true",
-		       NULL };
+		       (char *)cli(), "trace", "--json", "--model", "-o", out, "--svg", svg,
+		       "--", "/bin/true", NULL };
 	char *nx[] = { "valgrind", "--error-exitcode=99", "--leak-check=full",
 		       "--errors-for-leak-kinds=definite,indirect,possible", "-q",
 		       "--undef-value-errors=no",
@@ -1371,10 +1371,16 @@ TEST_F_TIMEOUT(cli, valgrind_clean_trace, 900)
 	fd = mkstemp(out);
 	ASSERT_GE(fd, 0);
 	close(fd);
+	fd = mkstemps(svg, 4);
+	ASSERT_GE(fd, 0);
+	close(fd);
 	run_prog(&r, NULL, ok);
 	EXPECT_EQ(0, r.status) TH_LOG("valgrind: %s", r.err);
 	run_free(&r);
+	/* --svg's picture was written (trace_test checks its content) */
+	EXPECT_EQ(0, pml_sh("grep -q '</svg>' %s", svg));
 	unlink(out);
+	unlink(svg);
 	run_prog(&r, NULL, nx);
 	EXPECT_EQ(127, r.status) TH_LOG("valgrind: %s", r.err);
 	EXPECT_STREQ("", r.out);

@@ -585,6 +585,80 @@ FIXTURE_TEARDOWN(lab)
 		swapon(self->swapped_off[i], 0);
 }
 
+/*
+ * M7's generation counts of the multi-gen LRU (/sys/kernel/debug/lru_gen),
+ * where it is on: read for the lab's own memory cgroup before and after
+ * the pressure.  What is exact: the generations listed are consecutive
+ * sequence numbers, at most MAX_NR_GENS (4), older ones no younger; the
+ * oldest and youngest sequence numbers never go back.  What is near: the
+ * anonymous pages over the generations are the LRU's sizes, which
+ * memory.stat's active_anon + inactive_anon also count, but memory.stat's
+ * per-CPU counters are flushed lazily (64 pages per CPU behind at most
+ * before a read flushes them), and a page just faulted may wait in a
+ * per-CPU batch (31 pages) before it is on a list: within 256 pages.
+ * Before the pressure the cgroup holds F and M, 2048 pages written since
+ * the child joined it; after it, at most memory.max (4096 pages), and
+ * at least the pages of F, M and L the walk found present.
+ */
+static void check_m7_gens(struct __test_metadata *_metadata, json_object *d)
+{
+	const char *side[2] = { "before", "after" };
+	json_object *lg = at(at(d, "observed"), "lru_gen");
+	long long first[2], last[2], anon[2], present;
+	char buf[64] = "";
+	int k;
+	size_t i, n;
+
+	pml_read_str("/sys/kernel/mm/lru_gen/enabled", buf, sizeof(buf));
+	if (!(strtoul(buf, NULL, 0) & 1)) {
+		EXPECT_EQ(NULL, lg);
+		EXPECT_NE(NULL, str_of(at(d, "observed"), "lru_gen_unavailable"));
+		TH_LOG("m7: no multi-gen LRU (lru_gen/enabled '%s'): %s", buf,
+		       str_of(at(d, "observed"), "lru_gen_unavailable"));
+		return;
+	}
+	ASSERT_NE(NULL, lg) TH_LOG("m7: %s", str_of(at(d, "observed"), "lru_gen_unavailable"));
+	EXPECT_NE(NULL, strstr(str_of(lg, "memcg_path"), "/ptscope-lab."));
+	EXPECT_LE(1, int_at(lg, "nodes"));
+	for (k = 0; k < 2; k++) {
+		json_object *s = at(lg, side[k]), *g = at(s, "generations");
+		long long sum = 0, stat = int_at(s, "memory_stat_lru_anon_pages");
+
+		ASSERT_NE(NULL, g);
+		n = json_object_array_length(g);
+		EXPECT_LE(1, n);
+		EXPECT_GE(4, n);
+		for (i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(g, i);
+
+			sum += int_at(e, "anon");
+			if (i) {
+				json_object *p = json_object_array_get_idx(g, i - 1);
+
+				EXPECT_EQ(int_at(p, "seq") + 1, int_at(e, "seq"));
+				EXPECT_GE(int_at(p, "age_ms"), int_at(e, "age_ms"));
+			}
+		}
+		EXPECT_EQ(sum, int_at(s, "anon_pages"));
+		first[k] = n ? int_at(json_object_array_get_idx(g, 0), "seq") : -1;
+		last[k] = n ? int_at(json_object_array_get_idx(g, n - 1), "seq") : -1;
+		anon[k] = sum;
+		EXPECT_LE(0, stat);
+		EXPECT_GE(256, llabs(sum - stat))
+			TH_LOG("m7 %s: %lld anon pages in the generations, %lld by memory.stat",
+			       side[k], sum, stat);
+	}
+	EXPECT_LE(first[0], first[1]);
+	EXPECT_LE(last[0], last[1]);
+	EXPECT_LE(2048 - 64, anon[0]);
+	EXPECT_GE(2048 + 256, anon[0]);
+	present = ev_int(d, "f_present") + ev_int(d, "m_present") + ev_int(d, "l_present");
+	EXPECT_GE(4096 + 64, anon[1]);
+	EXPECT_LE(present - 128, anon[1]);
+	TH_LOG("m7: generations %lld-%lld -> %lld-%lld, anon pages %lld -> %lld (%lld present)",
+	       first[0], last[0], first[1], last[1], anon[0], anon[1], present);
+}
+
 /* Every lab runs, with a verdict and evidence; nothing is left behind. */
 TEST_F_TIMEOUT(lab, all_labs_run, 600)
 {
@@ -630,6 +704,7 @@ TEST_F_TIMEOUT(lab, all_labs_run, 600)
 	EXPECT_GT(ev_int(find_doc(&r, "m8"), "swap_entries_after_pageout"), 0);
 	EXPECT_GT(ev_int(find_doc(&r, "m7"), "m_swapped") +
 		  ev_int(find_doc(&r, "m7"), "f_swapped"), 0);
+	check_m7_gens(_metadata, find_doc(&r, "m7"));
 	if (atoi(self->fault_around) > 4096)
 		EXPECT_GT(ev_int(find_doc(&r, "m5"), "file_neighbours_mapped"), 0);
 	run_free(&r);

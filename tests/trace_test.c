@@ -30,6 +30,9 @@
  * line; -o FILE; -- CMD traced from its exec on (no event of ptscope's
  * forked child); a CMD that cannot run prints only the reason; -p of a
  * kernel thread is refused; exit statuses and usage errors.
+ *
+ * --svg: the picture, written when the command exits and on Ctrl-C,
+ * checked against the trace's own JSON by tests/trace_svg_check.py.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -2322,6 +2325,157 @@ TEST(exec_failure_prints_only_the_reason)
 }
 
 /* -p of a kernel thread: refused as walk refuses it (status 5). */
+/* ---- --svg ------------------------------------------------------------- */
+
+/* tests/trace_svg_check.py of this tree */
+static const char *svg_checker(void)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX], repo[PATH_MAX / 2];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(repo, sizeof(repo), "%s", dirname(dirname(dirname(exe))));
+	snprintf(path, sizeof(path), "%s/tests/trace_svg_check.py", repo);
+	return path;
+}
+
+/* The checker on SVG against trace's JSON output OUT: its exit status. */
+static int check_svg(const char *svg, const char *out)
+{
+	char cmd[3 * PATH_MAX];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "python3 %s %s %s", svg_checker(), svg, out);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Does the SVG draw a range (data-start, data-end) holding [LO, HI)? */
+static bool svg_has_range(const char *svg, uint64_t lo, uint64_t hi)
+{
+	char *buf = slurp(svg), *p;
+	bool found = false;
+
+	for (p = buf; p && !found && (p = strstr(p, "<g class=\"range\" data-start=\"")); p++) {
+		unsigned long long s, e;
+
+		if (sscanf(p, "<g class=\"range\" data-start=\"%llx\" data-end=\"%llx\"", &s,
+			   &e) == 2)
+			found = s <= lo && hi <= e;
+	}
+	free(buf);
+	return found;
+}
+
+/*
+ * --svg with the command's exit ending the trace: the picture's legend
+ * has every class of the JSON summary with its count, its ranges hold
+ * every fault, each fault has its mark (tests/trace_svg_check.py).
+ */
+TEST(svg_when_the_command_exits)
+{
+	char out[] = "/tmp/ptscope-trace-svg-XXXXXX", svg[] = "/tmp/ptscope-trace-XXXXXX.svg";
+	const char *args[] = { "--json", "--svg", svg, "--", "/bin/sh", "-c",
+			       "dd if=/dev/zero of=/dev/null bs=4M count=2 2>/dev/null; exit 4",
+			       NULL };
+	int fd;
+
+	if (system("command -v python3 >/dev/null 2>&1"))
+		SKIP(return, "no python3 to check the SVG");
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	fd = mkstemps(svg, 4);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	EXPECT_EQ(4, run_trace(out, args));
+	EXPECT_EQ(0, check_svg(svg, out));
+	/* dd's 4M buffer was filled: demand-zero faults, one range at least 4M */
+	EXPECT_TRUE(file_has(out, "\"class\":\"demand-zero\""));
+	unlink(out);
+	unlink(svg);
+}
+
+/*
+ * --svg with Ctrl-C ending a trace of a running process: the picture is
+ * written, checked against the JSON, and draws the 64 pages the target
+ * wrote in one range.
+ */
+TEST(svg_on_ctrl_c)
+{
+	char out[] = "/tmp/ptscope-trace-svgc-XXXXXX", svg[] = "/tmp/ptscope-trace-XXXXXX.svg";
+	char pidbuf[16], c;
+	int go[2], end[2], rep[2], fd, st, i, seen = 0;
+	uint64_t addr = 0;
+	pid_t target, tr;
+
+	if (system("command -v python3 >/dev/null 2>&1"))
+		SKIP(return, "no python3 to check the SVG");
+	fd = mkstemp(out);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	fd = mkstemps(svg, 4);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(end));
+	ASSERT_EQ(0, pipe(rep));
+	target = fork();
+	ASSERT_GE(target, 0);
+	if (!target) {
+		char *p;
+
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		p = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		madvise(p, 64 * PAGE, MADV_NOHUGEPAGE);
+		for (i = 0; i < 64; i++)
+			p[i * PAGE] = 1;
+		addr = (uintptr_t)p;
+		if (write(rep[1], &addr, sizeof(addr)) != sizeof(addr) ||
+		    read(end[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	snprintf(pidbuf, sizeof(pidbuf), "%d", target);
+	tr = fork();
+	ASSERT_GE(tr, 0);
+	if (!tr) {
+		execl(ptscope_bin(), ptscope_bin(), "trace", "--json", "-p", pidbuf, "-o", out,
+		      "--svg", svg, NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(0, wait_armed(tr));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ((ssize_t)sizeof(addr), read(rep[0], &addr, sizeof(addr)));
+	/* the 64 faults are out (the reader is live), then Ctrl-C */
+	for (i = 0; i < TIMEOUT_MS / 100 && seen < 64; i++) {
+		char *buf = slurp(out), *p;
+
+		seen = 0;
+		for (p = buf; p && (p = strstr(p, "\"class\":\"demand-zero\"")); p++)
+			seen++;
+		free(buf);
+		if (seen < 64)
+			usleep(100000);
+	}
+	EXPECT_LE(64, seen);
+	kill(tr, SIGINT);
+	EXPECT_EQ(tr, waitpid(tr, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT_EQ(1, write(end[1], "e", 1));
+	waitpid(target, NULL, 0);
+	EXPECT_EQ(0, check_svg(svg, out));
+	EXPECT_TRUE(svg_has_range(svg, addr, addr + 64 * PAGE));
+	unlink(out);
+	unlink(svg);
+}
+
 TEST(kernel_thread_refused)
 {
 	static const char *const args[] = { "-p", "2", "--duration", "1", NULL };
@@ -2368,7 +2522,18 @@ TEST(usage_errors)
 	static const char *const baddur[] = { "--duration", "soon", "--", "true", NULL };
 	static const char *const badattach[] = { "--attach", "uprobe", "--", "true", NULL };
 	static const char *const badcmd[] = { "--", "/nonexistent/command", NULL };
+	static const char *const nosvg[] = { "--svg", "", "--", "true", NULL };
+	static const char *const badsvg[] = { "--svg", "/nonexistent/dir/x.svg", "--", "true",
+					      NULL };
 
+	static const char *const badcmd_svg[] = { "--svg", "/tmp/ptscope-trace-nocmd.svg", "--",
+						  "/nonexistent/command", NULL };
+
+	EXPECT_EQ(2, run_trace(NULL, nosvg));
+	EXPECT_EQ(1, run_trace(NULL, badsvg));
+	/* nothing traced, no picture left behind */
+	EXPECT_EQ(127, run_trace(NULL, badcmd_svg));
+	EXPECT_NE(0, access("/tmp/ptscope-trace-nocmd.svg", F_OK));
 	EXPECT_EQ(2, run_trace(NULL, both));
 	EXPECT_EQ(5, run_trace(NULL, nopid));
 	EXPECT_EQ(2, run_trace(NULL, baddur));

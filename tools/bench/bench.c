@@ -5,9 +5,11 @@
  *
  *   bench [--dense MiB] [--sizes MiB,MiB,...] [--reps N] [--out DIR]
  *         [--cli PATH] [--fault-mib MiB] [--fault-rounds N]
+ *         [--wss-mib MiB] [--wss-interval S] [--wss-rounds N]
  *
  * Sections: dense walk (records, walk text, CLI --json, pagemap,
- * PAGEMAP_SCAN), sparse vs packed, scaling, fault-path overhead, memory.
+ * PAGEMAP_SCAN), sparse vs packed, scaling, fault-path overhead, memory,
+ * what working-set sampling costs the target (wss).
  * Prints a table, writes DIR/results.csv and DIR/scaling.svg.  Targets
  * are reported as met or missed; a missed target never fails the run.
  *
@@ -18,6 +20,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -1012,22 +1016,336 @@ static void plot(const struct size_result *r, int n)
 	printf("plot: %s\n", path);
 }
 
+/* ---- wss: what working-set sampling costs the target ------------------ */
+
+/*
+ * A target with MiB resident (4 KiB pages, MADV_NOHUGEPAGE) writes one
+ * byte of every page, pass after pass, and records each pass's start,
+ * wall time and CPU time in memory shared with us.  We then sample its
+ * working set in rounds of one S-second interval of each sampler, the
+ * target running throughout:
+ *   none     nothing (the baseline of the round)
+ *   ptscope  each interval: "1" into /proc/PID/clear_refs, sleep S, one
+ *            walk of the whole process through the module's records
+ *            file, counting the present leaves with the accessed bit
+ *            (what `ptscope wss` does each interval)
+ *   ptscope-co  the same with the walk coalesced
+ *   smaps    each interval: "1" into clear_refs, sleep S, read
+ *            /proc/PID/smaps and sum its Referenced: lines (what Brendan
+ *            Gregg's wss.pl does)
+ * and compare the target's work in each interval.  The target runs on
+ * CPU 0, we on CPU 1 when there is one.
+ */
+#define WSS_MAX_PASSES	65536
+
+struct wss_shared {
+	volatile int ready, stop;
+	volatile uint64_t npass;
+	uint64_t start, end;		/* the target's mapping */
+	uint64_t t0[WSS_MAX_PASSES];	/* CLOCK_MONOTONIC at a pass's start */
+	uint64_t wall[WSS_MAX_PASSES];	/* ns */
+	uint64_t cpu[WSS_MAX_PASSES];	/* thread CPU ns */
+};
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void wss_target(struct wss_shared *sh, size_t bytes)
+{
+	volatile char *p;
+	size_t i;
+
+	pin_cpu(0);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(3);
+	if (madvise((void *)p, bytes, MADV_NOHUGEPAGE))
+		_exit(4);
+	for (i = 0; i < bytes; i += PAGE)
+		p[i] = 1;
+	sh->start = (uintptr_t)p;
+	sh->end = (uintptr_t)p + bytes;
+	sh->ready = 1;
+	while (!sh->stop && sh->npass < WSS_MAX_PASSES) {
+		uint64_t n = sh->npass, t0 = now_ns(), c0 = cpu_ns();
+
+		for (i = 0; i < bytes; i += PAGE)
+			p[i]++;
+		sh->t0[n] = t0;
+		sh->wall[n] = now_ns() - t0;
+		sh->cpu[n] = cpu_ns() - c0;
+		__atomic_store_n(&sh->npass, n + 1, __ATOMIC_RELEASE);
+	}
+	_exit(0);
+}
+
+static void write_clear_refs(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/clear_refs", pid);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		die("%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/*
+ * The whole process through the module: 4K pages present and accessed.
+ * COALESCE: runs of equal entries on consecutive frames come as one
+ * record (equal entries: the accessed bit too, so the count is the same).
+ */
+static uint64_t wss_walk(pid_t pid, bool coalesce)
+{
+	const struct ptscope_rec_hdr *h;
+	struct pts_session s;
+	uint64_t acc = 0;
+	int r;
+
+	r = pts_open(&s, "records");
+	if (!r)
+		r = pts_request(&s, "pid=%d%s", pid, coalesce ? " coalesce" : "");
+	if (r)
+		die("records: %s", strerror(-r));
+	while ((r = pts_next(&s, &h)) > 0) {
+		const struct ptscope_leaf *l = (const void *)h;
+
+		if (h->type == PTSCOPE_REC_LEAF && (l->flags & PTSCOPE_F_PRESENT) &&
+		    (l->flags & PTSCOPE_F_ACCESSED))
+			acc += l->count * (pts_level_size(l->level) / PAGE);
+	}
+	if (r < 0)
+		die("records: %s", strerror(-r));
+	pts_close(&s);
+	return acc;
+}
+
+/* /proc/PID/smaps's Referenced: lines summed, in 4K pages. */
+static uint64_t wss_smaps(pid_t pid)
+{
+	char path[64], line[512];
+	uint64_t kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Referenced:", 11))
+			kb += strtoull(line + 11, NULL, 10);
+	fclose(f);
+	return kb / 4;
+}
+
+enum { WSS_NONE, WSS_PTSCOPE, WSS_COALESCE, WSS_SMAPS, NR_WSS };
+static const char *const wss_name[NR_WSS] = { "none", "ptscope", "ptscope-co", "smaps" };
+
+struct wss_window {
+	uint64_t from, to;		/* CLOCK_MONOTONIC */
+	double clear_ns, read_ns;	/* the sampler's clear_refs write and walk/read */
+	uint64_t pages;			/* the working set it measured */
+};
+
+/* One interval of sampler HOW (or of none): clear, sleep, read. */
+static void wss_sample(int how, pid_t pid, double interval, struct wss_window *w)
+{
+	struct timespec ts = { (time_t)interval,
+			       (long)((interval - (time_t)interval) * 1e9) };
+	uint64_t t0, t1, t2;
+
+	w->from = t0 = now_ns();
+	if (how != WSS_NONE)
+		write_clear_refs(pid);
+	t1 = now_ns();
+	nanosleep(&ts, NULL);
+	t2 = now_ns();
+	if (how == WSS_PTSCOPE || how == WSS_COALESCE)
+		w->pages = wss_walk(pid, how == WSS_COALESCE);
+	else if (how == WSS_SMAPS)
+		w->pages = wss_smaps(pid);
+	w->to = now_ns();
+	w->clear_ns = t1 - t0;
+	w->read_ns = w->to - t2;
+}
+
+/* The target's work in W: passes done, the ones cut by its ends in part. */
+static double wss_work(const struct wss_shared *sh, uint64_t npass, const struct wss_window *w)
+{
+	double work = 0;
+	uint64_t i;
+
+	for (i = 0; i < npass; i++) {
+		uint64_t s = sh->t0[i], e = s + sh->wall[i];
+		uint64_t a = s > w->from ? s : w->from, b = e < w->to ? e : w->to;
+
+		if (b > a && sh->wall[i])
+			work += (double)(b - a) / sh->wall[i];
+	}
+	return work;
+}
+
+static double median(double *v, int n)
+{
+	if (n <= 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define WSS_MAX_ROUNDS	64
+
+/*
+ * ROUNDS rounds of one interval of each sampler in turn (none, ptscope,
+ * ptscope-co, smaps): a disturbance of the host (other guests, other
+ * builds) falls on one round, not on one sampler.  Per sampler, over the
+ * rounds: the median of the target's work in its interval over its work
+ * in the same round's interval without sampling (its speed), the cost to
+ * the target per interval ((1 - speed) x interval), the median pass time
+ * (passes wholly inside its intervals) against none's, and the sampler's
+ * own median times.
+ */
+static void wss_section(unsigned long mib, double interval, int rounds)
+{
+	static struct wss_window w[WSS_MAX_ROUNDS][NR_WSS];
+	static double pass[NR_WSS][WSS_MAX_PASSES];
+	double v[WSS_MAX_ROUNDS], speed[NR_WSS], med[NR_WSS], len[NR_WSS], clr, rd;
+	int np[NR_WSS] = { 0 }, k, r;
+	struct wss_shared *sh;
+	char extra[256];
+	uint64_t npass, i, pages_min[NR_WSS], pages_max[NR_WSS];
+	pid_t pid;
+
+	if (rounds > WSS_MAX_ROUNDS)
+		rounds = WSS_MAX_ROUNDS;
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		die("wss: mmap: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid)
+		wss_target(sh, mib * MIB);
+	while (!sh->ready) {
+		if (waitpid(pid, &k, WNOHANG) == pid)
+			die("wss: the target failed (status 0x%x)", k);
+		usleep(10000);
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		pin_cpu(1);
+	while (__atomic_load_n(&sh->npass, __ATOMIC_ACQUIRE) < 1)
+		usleep(10000);
+	for (r = 0; r < rounds; r++)
+		for (k = 0; k < NR_WSS; k++)
+			wss_sample(k, pid, interval, &w[r][k]);
+	sh->stop = 1;
+	waitpid(pid, NULL, 0);
+	npass = sh->npass;
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+		cpu_set_t all;
+		long c;
+
+		CPU_ZERO(&all);
+		for (c = 0; c < sysconf(_SC_NPROCESSORS_ONLN) && c < CPU_SETSIZE; c++)
+			CPU_SET(c, &all);
+		sched_setaffinity(0, sizeof(all), &all);
+	}
+
+	for (k = 0; k < NR_WSS; k++) {
+		pages_min[k] = UINT64_MAX;
+		pages_max[k] = 0;
+		for (r = 0; r < rounds; r++) {
+			const struct wss_window *x = &w[r][k];
+
+			pages_min[k] = x->pages < pages_min[k] ? x->pages : pages_min[k];
+			pages_max[k] = x->pages > pages_max[k] ? x->pages : pages_max[k];
+			/* passes per second, against the same round's unsampled interval */
+			v[r] = wss_work(sh, npass, x) / (x->to - x->from) /
+			       (wss_work(sh, npass, &w[r][WSS_NONE]) /
+				(w[r][WSS_NONE].to - w[r][WSS_NONE].from));
+		}
+		speed[k] = median(v, rounds);
+		for (r = 0; r < rounds; r++)
+			v[r] = w[r][k].to - w[r][k].from;
+		len[k] = median(v, rounds);
+		for (i = 0; i < npass; i++)
+			for (r = 0; r < rounds; r++)
+				if (sh->t0[i] >= w[r][k].from &&
+				    sh->t0[i] + sh->wall[i] <= w[r][k].to &&
+				    np[k] < WSS_MAX_PASSES)
+					pass[k][np[k]++] = sh->wall[i];
+		med[k] = median(pass[k], np[k]);
+	}
+	printf("\n== wss sampling: what one interval costs the target (%lu MiB resident, 4 KiB "
+	       "pages, THP off; %d rounds of one %.2f s interval per sampler; %llu passes) ==\n",
+	       mib, rounds, interval, (unsigned long long)npass);
+	printf("%-11s %7s %10s %8s %9s %13s %13s %13s %10s\n", "sampler", "passes", "median ms",
+	       "x none", "speed", "cost ms/int", "clear ms/int", "read ms/int", "wss pages");
+	for (k = 0; k < NR_WSS; k++) {
+		for (r = 0; r < rounds; r++)
+			v[r] = w[r][k].clear_ns;
+		clr = median(v, rounds);
+		for (r = 0; r < rounds; r++)
+			v[r] = w[r][k].read_ns;
+		rd = median(v, rounds);
+		if (k == WSS_NONE)
+			printf("%-11s %7d %10.2f %8.3f %9.3f %13s %13s %13s %10s\n", wss_name[k],
+			       np[k], med[k] / 1e6, 1.0, 1.0, "-", "-", "-", "-");
+		else
+			printf("%-11s %7d %10.2f %8.3f %9.3f %13.1f %13.2f %13.2f %10llu%s\n",
+			       wss_name[k], np[k], med[k] / 1e6, med[WSS_NONE] ? med[k] / med[WSS_NONE] : 0,
+			       speed[k], (1 - speed[k]) * len[k] / 1e6, clr / 1e6, rd / 1e6,
+			       (unsigned long long)pages_min[k],
+			       pages_min[k] != pages_max[k] ? "+" : "");
+		snprintf(extra, sizeof(extra), "pass_ratio=%.4f speed=%.4f cost_ms_per_interval=%.2f "
+			 "clear_ms=%.3f read_ms=%.3f pages=%llu",
+			 med[WSS_NONE] ? med[k] / med[WSS_NONE] : 0, speed[k],
+			 (1 - speed[k]) * len[k] / 1e6, clr / 1e6, rd / 1e6,
+			 (unsigned long long)(k == WSS_NONE ? 0 : pages_min[k]));
+		csv_row("wss", wss_name[k], mib,
+			(struct stat3){ med[k], np[k] ? pass[k][0] : 0,
+					np[k] ? pass[k][np[k] - 1] : 0, np[k] }, "ns", extra);
+	}
+	printf("(speed: the target's passes per second in a sampled interval (clear_refs, "
+	       "sleep, read) over the same in the unsampled interval of the same round, median "
+	       "over rounds; cost: (1 - speed) x the sampled interval's length, the target's "
+	       "time lost per interval; only ratios mean anything in a TCG guest)\n");
+	munmap(sh, sizeof(*sh));
+}
+
 /* ---- main --------------------------------------------------------------- */
 
-enum { SEC_WALK = 1, SEC_FAULTS = 2, SEC_MEMORY = 4, SEC_SPARSE = 8, SEC_ALL = 15 };
+enum { SEC_WALK = 1, SEC_FAULTS = 2, SEC_MEMORY = 4, SEC_SPARSE = 8, SEC_WSS = 16,
+       SEC_ALL = 31 };
 
-/* --sections walk,faults,memory,sparse ("walk" is dense + scaling). */
+/* --sections walk,faults,memory,sparse,wss ("walk" is dense + scaling). */
 static int parse_sections(const char *list)
 {
-	static const char *const names[] = { "walk", "faults", "memory", "sparse" };
+	static const char *const names[] = { "walk", "faults", "memory", "sparse", "wss" };
 	char *copy = strdup(list), *tok, *save;
 	int sec = 0, i;
 
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < 4 && strcmp(tok, names[i]); i++)
+		for (i = 0; i < 5 && strcmp(tok, names[i]); i++)
 			;
-		if (i == 4)
-			die("--sections: unknown section '%s' (walk, faults, memory, sparse)", tok);
+		if (i == 5)
+			die("--sections: unknown section '%s' (walk, faults, memory, sparse, wss)",
+			    tok);
 		sec |= 1 << i;
 	}
 	free(copy);
@@ -1038,7 +1356,9 @@ int main(int argc, char **argv)
 {
 	unsigned long sizes[MAX_SIZES] = { 64, 256, 1024, 2048, 4096 };
 	unsigned long dense = 1024, fault_anon = 32, fault_file = 16, fault_rounds = 8;
-	unsigned long biggest = 0;
+	unsigned long biggest = 0, wss_mib = 1024;
+	double wss_interval = 1.0;
+	int wss_rounds = 8;
 	int nsizes = 5, i, m, dense_idx = -1, sections = SEC_ALL;
 	struct size_result res[MAX_SIZES];
 	char path[512], *tok, *save;
@@ -1075,6 +1395,16 @@ int main(int argc, char **argv)
 			fault_file = strtoul(val, NULL, 0);
 		} else if (!strcmp(a, "--fault-rounds")) {
 			fault_rounds = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--wss-mib")) {
+			wss_mib = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--wss-interval")) {
+			wss_interval = strtod(val, NULL);
+			if (!(wss_interval > 0) || wss_interval > 60)
+				die("--wss-interval: seconds, 0 to 60");
+		} else if (!strcmp(a, "--wss-rounds")) {
+			wss_rounds = atoi(val);
+			if (wss_rounds < 1 || wss_rounds > WSS_MAX_ROUNDS)
+				die("--wss-rounds: 1..%d", WSS_MAX_ROUNDS);
 		} else if (!strcmp(a, "--sections")) {
 			sections = parse_sections(val);
 		} else if (!strcmp(a, "--sizes")) {
@@ -1189,6 +1519,10 @@ int main(int argc, char **argv)
 	/* 2: sparse vs packed. */
 	if (sections & SEC_SPARSE)
 		sparse_section();
+
+	/* 6: what working-set sampling costs the target. */
+	if (sections & SEC_WSS)
+		wss_section(wss_mib, wss_interval, wss_rounds);
 
 	fclose(csv);
 	printf("\nresults: %s/results.csv\n", out_dir);

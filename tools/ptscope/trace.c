@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ptscope trace [-p PID | -- CMD [ARG...]] [--model] [--duration S] [--json] [-o FILE]
+ *               [--svg FILE]
  *
  * Every page fault of a process, live, through the faulttrace BPF program
  * (tools/bpf/faulttrace.bpf.c): what faulted, why, how it ended, how long
@@ -35,12 +36,14 @@
 #include "faulttrace.h"
 #include "faultclass.h"
 #include "model.h"
+#include "trace_svg.h"
 #include "tracer.h"
 
 const struct cli_cmd cli_cmd_trace = {
 	.name = "trace",
 	.run = cmd_trace,
-	.args = "[-p PID | -- CMD [ARG...]] [--model] [--duration S] [--json] [-o FILE]",
+	.args = "[-p PID | -- CMD [ARG...]] [--model] [--duration S] [--json] [-o FILE] "
+		"[--svg FILE]",
 	.summary = "every page fault of a process, live, with the entry before and after",
 	.help =
 	"Follows every page fault of a process (handle_mm_fault(), through BPF:\n"
@@ -104,6 +107,17 @@ const struct cli_cmd cli_cmd_trace = {
 	"                       fentry/fexit where they work, else kprobes),\n"
 	"                       fentry, or kprobe (the fallbacks: kprobe/kretprobe\n"
 	"                       and classic tracepoints)\n"
+	"      --svg FILE       when the trace ends, also draw it into FILE: an\n"
+	"                       SVG picture (1920x1080) of the faults over time\n"
+	"                       (across, in seconds) and address (up), one mark\n"
+	"                       per fault coloured by its class, the legend\n"
+	"                       naming each class with its count (the summary's);\n"
+	"                       only the address ranges with faults are drawn,\n"
+	"                       the gaps between them folded and labelled with\n"
+	"                       their size.  At most 100000 faults are kept for\n"
+	"                       it (then a uniform sample; the picture says how\n"
+	"                       many were not drawn).  With the normal output,\n"
+	"                       --summary or --json\n"
 	"  -v, --verbose        libbpf's messages and the BPF run-time cost\n"
 	"  -j, --json           JSON Lines: one object per fault, keys time (s\n"
 	"                       since start), ts_ns (CLOCK_MONOTONIC), pid, tid,\n"
@@ -121,7 +135,9 @@ const struct cli_cmd cli_cmd_trace = {
 	"  ptscope trace -p $(pidof postgres) --duration 10 --summary\n"
 	"  ptscope trace --model --summary -- python3 -c 'bytearray(1 << 20)'\n"
 	"  ptscope trace --json -- ./a.out | jq -c 'select(.class == \"cow\")'\n"
-	"  ptscope trace --json -o faults.json -- ./a.out\n",
+	"  ptscope trace --json -o faults.json -- ./a.out\n"
+	"  ptscope trace --summary --svg faults.svg -- ./a.out\n"
+	"  rsvg-convert -o faults.png faults.svg\n",
 };
 
 /*
@@ -156,6 +172,9 @@ struct trace {
 	bool model;			/* --model */
 	int want_hook;			/* -1 auto, else enum tracer_hook */
 	const char *output;		/* -o FILE */
+	const char *svg;		/* --svg FILE */
+	FILE *svg_f;
+	struct tsvg pic;		/* --svg: the events kept */
 	/* state */
 	struct out out;
 	struct tracer *tr;
@@ -439,6 +458,11 @@ static int handle_event(void *ctx, const struct ft_event *e)
 		ntags = model_event(&t->model_counts, e, cls, neighbours, tags);
 	}
 	t->events++;
+	if (t->svg_f && tsvg_add(&t->pic, e->ts > t->start_ns ? e->ts - t->start_ns : 0,
+				 e->address, cls, e->backing)) {
+		t->err = -ENOMEM;
+		return -ENOMEM;
+	}
 	s = &t->cls[cls];
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 256;
@@ -659,6 +683,39 @@ static void print_summary(struct trace *t)
 		print_model(t);
 }
 
+/* --svg: the picture, when the trace has ended.  0 or -errno. */
+static int write_svg(struct trace *t)
+{
+	struct tsvg_pic p = { .duration_ns = t->stop_ns - t->start_ns,
+			      .version = PTSCOPE_CLI_VERSION };
+	struct tracer_stats st;
+	struct tsvg_result res;
+	char what[64];
+	int err;
+
+	tracer_stats(t->tr, &st);
+	p.lost = tracer_lost(&st, t->target_gone);
+	if (t->pid)
+		snprintf(what, sizeof(what), "pid %d (%s)", t->pid, t->comm);
+	else
+		snprintf(what, sizeof(what), "all processes");
+	p.what = what;
+	err = tsvg_write(t->svg_f, &t->pic, &p, &res);
+	if (fflush(t->svg_f) && !err)
+		err = -errno;
+	if (!err && fclose(t->svg_f))
+		err = -errno;
+	else if (err)
+		fclose(t->svg_f);
+	t->svg_f = NULL;
+	if (!err && t->verbose)
+		fprintf(stderr, "ptscope trace: %s: %zu address ranges, %llu faults drawn "
+			"(%zu marks), %llu not drawn\n", t->svg, res.ranges,
+			(unsigned long long)res.drawn, res.marks,
+			(unsigned long long)res.dropped);
+	return err;
+}
+
 /* ---- setup ----------------------------------------------------------- */
 
 /* The thread group of PID (a TID is accepted) and its command name. */
@@ -842,7 +899,7 @@ static int bpf_fail(int err, const char *what)
 
 int cmd_trace(int argc, char **argv)
 {
-	enum { OPT_ATTACH = OPT_FIRST_LOCAL, OPT_MODEL };
+	enum { OPT_ATTACH = OPT_FIRST_LOCAL, OPT_MODEL, OPT_SVG };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' },
@@ -851,6 +908,7 @@ int cmd_trace(int argc, char **argv)
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "model", no_argument, NULL, OPT_MODEL },
+		{ "svg", required_argument, NULL, OPT_SVG },
 		CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -889,6 +947,11 @@ int cmd_trace(int argc, char **argv)
 			break;
 		case OPT_MODEL:
 			t.model = true;
+			break;
+		case OPT_SVG:
+			if (!*optarg)
+				return cli_usage_err(cmd, "--svg needs a file name");
+			t.svg = optarg;
 			break;
 		case OPT_ATTACH:
 			if (!strcmp(optarg, "fentry"))
@@ -938,6 +1001,16 @@ int cmd_trace(int argc, char **argv)
 		}
 		/* Colour only where asked for: FILE is no terminal. */
 		cli.color = cli.color_when > 0;
+	}
+	if (t.svg) {
+		/* Opened now: a file that cannot be written stops us before tracing. */
+		t.svg_f = fopen(t.svg, "we");
+		if (!t.svg_f) {
+			cli_err("cannot open %s: %s", t.svg, strerror(errno));
+			ret = CLI_ERR;
+			goto cleanup;
+		}
+		tsvg_init(&t.pic, 0);
 	}
 
 	sigaction(SIGINT, &sa, NULL);
@@ -1038,6 +1111,13 @@ int cmd_trace(int argc, char **argv)
 	}
 	print_summary(&t);
 	out_flush(&t.out);
+	if (t.svg_f) {
+		err = write_svg(&t);
+		if (err) {
+			cli_err("writing %s: %s", t.svg, strerror(-err));
+			ret = CLI_ERR;
+		}
+	}
 	if (t.out.err && t.out.err != EPIPE) {
 		cli_err("writing %s: %s", t.output ? t.output : "output",
 			strerror(t.out.err));
@@ -1061,6 +1141,12 @@ cleanup:
 		close(t.pidfd);
 	if (t.output && t.out.fd >= 0)
 		close(t.out.fd);
+	if (t.svg_f) {
+		/* no trace, no picture: not an empty file either */
+		fclose(t.svg_f);
+		unlink(t.svg);
+	}
+	tsvg_free(&t.pic);
 	free(t.out.buf);
 	tracer_close(t.tr);
 	for (i = 0; i < CL_NR; i++)

@@ -291,6 +291,16 @@ json_object *lab_env_swaps_json(void)
 	return a;
 }
 
+const char *lab_env_cgroup_path(void)
+{
+	size_t n = strlen(env.cg_root);
+
+	if (!env.cg_dir_ours || !n || strncmp(env.cg_dir, env.cg_root, n) ||
+	    env.cg_dir[n] != '/')
+		return NULL;
+	return env.cg_dir + n;
+}
+
 long long lab_env_cgroup_stat(const char *file, const char *key)
 {
 	char path[400], line[256];

@@ -392,6 +392,8 @@ void lab_env_lab_done(void);
 void lab_env_emergency(void);
 /* The swap devices of /proc/swaps, as a JSON array of names. */
 json_object *lab_env_swaps_json(void);
+/* The lab's cgroup below the hierarchy's root ("/ptscope-lab.N"), or NULL. */
+const char *lab_env_cgroup_path(void);
 /* "KEY N" of FILE in the lab's cgroup (memory.stat ...), or -1. */
 long long lab_env_cgroup_stat(const char *file, const char *key);
 

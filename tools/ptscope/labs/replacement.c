@@ -23,6 +23,150 @@
 
 /* ---- M7: replacement ---------------------------------------------------- */
 
+#define LRU_GEN_FILE	"/sys/kernel/debug/lru_gen"
+#define MAX_GENS	8		/* MAX_NR_GENS is 4 */
+
+struct gen_count {
+	unsigned long long seq, age_ms, anon, file;
+};
+
+/* The multi-gen LRU's generations of one memory cgroup, oldest first. */
+struct lru_gens {
+	long memcg_id;			/* -1: not found */
+	int nodes;
+	int n;
+	struct gen_count g[MAX_GENS];
+	unsigned long long anon, file;	/* summed over the generations */
+};
+
+/* Is the memcg path P (as lru_gen prints it) the cgroup PATH ("/a/b")? */
+static bool memcg_is(const char *p, const char *path)
+{
+	size_t n = strlen(p), k = strlen(path);
+
+	return n >= k && !strcmp(p + n - k, path);
+}
+
+/*
+ * Read the generations of the memory cgroup PATH from lru_gen (the
+ * kernel's Documentation/admin-guide/mm/multigen_lru.rst): a line
+ * "memcg ID PATH" per memory cgroup, then per node " node NID" and one
+ * line per generation, "SEQ AGE_MS ANON FILE" (the page counts, each
+ * perhaps followed by a one-character mark).  Generations are summed
+ * over the nodes by SEQ.  Lines of another shape are skipped.  0, -ESRCH
+ * (no such memcg), or -errno of the file.
+ */
+static int read_lru_gens(const char *path, struct lru_gens *lg)
+{
+	FILE *f = fopen(LRU_GEN_FILE, "re");
+	char *line = NULL, *p, *end;
+	bool ours = false;
+	size_t cap = 0;
+	ssize_t len;
+	int i;
+
+	memset(lg, 0, sizeof(*lg));
+	lg->memcg_id = -1;
+	if (!f)
+		return -errno;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		unsigned long long v[4];
+		int k;
+
+		while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		p = line + strspn(line, " \t");
+		if (!strncmp(p, "memcg", 5) && (p[5] == ' ' || p[5] == '\t')) {
+			long id = strtol(p + 5, &end, 10);
+
+			if (ours)
+				break;		/* the next memcg: ours is complete */
+			end += strspn(end, " \t");
+			if (memcg_is(end, path)) {
+				ours = true;
+				lg->memcg_id = id;
+			}
+			continue;
+		}
+		if (!ours)
+			continue;
+		if (!strncmp(p, "node", 4)) {
+			lg->nodes++;
+			continue;
+		}
+		for (k = 0; k < 4; k++) {
+			p += strspn(p, " \t");
+			if (*p < '0' || *p > '9')
+				break;
+			v[k] = strtoull(p, &end, 10);
+			p = end;
+			if (*p && *p != ' ' && *p != '\t')
+				p++;		/* a mark ('x': beyond min_seq) */
+		}
+		if (k < 4)
+			continue;
+		for (i = 0; i < lg->n && lg->g[i].seq != v[0]; i++)
+			;
+		if (i == lg->n) {
+			if (lg->n == MAX_GENS)
+				continue;
+			lg->n++;
+			lg->g[i] = (struct gen_count){ .seq = v[0], .age_ms = v[1] };
+		}
+		lg->g[i].anon += v[2];
+		lg->g[i].file += v[3];
+		lg->anon += v[2];
+		lg->file += v[3];
+	}
+	free(line);
+	fclose(f);
+	return lg->memcg_id < 0 ? -ESRCH : 0;
+}
+
+/* "gen 5 (12.3 s old) 1024 anon 0 file, gen 6 ..." */
+static const char *lru_gens_str(const struct lru_gens *lg, char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < lg->n && o < len; i++)
+		o += snprintf(buf + o, len - o, "%sgen %llu (%.1f s old) %llu anon %llu file",
+			      i ? ", " : "", lg->g[i].seq, lg->g[i].age_ms / 1e3, lg->g[i].anon,
+			      lg->g[i].file);
+	return buf;
+}
+
+/* The cgroup's anonymous pages on the LRU, by memory.stat; -1 if unknown. */
+static long long lru_anon_pages(void)
+{
+	long long a = lab_env_cgroup_stat("memory.stat", "active_anon");
+	long long i = lab_env_cgroup_stat("memory.stat", "inactive_anon");
+
+	return a < 0 || i < 0 ? -1 : (a + i) / (long long)LAB_PAGE;
+}
+
+static json_object *lru_gens_json(const struct lru_gens *lg, long long stat_anon)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < lg->n; i++) {
+		json_object *g = json_object_new_object();
+
+		jset(g, "seq", json_object_new_int64(lg->g[i].seq));
+		jset(g, "age_ms", json_object_new_int64(lg->g[i].age_ms));
+		jset(g, "anon", json_object_new_int64(lg->g[i].anon));
+		jset(g, "file", json_object_new_int64(lg->g[i].file));
+		json_object_array_add(a, g);
+	}
+	jset(o, "generations", a);
+	jset(o, "anon_pages", json_object_new_int64(lg->anon));
+	jset(o, "file_pages", json_object_new_int64(lg->file));
+	jset(o, "memory_stat_lru_anon_pages", json_object_new_int64(stat_anon));
+	return o;
+}
+
 static void region_stats(const struct lab_page *p, size_t n, size_t *present,
 			 size_t *swapped, size_t *accessed)
 {
@@ -42,7 +186,12 @@ static int run_m7(struct lab_ctx *c)
 	const uint64_t limit = 16ULL << 20;
 	static struct lab_page pf[NF], pm[NM], pl[NL];
 	size_t f_pres, f_swap, f_acc, m_pres, m_swap, m_acc, l_pres, l_swap, l_acc;
-	char why[256], path[64], lru[32] = "?", mglru[32] = "";
+	char why[256], path[64], lru[32] = "?", mglru[32] = "", gbuf[512];
+	struct lru_gens g0, g1;
+	long long stat0 = -1, stat1 = -1;
+	const char *cgpath;
+	bool gens = false;
+	int gerr = 0;
 	struct lab_child ch;
 	uint64_t f, m, l;
 	double pF, pM;
@@ -89,6 +238,20 @@ static int run_m7(struct lab_ctx *c)
 		 "M %zu/%d present, %zu accessed", f_pres, NF, f_acc, m_pres, NM, m_acc);
 	lab_ev_int(c, "f_accessed_before", f_acc);
 	lab_ev_int(c, "m_accessed_before", m_acc);
+	/* the multi-gen LRU's own view of the cgroup, where the kernel shows it */
+	cgpath = lab_env_cgroup_path();
+	if (mglru[0] && (strtoul(mglru, NULL, 0) & 1) && cgpath) {
+		gerr = read_lru_gens(cgpath, &g0);
+		stat0 = lru_anon_pages();
+		gens = !gerr;
+		if (gens) {
+			lab_step(c, "Read the generations of its memory cgroup (memcg %ld, %s) from "
+				 "%s.", g0.memcg_id, cgpath, LRU_GEN_FILE);
+			lab_note(c, "multi-gen LRU before the pressure: %s; %llu anonymous pages "
+				 "in all (memory.stat: %lld on the LRU)",
+				 lru_gens_str(&g0, gbuf, sizeof(gbuf)), g0.anon, stat0);
+		}
+	}
 	lab_step(c, "It wrote region L (%s) in %s chunks, reading and writing F again after "
 		 "each chunk: %s in all, over the limit, so the kernel must evict; walked F, M "
 		 "and L.", sz(NL * LAB_PAGE), sz(CHUNK * LAB_PAGE),
@@ -97,6 +260,11 @@ static int run_m7(struct lab_ctx *c)
 	    lab_pages(c, ch.pid, f, NF, pf, NULL) || lab_pages(c, ch.pid, m, NM, pm, NULL) ||
 	    lab_pages(c, ch.pid, l, NL, pl, NULL))
 		goto out;
+	if (gens) {
+		gerr = read_lru_gens(cgpath, &g1);
+		stat1 = lru_anon_pages();
+		gens = !gerr;
+	}
 	region_stats(pf, NF, &f_pres, &f_swap, &f_acc);
 	region_stats(pm, NM, &m_pres, &m_swap, &m_acc);
 	region_stats(pl, NL, &l_pres, &l_swap, &l_acc);
@@ -123,6 +291,38 @@ static int run_m7(struct lab_ctx *c)
 		 sz(limit), f_pres, NF, f_swap, m_pres, NM, m_swap, l_pres, NL, l_swap);
 	lab_note(c, "replacement: %s (/sys/kernel/mm/lru_gen/enabled: %s)", lru,
 		 mglru[0] ? mglru : "absent");
+	if (gens) {
+		json_object *o = json_object_new_object();
+
+		jset(o, "file", json_object_new_string(LRU_GEN_FILE));
+		jset(o, "memcg_id", json_object_new_int64(g0.memcg_id));
+		jset(o, "memcg_path", json_object_new_string(cgpath));
+		jset(o, "nodes", json_object_new_int(g0.nodes));
+		jset(o, "before", lru_gens_json(&g0, stat0));
+		jset(o, "after", lru_gens_json(&g1, stat1));
+		lab_ev(c, "lru_gen", o);
+		lab_note(c, "multi-gen LRU after the pressure: %s; %llu anonymous pages in all "
+			 "(memory.stat: %lld on the LRU)", lru_gens_str(&g1, gbuf, sizeof(gbuf)),
+			 g1.anon, stat1);
+		if (g1.n && g0.n)
+			lab_note(c, "generations: oldest %llu -> %llu, youngest %llu -> %llu. "
+				 "Reclaim evicts from the oldest generation only; aging walks the "
+				 "page tables and moves a page whose accessed bit it finds set to "
+				 "the youngest. So the oldest generation holds the pages not found "
+				 "accessed for longest, not the pages loaded first: M's (idle since "
+				 "written) rather than F's (read after every chunk). The counts do "
+				 "not say which page is in which generation; the walk above shows "
+				 "which were evicted", g0.g[0].seq, g1.g[0].seq,
+				 g0.g[g0.n - 1].seq, g1.g[g1.n - 1].seq);
+	} else {
+		const char *why_not = !(mglru[0] && (strtoul(mglru, NULL, 0) & 1)) ?
+			"the multi-gen LRU is off or absent" : !cgpath ? "the lab's cgroup has no path" :
+			gerr == -ESRCH ? "the lab's memory cgroup is not in " LRU_GEN_FILE :
+			"cannot read " LRU_GEN_FILE;
+
+		lab_ev_str(c, "lru_gen_unavailable", why_not);
+		lab_note(c, "no generation counts: %s", why_not);
+	}
 
 	if (!f_swap && !m_swap && !l_swap) {
 		lab_cannot(c, "no page was evicted: the memory limit built no pressure");
