@@ -443,7 +443,13 @@ static int sample(struct sampler *sm, bool *done)
 		return 0;
 	}
 	sm->t1 = now();
-	ret = cli_stream_open(&st, sm->pid, "%s", "");
+	/*
+	 * Coalesced: a run holds entries with equal flags, the accessed bit
+	 * among them, so the counts stay exact per page, and the walk costs
+	 * the target less (make bench: 1.37x a smaps read per interval
+	 * instead of 2.35x, Documentation/performance.rst).
+	 */
+	ret = cli_stream_open(&st, sm->pid, "coalesce");
 	if (ret)
 		return ret;
 	sm->hdr = st.hdr;
