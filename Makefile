@@ -193,7 +193,7 @@ $(BPFWALK_TESTS): tools/ptscope/bpfwalk.c tools/ptscope/faultclass.c tools/ptsco
 $(BPFWALK_TESTS): TEST_EXTRA = $(BPF_UCFLAGS) tools/ptscope/bpfwalk.c tools/ptscope/faultclass.c \
 	$(BPF_LIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_SRCS) $(LIB_HDRS) $(KSFT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) $(SANFLAGS) -isystem $(KSFT_DIR)/tools/testing/selftests $(UNIT_CFLAGS) -o $@ $< $(LIB_SRCS) $(UNIT_LIBS)
 

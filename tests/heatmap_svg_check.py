@@ -30,22 +30,8 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import map_svg_check as msc  # noqa: E402 (the text boxes and sizes)
 
-NS = '{http://www.w3.org/2000/svg}'
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print('FAIL:', msg)
-
-
-def num(e, k, d=0.0):
-    v = e.get(k)
-    return float(v) if v is not None else d
-
-
-def text_of(e):
-    return ''.join(e.itertext())
+# the checkers' common parts: failures, numbers, texts (one failures list)
+from map_svg_check import NS, failures, fail, num, text_of  # noqa: E402
 
 
 def rows_of(spec, nrows):

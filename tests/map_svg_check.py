@@ -32,6 +32,10 @@ def num(e, k, d=0.0):
     return float(v) if v is not None else d
 
 
+def text_of(e):
+    return ''.join(e.itertext())
+
+
 def parse_size(s):
     m = re.fullmatch(r'([0-9.]+)([KMGTPE]?)B?', s.strip())
     if not m:

@@ -33,22 +33,8 @@ sys.dont_write_bytecode = True     # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import map_svg_check as msc  # noqa: E402
 
-NS = '{http://www.w3.org/2000/svg}'
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print('FAIL:', msg)
-
-
-def num(e, k, d=0.0):
-    v = e.get(k)
-    return float(v) if v is not None else d
-
-
-def text_of(e):
-    return ''.join(e.itertext())
+# the checkers' common parts: failures, numbers, texts (one failures list)
+from map_svg_check import NS, failures, fail, num, text_of  # noqa: E402
 
 
 def parse_size(s):

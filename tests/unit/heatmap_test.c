@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "svg_check.h"
 #include "../../tools/ptscope/heatmap.c"
 
 /* ---- page sets ---------------------------------------------------------- */
@@ -210,26 +211,11 @@ static void free_samples(struct samples *s)
 	free(s->pres);
 }
 
-static char checker[PATH_MAX];
-
 static const char *check_script(void)
 {
-	char buf[PATH_MAX];
-	ssize_t n;
-
-	if (checker[0])
-		return checker;
-	/* build/unit/heatmap_test -> tests/heatmap_svg_check.py */
-	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	snprintf(checker, sizeof(checker), "%s/../../tests/heatmap_svg_check.py", dirname(buf));
-	return checker;
+	return checker_path("heatmap_svg_check.py");
 }
 
-static bool have_python(void)
-{
-	return !system("command -v python3 >/dev/null 2>&1");
-}
 
 /* Draw N rows at SIZE, check with the expectations of the phases. */
 static int draw_and_check(size_t n, const char *size, struct hm_result *res)

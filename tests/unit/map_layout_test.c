@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "svg_check.h"
 #include "../../tools/ptscope/map_layout.c"
 
 static const char *const cat_maps[] = {
@@ -299,20 +300,9 @@ static void free_vmas(struct map_vma *v, size_t n)
 	free(v);
 }
 
-static char checker[PATH_MAX];
-
 static const char *check_script(void)
 {
-	char buf[PATH_MAX];
-	ssize_t n;
-
-	if (checker[0])
-		return checker;
-	/* build/unit/map_layout_test -> tests/map_svg_check.py */
-	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	snprintf(checker, sizeof(checker), "%s/../../tests/map_svg_check.py", dirname(buf));
-	return checker;
+	return checker_path("map_svg_check.py");
 }
 
 /* Draw VMAS at SIZE into a file, run the checker on it; its exit status. */
@@ -353,10 +343,6 @@ static int draw_and_check(struct __test_metadata *_metadata, const char *tag,
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-static bool have_python(void)
-{
-	return !system("command -v python3 >/dev/null 2>&1");
-}
 
 static const char *const sizes[] = { "1920x1080", "1280x720", "1024x768", "3840x2160", "640x360" };
 

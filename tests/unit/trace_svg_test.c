@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "svg_check.h"
 #include "../../tools/ptscope/faultclass.c"
 #include "../../tools/ptscope/trace_svg.c"
 
@@ -33,26 +34,11 @@ static unsigned int rnd(unsigned int *seed)
 	return (*seed >> 16) & 0x7fff;
 }
 
-static char checker[PATH_MAX];
-
 static const char *check_script(void)
 {
-	char buf[PATH_MAX];
-	ssize_t n;
-
-	if (checker[0])
-		return checker;
-	/* build/unit/trace_svg_test -> tests/trace_svg_check.py */
-	n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	snprintf(checker, sizeof(checker), "%s/../../tests/trace_svg_check.py", dirname(buf));
-	return checker;
+	return checker_path("trace_svg_check.py");
 }
 
-static bool have_python(void)
-{
-	return !system("command -v python3 >/dev/null 2>&1");
-}
 
 /*
  * Feed EV[N] to a picture that keeps CAP events, write the SVG and the
