@@ -74,23 +74,14 @@ def text_box(e):
     return (x0, y - 0.8 * fs, x0 + w, y + 0.2 * fs, s)
 
 
-def main():
-    path, size = sys.argv[1], sys.argv[2]
-    W, H = (int(v) for v in size.split('x'))
-    root = ET.parse(path).getroot()
-    if root.get('width') != str(W) or root.get('height') != str(H):
-        fail('size %sx%s, not %s' % (root.get('width'), root.get('height'), size))
-    if root.get('viewBox') != '0 0 %d %d' % (W, H):
-        fail('viewBox %s' % root.get('viewBox'))
-    scale = min(1920.0 / W, 1080.0 / H)
-    eps = 0.01
-    css_sizes(root)
-
+def check_texts_and_rects(root, W, H, scale, eps=0.01):
+    """Every text at least 18 px once shown at 1920x1080 (SCALE), inside the
+    W x H picture, no two overlapping; every rect inside.  The text boxes."""
     texts = []
     for e in root.iter(NS + 'text'):
         fs = font_size(e)
         if fs * scale < 18 - eps:
-            fail('text %r is %.1f px at 1920x1080' % (''.join(e.itertext()), fs * scale))
+            fail('text %r is %.1f px at 1920x1080' % (text_of(e), fs * scale))
         b = text_box(e)
         if b[0] < -eps or b[1] < -eps or b[2] > W + eps or b[3] > H + eps:
             fail('text %r outside the picture: %r' % (b[4], b[:4]))
@@ -106,6 +97,22 @@ def main():
         x, y, w, h = num(e, 'x'), num(e, 'y'), num(e, 'width'), num(e, 'height')
         if x < -eps or y < -eps or x + w > W + eps or y + h > H + eps:
             fail('rect outside the picture: %r' % ((x, y, w, h),))
+    return texts
+
+
+def main():
+    path, size = sys.argv[1], sys.argv[2]
+    W, H = (int(v) for v in size.split('x'))
+    root = ET.parse(path).getroot()
+    if root.get('width') != str(W) or root.get('height') != str(H):
+        fail('size %sx%s, not %s' % (root.get('width'), root.get('height'), size))
+    if root.get('viewBox') != '0 0 %d %d' % (W, H):
+        fail('viewBox %s' % root.get('viewBox'))
+    scale = min(1920.0 / W, 1080.0 / H)
+    eps = 0.01
+    css_sizes(root)
+
+    texts = check_texts_and_rects(root, W, H, scale, eps)
     for e in root.iter(NS + 'line'):
         for k, lim in (('x1', W), ('x2', W), ('y1', H), ('y2', H)):
             if not -eps <= num(e, k) <= lim + eps:

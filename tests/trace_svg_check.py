@@ -71,26 +71,7 @@ def main():
 
     # texts: sizes, inside, no overlaps (the rules of map_svg_check.py)
     eps = 0.01
-    texts = []
-    for e in root.iter(NS + 'text'):
-        fs = msc.font_size(e)
-        if fs < 18 - eps:
-            fail('text %r is %.1f px' % (text_of(e), fs))
-        b = msc.text_box(e)
-        if b[0] < -eps or b[1] < -eps or b[2] > W + eps or b[3] > H + eps:
-            fail('text %r outside the picture: %r' % (b[4], b[:4]))
-        texts.append(b)
-    texts.sort()
-    for i, a in enumerate(texts):
-        for b in texts[i + 1:]:
-            if b[0] >= a[2]:
-                break
-            if a[1] < b[3] and b[1] < a[3]:
-                fail('texts overlap: %r and %r' % (a[4], b[4]))
-    for e in root.iter(NS + 'rect'):
-        x, y, w, h = num(e, 'x'), num(e, 'y'), num(e, 'width'), num(e, 'height')
-        if x < -eps or y < -eps or x + w > W + eps or y + h > H + eps:
-            fail('rect outside the picture: %r' % ((x, y, w, h),))
+    texts = msc.check_texts_and_rects(root, W, H, 1.0, eps)
 
     # the legend
     legend, colour = {}, {}
