@@ -224,6 +224,7 @@ TEST_F(snap, is_the_walk)
 	struct change_count cc;
 	time_t before, after;
 	struct run r;
+	uint64_t img_first_page;
 	int status;
 	size_t i;
 
@@ -244,6 +245,7 @@ TEST_F(snap, is_the_walk)
 	EXPECT_EQ(img.end.leaves, img.nleaf);
 	EXPECT_LT(0, img.nleaf);
 
+	img_first_page = img.leaf[0].va;
 	as_ptw(&img, &w);
 	EXPECT_EQ(0, ptw_check(&w, c.pid, why, sizeof(why))) TH_LOG("%s", why);
 	for (i = 0; i < w.nvmas; i++) {
@@ -268,6 +270,23 @@ TEST_F(snap, is_the_walk)
 	EXPECT_EQ(0, cc.vma_changes);
 	EXPECT_EQ(cc.aged ? 1 : 0, status);
 	TH_LOG("accessed bits cleared by the kernel meanwhile: %ld pages", cc.aged);
+	/* a snapshot of one page is compared on that page only */
+	{
+		char range[64];
+
+		snprintf(range, sizeof(range), "0x%llx+4K",
+			 (unsigned long long)img_first_page);
+		run_cli(&r, "snapshot", live + 4, "--range", range, "-o", path("one.pts"));
+		EXPECT_EQ(0, r.status) TH_LOG("%s", r.err);
+		run_free(&r);
+		run_cli(&r, "diff", path("one.pts"), live);
+		EXPECT_TRUE(r.status == 0 || r.status == 1) TH_LOG("%s", r.err);
+		EXPECT_NE(NULL, strstr(r.out, "# compared ")) TH_LOG("%s", r.out);
+		run_free(&r);
+		diff_json(_metadata, path("one.pts"), live, 0, ~0UL, &cc, NULL, NULL);
+		EXPECT_EQ(0, only(&cc, -1));
+		EXPECT_GE(1, cc.aged);
+	}
 	/* the BPF walker's snapshot (no module) has the same entries */
 	run_cli(&r, "snapshot", live + 4, "--via", "bpf", "-o", path("bpf.pts"));
 	if (r.status == 0) {
@@ -642,6 +661,10 @@ TEST_F(snap, bad_input)
 	expect_fail(_metadata, 2, "newer", "diff", path("newer.pts"), path("good.pts"));
 	expect_fail(_metadata, 2, "PID", "diff", "pid:abc", path("good.pts"));
 	expect_fail(_metadata, 2, "-o FILE", "snapshot", pidstr, NULL);
+	run_cli(&r, "snapshot", pidstr, "-o", "-", "--json");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "standard output")) TH_LOG("%s", r.err);
+	run_free(&r);
 
 	/* no such process: status 5, and the existing file is kept */
 	write_file(path("keep"), "keep", 4);

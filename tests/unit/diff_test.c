@@ -259,6 +259,44 @@ TEST(vma_changes_and_range)
 	free_b(&b);
 }
 
+TEST(ranged_walk_compared_on_its_range)
+{
+	struct builder a = { 0 }, b = { 0 };
+	uint64_t start = 0, end = ~0ULL;
+	struct seen s;
+	int i;
+
+	/* A walked [BASE + PAGE, +PAGE) only: its VMA is whole, its leaves not */
+	add_vma(&a, BASE, BASE + 16 * PAGE, 3);
+	add_leaf(&a, BASE + PAGE, 0, 0x101, X86_P);
+	a.img.hdr.start = BASE + PAGE;
+	a.img.hdr.end = BASE + 2 * PAGE;
+	add_vma(&b, BASE, BASE + 16 * PAGE, 3);
+	for (i = 0; i < 16; i++)
+		add_leaf(&b, BASE + i * PAGE, 0, 0x100 + i, X86_P);
+	b.img.hdr.end = 1ULL << 47;
+	EXPECT_TRUE(pts_diff_range(&a.img, &b.img, &start, &end));
+	EXPECT_EQ(BASE + PAGE, start);
+	EXPECT_EQ(BASE + 2 * PAGE, end);
+	diff(&a, &b, &s);
+	EXPECT_EQ(0, s.nrun);
+	EXPECT_EQ(0, s.nvma);
+	/* the page A walked, changed, is seen */
+	b.img.leaf[1].pfn = 0x999;
+	diff(&a, &b, &s);
+	EXPECT_EQ(1, s.nrun);
+	EXPECT_RUN(&s, 0, BASE + PAGE, 1, "frame");
+	/* ranges with nothing in common: nothing compared */
+	b.img.hdr.start = BASE + 8 * PAGE;
+	start = 0;
+	end = ~0ULL;
+	EXPECT_FALSE(pts_diff_range(&a.img, &b.img, &start, &end));
+	diff(&a, &b, &s);
+	EXPECT_EQ(0, s.nrun);
+	free_b(&a);
+	free_b(&b);
+}
+
 /* ---- snapshot files ---------------------------------------------------- */
 
 static char tmpl[] = "/tmp/ptscope-unit-XXXXXX";	/* mkstemp's template */

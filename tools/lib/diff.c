@@ -293,6 +293,25 @@ static bool extends(const struct differ *d, uint64_t va, int change,
 	       level_of(&r->new) == level_of(b);
 }
 
+/* The range a walk covers: its header's (none in a header of zeroes). */
+static void narrow(const struct pts_image *img, uint64_t *start, uint64_t *end)
+{
+	if (img->hdr.end <= img->hdr.start)
+		return;
+	if (img->hdr.start > *start)
+		*start = img->hdr.start;
+	if (img->hdr.end < *end)
+		*end = img->hdr.end;
+}
+
+bool pts_diff_range(const struct pts_image *a, const struct pts_image *b,
+		    uint64_t *start, uint64_t *end)
+{
+	narrow(a, start, end);
+	narrow(b, start, end);
+	return *start < *end;
+}
+
 int pts_diff(const struct pts_image *a, const struct pts_image *b,
 	     uint64_t start, uint64_t end, const struct pts_diff_ops *ops,
 	     void *arg)
@@ -303,6 +322,8 @@ int pts_diff(const struct pts_image *a, const struct pts_image *b,
 	uint64_t va;
 	int ret;
 
+	if (!pts_diff_range(a, b, &start, &end))
+		return 0;
 	start &= ~(PAGE - 1);
 	ret = vma_events(a, b, start, end, &d.ev, &d.nev);
 	if (ret)

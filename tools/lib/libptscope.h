@@ -6,6 +6,7 @@
 #ifndef LIBPTSCOPE_H
 #define LIBPTSCOPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -302,8 +303,15 @@ struct pts_diff_ops {
 };
 
 /*
+ * Narrow [*START, *END) to what both walks cover (a walk of a range has
+ * the range in its header: outside it, it knows nothing).  Returns false
+ * when nothing is left.
+ */
+bool pts_diff_range(const struct pts_image *a, const struct pts_image *b,
+		    uint64_t *start, uint64_t *end);
+/*
  * Compare walks A (before) and B (after) page by page within
- * [START, END) and report every change, merged into runs of consecutive
+ * [START, END), narrowed by pts_diff_range(), and report every change, merged into runs of consecutive
  * pages with the same change, the same VMAs and the same leaf levels.
  * Returns the callbacks' non-zero value, else 0.
  */

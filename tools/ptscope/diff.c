@@ -72,6 +72,7 @@ struct diff_ctx {
 	const struct ptscope_vma *shown_vma;	/* last VMA line printed */
 	uint64_t runs[PTS_CH_NR], pages[PTS_CH_NR];
 	uint64_t vmas[3];
+	uint64_t start, end;		/* what was compared */
 };
 
 /* diff(1)'s "trouble" for what the other commands call a runtime error. */
@@ -98,6 +99,12 @@ static int load_file(struct side *s)
 	}
 	ret = pts_image_load(&s->img, &ss, NULL);
 	pts_close(&ss);
+	if (ret == -EPROTO && s->img.hdr.magic == PTSCOPE_MAGIC &&
+	    s->img.hdr.abi_version != PTSCOPE_ABI_VERSION) {
+		cli_err("%s: a walk of record ABI %u; this ptscope reads ABI %u",
+			s->arg, s->img.hdr.abi_version, PTSCOPE_ABI_VERSION);
+		return CLI_USAGE;
+	}
 	if (ret) {
 		cli_err("%s: %s", s->arg, ret == -EPROTO ?
 			"malformed or cut short (no END record): not a whole walk" :
@@ -152,11 +159,12 @@ static void print_side(const char *label, const struct side *s)
 	time_t t = s->sh.time_sec;
 	char when[64];
 
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	if (!gmtime_r(&t, &tm) ||
+	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(when, sizeof(when), "(time %lld)", (long long)s->sh.time_sec);
 	printf("%s# %-6s %s: pid %u (%s) at %s.%03u UTC, %s%s%s%s\n", col(C_DIM),
 	       label, s->arg, s->img.hdr.pid, s->img.hdr.comm, when,
-	       s->sh.time_nsec / 1000000, s->live ? "live" : "kernel ",
+	       s->sh.time_nsec % 1000000000 / 1000000, s->live ? "live" : "kernel ",
 	       s->live ? "" : s->sh.kernel, s->live ? "" : " on ",
 	       s->live ? "" : s->sh.host);
 	printf("%s", col(C_RESET));
@@ -348,6 +356,8 @@ static bool print_summary(const struct diff_ctx *d)
 		jset(ch, "pages", json_object_new_uint64(pages));
 		jset(ch, "runs", json_object_new_uint64(runs));
 		jset(ch, "vmas", vo);
+		jset(ch, "start", cli_json_hex(d->start));
+		jset(ch, "end", cli_json_hex(d->start < d->end ? d->end : d->start));
 		jset(o, "summary", ch);
 		cli_json_print(o, !d->summary_only ? false : true);
 		return runs || vmas;
@@ -381,7 +391,7 @@ int cmd_diff(int argc, char **argv)
 	const struct cli_cmd *cmd = &cli_cmd_diff;
 	struct side a = { 0 }, b = { 0 };
 	struct diff_ctx d = { .a = &a, .b = &b };
-	uint64_t start = 0, end = ~0ULL;
+	uint64_t start = 0, end = ~0ULL, req_start, req_end;
 	int c, ret;
 	bool changed;
 
@@ -424,6 +434,16 @@ int cmd_diff(int argc, char **argv)
 			       "PAGES", "CHANGE", "BEFORE: LVL ENTRY PFN",
 			       "AFTER: LVL ENTRY PFN", col(C_RESET));
 	}
+	req_start = start;
+	req_end = end;
+	pts_diff_range(&a.img, &b.img, &start, &end);
+	if (!cli.json && (start != req_start || end != req_end))
+		printf("%s# compared 0x%llx-0x%llx only: %s%s\n", col(C_DIM),
+		       (unsigned long long)start, (unsigned long long)end,
+		       start < end ? "the range both walks cover" :
+		       "the walks cover no common range", col(C_RESET));
+	d.start = start;
+	d.end = end;
 	ret = pts_diff(&a.img, &b.img, start, end, &ops, &d);
 	if (ret) {
 		cli_err("%s", strerror(-ret));

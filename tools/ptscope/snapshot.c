@@ -103,8 +103,11 @@ static int out_open(struct snap_out *o, const char *file)
 /* Finish: rename into place, or remove after a failure. */
 static int out_close(struct snap_out *o, bool ok)
 {
-	if (!o->path)
+	if (!o->path) {
+		if (o->err)
+			cli_err("standard output: %s", strerror(o->err));
 		return ok && !o->err ? 0 : -1;
+	}
 	if (close(o->fd) && !o->err)
 		o->err = errno;
 	if (ok && !o->err && rename(o->tmp, o->path))
@@ -167,6 +170,9 @@ int cmd_snapshot(int argc, char **argv)
 		return ret;
 	if (!file || !*file)
 		return cli_usage_err(cmd, "where to? -o FILE is needed");
+	if (cli.json && !strcmp(file, "-"))
+		return cli_usage_err(cmd, "--json and -o - would both write to "
+				     "standard output");
 	if (have_range) {
 		ret = cli_clamp_range(cmd, &start, &end);
 		if (ret)
@@ -204,8 +210,10 @@ int cmd_snapshot(int argc, char **argv)
 		}
 		put(&out, rec, rec->size);
 	}
-	if (ret == 0)
+	if (ret == 0) {
+		st.end.hdr.size = sizeof(st.end);	/* as much as was kept */
 		put(&out, &st.end, sizeof(st.end));
+	}
 	if (out_close(&out, ret == 0)) {
 		cli_stream_close(&st);
 		cli_self_frames_free();
