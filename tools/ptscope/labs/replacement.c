@@ -25,18 +25,29 @@
 
 #define LRU_GEN_FILE	"/sys/kernel/debug/lru_gen"
 #define MAX_GENS	8		/* MAX_NR_GENS is 4 */
+#define MAX_NODES	8
 
 struct gen_count {
 	unsigned long long seq, age_ms, anon, file;
 };
 
-/* The multi-gen LRU's generations of one memory cgroup, oldest first. */
+/* One node's generations of a memory cgroup, oldest first. */
+struct node_gens {
+	int nid;
+	int n;
+	struct gen_count g[MAX_GENS];
+};
+
+/*
+ * The multi-gen LRU's generations of one memory cgroup.  Each node has
+ * its own sequence numbers (its own max_seq and min_seq): they are kept
+ * per node, never added across nodes.
+ */
 struct lru_gens {
 	long memcg_id;			/* -1: not found */
 	int nodes;
-	int n;
-	struct gen_count g[MAX_GENS];
-	unsigned long long anon, file;	/* summed over the generations */
+	struct node_gens node[MAX_NODES];
+	unsigned long long anon, file;	/* summed over nodes and generations */
 };
 
 /* Is the memcg path P (as lru_gen prints it) the cgroup PATH ("/a/b")? */
@@ -47,32 +58,51 @@ static bool memcg_is(const char *p, const char *path)
 	return n >= k && !strcmp(p + n - k, path);
 }
 
+/* A generation line of node N: "SEQ AGE_MS ANON FILE" (marks skipped). */
+static void add_gen(struct lru_gens *lg, struct node_gens *n, const char *p)
+{
+	unsigned long long v[4];
+	char *end;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		p += strspn(p, " \t");
+		if (*p < '0' || *p > '9')
+			return;
+		v[k] = strtoull(p, &end, 10);
+		p = end;
+		if (*p && *p != ' ' && *p != '\t')
+			p++;		/* a mark ('x': beyond min_seq) */
+	}
+	if (n->n == MAX_GENS)
+		return;
+	n->g[n->n++] = (struct gen_count){ v[0], v[1], v[2], v[3] };
+	lg->anon += v[2];
+	lg->file += v[3];
+}
+
 /*
  * Read the generations of the memory cgroup PATH from lru_gen (the
  * kernel's Documentation/admin-guide/mm/multigen_lru.rst): a line
  * "memcg ID PATH" per memory cgroup, then per node " node NID" and one
  * line per generation, "SEQ AGE_MS ANON FILE" (the page counts, each
- * perhaps followed by a one-character mark).  Generations are summed
- * over the nodes by SEQ.  Lines of another shape are skipped.  0, -ESRCH
- * (no such memcg), or -errno of the file.
+ * perhaps followed by a one-character mark).  Lines of another shape are
+ * skipped.  0, -ESRCH (no such memcg), or -errno of the file.
  */
 static int read_lru_gens(const char *path, struct lru_gens *lg)
 {
 	FILE *f = fopen(LRU_GEN_FILE, "re");
+	struct node_gens *cur = NULL;
 	char *line = NULL, *p, *end;
 	bool ours = false;
 	size_t cap = 0;
 	ssize_t len;
-	int i;
 
 	memset(lg, 0, sizeof(*lg));
 	lg->memcg_id = -1;
 	if (!f)
 		return -errno;
 	while ((len = getline(&line, &cap, f)) > 0) {
-		unsigned long long v[4];
-		int k;
-
 		while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
 			line[--len] = '\0';
 		p = line + strspn(line, " \t");
@@ -91,49 +121,35 @@ static int read_lru_gens(const char *path, struct lru_gens *lg)
 		if (!ours)
 			continue;
 		if (!strncmp(p, "node", 4)) {
-			lg->nodes++;
+			cur = lg->nodes < MAX_NODES ? &lg->node[lg->nodes++] : NULL;
+			if (cur)
+				cur->nid = strtol(p + 4, NULL, 10);
 			continue;
 		}
-		for (k = 0; k < 4; k++) {
-			p += strspn(p, " \t");
-			if (*p < '0' || *p > '9')
-				break;
-			v[k] = strtoull(p, &end, 10);
-			p = end;
-			if (*p && *p != ' ' && *p != '\t')
-				p++;		/* a mark ('x': beyond min_seq) */
-		}
-		if (k < 4)
-			continue;
-		for (i = 0; i < lg->n && lg->g[i].seq != v[0]; i++)
-			;
-		if (i == lg->n) {
-			if (lg->n == MAX_GENS)
-				continue;
-			lg->n++;
-			lg->g[i] = (struct gen_count){ .seq = v[0], .age_ms = v[1] };
-		}
-		lg->g[i].anon += v[2];
-		lg->g[i].file += v[3];
-		lg->anon += v[2];
-		lg->file += v[3];
+		if (cur)
+			add_gen(lg, cur, p);
 	}
 	free(line);
 	fclose(f);
 	return lg->memcg_id < 0 ? -ESRCH : 0;
 }
 
-/* "gen 5 (12.3 s old) 1024 anon 0 file, gen 6 ..." */
+/* "node 0: gen 5 (12.3 s old) 1024 anon 0 file, gen 6 ...; node 1: ..." */
 static const char *lru_gens_str(const struct lru_gens *lg, char *buf, size_t len)
 {
 	size_t o = 0;
-	int i;
+	int i, k;
 
 	buf[0] = '\0';
-	for (i = 0; i < lg->n && o < len; i++)
-		o += snprintf(buf + o, len - o, "%sgen %llu (%.1f s old) %llu anon %llu file",
-			      i ? ", " : "", lg->g[i].seq, lg->g[i].age_ms / 1e3, lg->g[i].anon,
-			      lg->g[i].file);
+	for (k = 0; k < lg->nodes && o < len; k++) {
+		const struct node_gens *n = &lg->node[k];
+
+		o += snprintf(buf + o, len - o, "%snode %d: ", k ? "; " : "", n->nid);
+		for (i = 0; i < n->n && o < len; i++)
+			o += snprintf(buf + o, len - o, "%sgen %llu (%.1f s old) %llu anon %llu file",
+				      i ? ", " : "", n->g[i].seq, n->g[i].age_ms / 1e3,
+				      n->g[i].anon, n->g[i].file);
+	}
 	return buf;
 }
 
@@ -148,23 +164,57 @@ static long long lru_anon_pages(void)
 
 static json_object *lru_gens_json(const struct lru_gens *lg, long long stat_anon)
 {
-	json_object *o = json_object_new_object(), *a = json_object_new_array();
-	int i;
+	json_object *o = json_object_new_object(), *nodes = json_object_new_array();
+	int i, k;
 
-	for (i = 0; i < lg->n; i++) {
-		json_object *g = json_object_new_object();
+	for (k = 0; k < lg->nodes; k++) {
+		json_object *no = json_object_new_object(), *a = json_object_new_array();
 
-		jset(g, "seq", json_object_new_int64(lg->g[i].seq));
-		jset(g, "age_ms", json_object_new_int64(lg->g[i].age_ms));
-		jset(g, "anon", json_object_new_int64(lg->g[i].anon));
-		jset(g, "file", json_object_new_int64(lg->g[i].file));
-		json_object_array_add(a, g);
+		for (i = 0; i < lg->node[k].n; i++) {
+			const struct gen_count *gc = &lg->node[k].g[i];
+			json_object *g = json_object_new_object();
+
+			jset(g, "seq", json_object_new_int64(gc->seq));
+			jset(g, "age_ms", json_object_new_int64(gc->age_ms));
+			jset(g, "anon", json_object_new_int64(gc->anon));
+			jset(g, "file", json_object_new_int64(gc->file));
+			json_object_array_add(a, g);
+		}
+		jset(no, "node", json_object_new_int(lg->node[k].nid));
+		jset(no, "generations", a);
+		json_object_array_add(nodes, no);
 	}
-	jset(o, "generations", a);
+	jset(o, "nodes", nodes);
 	jset(o, "anon_pages", json_object_new_int64(lg->anon));
 	jset(o, "file_pages", json_object_new_int64(lg->file));
 	jset(o, "memory_stat_lru_anon_pages", json_object_new_int64(stat_anon));
 	return o;
+}
+
+/*
+ * "node 0: oldest 0 -> 3, youngest 3 -> 6; node 1: ..." for the nodes
+ * that have generations before (A) and after (B).  False if none.
+ */
+static bool gens_span(const struct lru_gens *a, char *buf, size_t len,
+		      const struct lru_gens *b)
+{
+	size_t o = 0;
+	int i, k;
+
+	buf[0] = '\0';
+	for (i = 0; i < a->nodes; i++) {
+		const struct node_gens *na = &a->node[i], *nb = NULL;
+
+		for (k = 0; k < b->nodes; k++)
+			if (b->node[k].nid == na->nid)
+				nb = &b->node[k];
+		if (!na->n || !nb || !nb->n || o >= len)
+			continue;
+		o += snprintf(buf + o, len - o, "%snode %d: oldest %llu -> %llu, youngest "
+			      "%llu -> %llu", o ? "; " : "", na->nid, na->g[0].seq,
+			      nb->g[0].seq, na->g[na->n - 1].seq, nb->g[nb->n - 1].seq);
+	}
+	return o > 0;
 }
 
 static void region_stats(const struct lab_page *p, size_t n, size_t *present,
@@ -186,7 +236,7 @@ static int run_m7(struct lab_ctx *c)
 	const uint64_t limit = 16ULL << 20;
 	static struct lab_page pf[NF], pm[NM], pl[NL];
 	size_t f_pres, f_swap, f_acc, m_pres, m_swap, m_acc, l_pres, l_swap, l_acc;
-	char why[256], path[64], lru[32] = "?", mglru[32] = "", gbuf[512];
+	char why[256], path[64], lru[32] = "?", mglru[32] = "", gbuf[1024];
 	struct lru_gens g0, g1;
 	long long stat0 = -1, stat1 = -1;
 	const char *cgpath;
@@ -304,16 +354,15 @@ static int run_m7(struct lab_ctx *c)
 		lab_note(c, "multi-gen LRU after the pressure: %s; %llu anonymous pages in all "
 			 "(memory.stat: %lld on the LRU)", lru_gens_str(&g1, gbuf, sizeof(gbuf)),
 			 g1.anon, stat1);
-		if (g1.n && g0.n)
-			lab_note(c, "generations: oldest %llu -> %llu, youngest %llu -> %llu. "
+		if (gens_span(&g0, gbuf, sizeof(gbuf), &g1))
+			lab_note(c, "generations: %s. "
 				 "Reclaim evicts from the oldest generation only; aging walks the "
 				 "page tables and moves a page whose accessed bit it finds set to "
 				 "the youngest. So the oldest generation holds the pages not found "
 				 "accessed for longest, not the pages loaded first: M's (idle since "
 				 "written) rather than F's (read after every chunk). The counts do "
 				 "not say which page is in which generation; the walk above shows "
-				 "which were evicted", g0.g[0].seq, g1.g[0].seq,
-				 g0.g[g0.n - 1].seq, g1.g[g1.n - 1].seq);
+				 "which were evicted", gbuf);
 	} else {
 		const char *why_not = !(mglru[0] && (strtoul(mglru, NULL, 0) & 1)) ?
 			"the multi-gen LRU is off or absent" : !cgpath ? "the lab's cgroup has no path" :
