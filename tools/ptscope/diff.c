@@ -437,7 +437,10 @@ int cmd_diff(int argc, char **argv)
 	req_start = start;
 	req_end = end;
 	pts_diff_range(&a.img, &b.img, &start, &end);
-	if (!cli.json && (start != req_start || end != req_end))
+	/* narrower than asked, and not just the end of the user address space */
+	if (!cli.json && (start != req_start ||
+			  (end != req_end && end != a.img.hdr.task_size &&
+			   end != b.img.hdr.task_size)))
 		printf("%s# compared 0x%llx-0x%llx only: %s%s\n", col(C_DIM),
 		       (unsigned long long)start, (unsigned long long)end,
 		       start < end ? "the range both walks cover" :
