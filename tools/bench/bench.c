@@ -1095,14 +1095,10 @@ static void wss_target(struct wss_shared *sh, size_t bytes)
 
 static void write_clear_refs(pid_t pid)
 {
-	char path[64];
-	int fd;
+	int ret = pts_clear_refs(pid, "1");
 
-	snprintf(path, sizeof(path), "/proc/%d/clear_refs", pid);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		die("%s: %s", path, strerror(errno));
-	close(fd);
+	if (ret)
+		die("/proc/%d/clear_refs: %s", pid, strerror(-ret));
 }
 
 /*

@@ -79,16 +79,17 @@ static int run_tau(struct lab_ctx *c, struct lab_child *ch, uint64_t ab, uint64_
 {
 	struct lab_page p[2 * M18_REGION];
 	bool used[2 * M18_REGION];
-	char path[64];
 	size_t k, i;
+	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/clear_refs", ch->pid);
 	r->nwin = 0;
 	r->wrong = 0;
 	for (k = 0; k < M18_TICKS; k++) {
 		if (k % r->tau == 0) {
-			if (lab_write_str(path, "1"))
-				return lab_fail(c, "cannot write %s", path);
+			ret = pts_clear_refs(ch->pid, "1");
+			if (ret)
+				return lab_fail(c, "cannot write /proc/%d/clear_refs: %s",
+						ch->pid, strerror(-ret));
 			memset(used, 0, sizeof(used));
 		}
 		if (tick(c, ch, ab, scratch, k))
