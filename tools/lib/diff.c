@@ -167,23 +167,29 @@ static bool overlaps(const struct ptscope_vma *v, uint64_t start, uint64_t end)
 	return v->start < end && v->end > start;
 }
 
-/* The first VMA of IMG overlapping V (the VMAs are sorted), or NULL. */
+/*
+ * The first VMA of IMG overlapping V, or NULL: a binary search for the
+ * first that ends above V's start (the VMAs are sorted and disjoint).
+ */
 static const struct ptscope_vma *find_overlap(const struct pts_image *img,
 					      const struct ptscope_vma *v,
 					      bool *exact)
 {
-	size_t i;
+	size_t lo = 0, hi = img->nvma;
 
 	*exact = false;
-	for (i = 0; i < img->nvma; i++) {
-		if (img->vma[i].start >= v->end)
-			break;
-		if (overlaps(&img->vma[i], v->start, v->end)) {
-			*exact = vma_same(&img->vma[i], v);
-			return &img->vma[i];
-		}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (img->vma[mid].end <= v->start)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	if (lo == img->nvma || !overlaps(&img->vma[lo], v->start, v->end))
+		return NULL;
+	*exact = vma_same(&img->vma[lo], v);
+	return &img->vma[lo];
 }
 
 static int cmp_event(const void *x, const void *y)
