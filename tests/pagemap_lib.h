@@ -207,6 +207,13 @@ long ptw_compare_pagemap(const struct ptw_walk *w, pid_t pid,
 long ptw_compare_kpagecount(const struct ptw_walk *w, unsigned long start,
 			    unsigned long end);
 /*
+ * Each present leaf's folio (head frame, size) against /proc/kpageflags
+ * (COMPOUND_HEAD/TAIL), in [START, END); *NR_FOLIO (optional) gets the
+ * number of leaves compared.  Count of mismatches, or -errno.
+ */
+long ptw_compare_folios(const struct ptw_walk *w, unsigned long start,
+			unsigned long end, long *nr_folio);
+/*
  * A VMA record against the maps line with the same start: end, rwxp/s,
  * offset, inode, name, and the backing kind the name implies.  0 or -1
  * with WHY.
