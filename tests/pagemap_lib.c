@@ -882,6 +882,21 @@ static int kpf_folio(struct kpf_window *k, uint64_t pfn, uint64_t *head,
 	return 0;
 }
 
+int pml_kpf_folios(const uint64_t *pfns, size_t n, uint64_t *head, uint64_t *pages)
+{
+	struct kpf_window k = { .n = 0 };
+	int ret = 0;
+	size_t i;
+
+	k.fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (k.fd < 0)
+		return -errno;
+	for (i = 0; i < n && !ret; i++)
+		ret = kpf_folio(&k, pfns[i], &head[i], &pages[i]);
+	close(k.fd);
+	return ret;
+}
+
 long ptw_compare_folios(const struct ptw_walk *w, unsigned long start,
 			unsigned long end, long *nr_folio)
 {

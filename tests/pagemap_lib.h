@@ -81,6 +81,12 @@ int pml_maps(pid_t pid, struct pml_map **maps);
 const struct pml_map *pml_maps_find(const struct pml_map *m, int n,
 				    unsigned long addr);
 
+/*
+ * The folio of each of N frames as /proc/kpageflags tells it
+ * (COMPOUND_HEAD/TAIL): its head frame and its number of pages.
+ */
+int pml_kpf_folios(const uint64_t *pfns, size_t n, uint64_t *head, uint64_t *pages);
+
 /* Small file helpers (sysfs, procfs).  pml_read_str strips the newline. */
 int pml_read_str(const char *path, char *buf, size_t len);
 int pml_write_str(const char *path, const char *s);
