@@ -303,7 +303,9 @@ struct pts_image {
  * when HDR is set, from the record after that header, already read.
  * 0 or -errno: a stream without END (cut short), a coalesced walk, leaves
  * out of order or outside their VMA are -EPROTO; the session's own errors
- * as they come.  pts_image_free() in every case.
+ * as they come.  pts_image_free() in every case.  A walk of record ABI 2
+ * (a snapshot written before folios) is read too, its leaves converted,
+ * with PTSCOPE_HDR_NO_FOLIO set in IMG's header.
  */
 int pts_image_load(struct pts_image *img, struct pts_session *s,
 		   const struct ptscope_header *hdr);
