@@ -11,7 +11,8 @@
  * recomputed from /proc/PID/pagemap (the frames) and /proc/kpageflags
  * (each frame's folio: COMPOUND_HEAD/TAIL), and the bytes mapped by PMDs
  * compared with the VMA's AnonHugePages in /proc/PID/smaps.  The walk's
- * JSON "folio" of every leaf there is checked against kpageflags too.
+ * JSON "folio" of every leaf there is checked against kpageflags too, and
+ * maps --folios runs clean under valgrind.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -362,6 +363,25 @@ TEST_F(folio, walk_json_folio_matches_kpageflags)
 	run_free(&run);
 	EXPECT_EQ(256, checked);
 	EXPECT_EQ(0, bad);
+}
+
+/* maps --folios, text and JSON, under valgrind: no error, no leak. */
+TEST_F_TIMEOUT(folio, valgrind_clean_maps_folios, 600)
+{
+	char *argv[] = { "valgrind", "--error-exitcode=99", "--leak-check=full",
+			 "--errors-for-leak-kinds=definite,indirect,possible", "-q",
+			 (char *)cli(), "maps", self->pidstr, "--folios", NULL, NULL };
+	struct run r;
+
+	if (pml_sh("command -v valgrind >/dev/null"))
+		SKIP(return, "no valgrind");
+	run_prog(&r, NULL, argv);
+	EXPECT_EQ(0, r.status) TH_LOG("valgrind: %s", r.err);
+	run_free(&r);
+	argv[9] = "--json";
+	run_prog(&r, NULL, argv);
+	EXPECT_EQ(0, r.status) TH_LOG("valgrind: %s", r.err);
+	run_free(&r);
 }
 
 TEST_HARNESS_MAIN
