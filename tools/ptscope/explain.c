@@ -104,6 +104,7 @@ static void empty(unsigned long long va, unsigned long long n, const struct xpl_
 	}
 	idx = v->pgoff + (va - v->start) / XPL_PAGE;
 	e->file = true;
+	snprintf(e->file_name, sizeof(e->file_name), "%s", v->name ? v->name : "");
 	e->file_offset = idx * XPL_PAGE;
 	e->kind = "file";
 	if (v->file_size < 0)
@@ -281,6 +282,7 @@ json_object *xpl_json(const struct xpl *e)
 					       json_object_new_string(e->device_why));
 	}
 	if (e->file) {
+		json_object_object_add(o, "file", json_object_new_string(e->file_name));
 		json_object_object_add(o, "file_offset", json_object_new_int64(e->file_offset));
 		json_object_object_add(o, "beyond_eof", e->eof == XPL_EOF_UNKNOWN ? NULL :
 				       json_object_new_boolean(e->eof == XPL_EOF_BEYOND));

@@ -40,6 +40,7 @@ struct xpl {
 	char device_why[200];		/* why not, when device is "" */
 	/* an empty entry of a file VMA */
 	bool file;
+	char file_name[256];		/* the VMA's name: the file's path */
 	unsigned long long file_offset;		/* bytes, of the first page */
 	enum xpl_eof eof;
 	/* a frame the entry names (migration, device, hwpoison, PROT_NONE) */
