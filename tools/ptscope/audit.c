@@ -233,6 +233,8 @@ int cmd_audit(int argc, char **argv)
 		       (unsigned long long)leaves,
 		       pat == AUD_PAT_LINUX ? "Linux's PAT layout" :
 		       "the no-PAT layout (no pat CPU flag, or nopat)", col(C_RESET));
+	if (!cli.json)
+		cli_via_note(st.hdr.flags);
 	cli_stream_close(&st);
 
 	ret = check_pti(pid, slots, nslots, shift, &a, &pti);
