@@ -377,6 +377,7 @@ TEST(prot_none_page)
 	ASSERT_NE(NULL, e);
 	EXPECT_STREQ("protnone", jstr(e, "kind"));
 	EXPECT_EQ(pml_pfn(pm), jhex(e, "pfn"));
+	EXPECT_NE(NULL, strstr(jstr(o, "reason"), "not present to the MMU"));
 	EXPECT_FALSE(jhas_flag(jget(o, "leaf"), "present"));
 	json_object_put(o);
 	run_free(&r);

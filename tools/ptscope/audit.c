@@ -164,7 +164,7 @@ int cmd_audit(int argc, char **argv)
 	enum aud_pat pat = pat_layout();
 	const struct ptscope_rec_hdr *rec;
 	struct ptscope_vma vma = { 0 };
-	uint64_t slots[64], leaves = 0;
+	uint64_t slots[512], leaves = 0;
 	int c, ret, pid, nslots = 0, shift;
 	bool pti;
 	struct cli_stream st;

@@ -178,6 +178,13 @@ static void reason(const struct ptscope_xlate *x, char *buf, size_t len)
 
 	switch (x->stop) {
 	case PTSCOPE_STOP_OK:
+		if (l->flags & PTSCOPE_F_PROTNONE) {
+			snprintf(buf, len, "not present to the MMU (%s): the kernel keeps "
+				 "the frame at pa 0x%llx, an access faults",
+				 l->flags & PTSCOPE_F_NUMA_HINT ? "a NUMA hint" : "PROT_NONE",
+				 (unsigned long long)(x->pa & ~(pts_level_size(x->stop_level) - 1)));
+			break;
+		}
 		snprintf(buf, len, "translated: %s page at pa 0x%llx",
 			 sz(pts_level_size(x->stop_level)),
 			 (unsigned long long)(x->pa & ~(pts_level_size(x->stop_level) - 1)));
