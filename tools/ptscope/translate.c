@@ -201,6 +201,12 @@ static void reason(const struct ptscope_xlate *x, char *buf, size_t len)
 			 "fill it in (demand paging)", lvl(x->stop_level));
 		break;
 	case PTSCOPE_STOP_NOT_PRESENT:
+		if (l->flags & PTSCOPE_F_MARKER_POISON) {
+			/* 6.1's swap-in error entry */
+			snprintf(buf, len, "a poisoned entry (the page failed to swap "
+				 "in): an access raises SIGBUS");
+			break;
+		}
 		snprintf(buf, len, "the %s entry is not present (PROT_NONE, or a NUMA "
 			 "hinting fault armed): an access faults", lvl(x->stop_level));
 		break;
@@ -214,8 +220,11 @@ static void reason(const struct ptscope_xlate *x, char *buf, size_t len)
 			 "an access waits until it is done", (unsigned long long)l->pfn);
 		break;
 	case PTSCOPE_STOP_MARKER:
-		snprintf(buf, len, "a PTE marker (0x%llx: userfaultfd write-protect or "
-			 "poison): an access faults", (unsigned long long)l->swap_offset);
+		snprintf(buf, len, "a PTE marker (%s): an access faults",
+			 l->flags & PTSCOPE_F_MARKER_GUARD ? "a guard region" :
+			 l->flags & PTSCOPE_F_MARKER_POISON ? "poisoned" :
+			 l->flags & PTSCOPE_F_UFFD_WP ? "userfaultfd write-protect" :
+			 "of a kind the module does not name");
 		break;
 	case PTSCOPE_STOP_BAD:
 		snprintf(buf, len, "the %s entry is corrupt (pgd/pmd_bad)",
