@@ -523,24 +523,51 @@ static bool hugetlb_pmd_maybe_shared(struct vm_area_struct *vma,
  * process that unshares the table clears its PUD entry and then, before
  * the table can be reused or freed, huge_pmd_unshare_flush() waits for
  * every CPU to take an IPI, which this one does only after we are done.
- * No lock is taken here: spinning on a page-table lock with interrupts
- * off could deadlock against a holder waiting for a TLB-flush IPI.
+ * The entry's lock is only tried: spinning on a page-table lock with
+ * interrupts off could deadlock against a holder waiting for a TLB-flush
+ * IPI, so on contention interrupts are let in and the PUD read again.
+ * Returns the lock held (or NULL: no table), interrupts off either way;
+ * shared_pmd_unlock() ends it.
  * Hugetlb changes a PMD through none (huge_ptep_get_and_clear()), never
  * through an invalid-but-PSE state, so one READ_ONCE() sees a real entry.
  */
-static pmd_t shared_pmd_get(pud_t *pudp, unsigned long addr, pud_t *pudv)
+static spinlock_t *shared_pmd_lock(struct mm_struct *mm, pud_t *pudp,
+				   unsigned long addr, pud_t *pudv, pmd_t *pmdv,
+				   unsigned long *flags)
 {
-	unsigned long flags;
-	pmd_t pmd = __pmd(0);
-	pud_t pud;
+	for (;;) {
+		pud_t pud;
+		pmd_t *pmdp;
+		spinlock_t *ptl;
 
-	local_irq_save(flags);
-	pud = READ_ONCE(*pudp);
-	*pudv = pud;
-	if (pud_present(pud) && !pud_leaf(pud))
-		pmd = READ_ONCE(*pmd_offset(&pud, addr));
+		local_irq_save(*flags);
+		pud = READ_ONCE(*pudp);
+		*pudv = pud;
+		*pmdv = __pmd(0);
+		if (!pud_present(pud) || pud_leaf(pud))
+			return NULL;
+		pmdp = pmd_offset(&pud, addr);
+		/*
+		 * The lock hugetlb changes the entry under (huge_pte_lockptr()),
+		 * in the table's own ptdesc: only tried, never spun on, with
+		 * interrupts off.  Held, it keeps the folio mapped, so neither
+		 * freed nor split while it is decoded.
+		 */
+		ptl = pmd_lockptr(mm, pmdp);
+		if (spin_trylock(ptl)) {
+			*pmdv = READ_ONCE(*pmdp);
+			return ptl;
+		}
+		local_irq_restore(*flags);
+		cpu_relax();
+	}
+}
+
+static void shared_pmd_unlock(spinlock_t *ptl, unsigned long flags)
+{
+	if (ptl)
+		spin_unlock(ptl);
 	local_irq_restore(flags);
-	return pmd;
 }
 
 /* Report the entries of a PMD table that may be shared, one at a time. */
@@ -551,20 +578,24 @@ static int walk_shared_pmds(struct ptscope_walk *w, struct vm_area_struct *vma,
 	unsigned long next;
 
 	do {
+		struct ptscope_leaf *leaf = w->ops->leaves_get(w, 1);
+		unsigned long flags;
+		spinlock_t *ptl;
 		pud_t pud;
-		pmd_t pmd = shared_pmd_get(pudp, addr, &pud);
-		struct ptscope_leaf *leaf;
+		pmd_t pmd;
 
 		next = pmd_addr_end(addr, end);
-		if (pmd_none(pmd))
-			continue;
-		leaf = w->ops->leaves_get(w, 1);
 		if (!leaf) {
 			w->addr = addr;
 			return PTSCOPE_WALK_FULL;
 		}
-		decode_leaf(vma, pmd_val(pmd), PTSCOPE_LVL_PMD, addr & PMD_MASK,
-			    leaf);
+		ptl = shared_pmd_lock(w->mm, pudp, addr, &pud, &pmd, &flags);
+		if (!pmd_none(pmd))
+			decode_leaf(vma, pmd_val(pmd), PTSCOPE_LVL_PMD,
+				    addr & PMD_MASK, leaf);
+		shared_pmd_unlock(ptl, flags);
+		if (pmd_none(pmd))
+			continue;
 		w->ops->leaves(w, leaf, 1);
 		if (--(*budget) <= 0 && next != end) {
 			w->addr = next;
@@ -1088,12 +1119,25 @@ static int xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 	pmdp = pmd_offset(&pud, va);
 	if (hugetlb_pmd_maybe_shared(vma, va)) {
 #ifdef PTSCOPE_SHARED_PMD_READ_SAFE
+		unsigned long flags;
+		spinlock_t *sptl;
 		pud_t pud2;
 
 		/* The PMD entry must come from the table the PUD step shows. */
-		pmd = shared_pmd_get(pudp, va, &pud2);
-		if (!pud_same(pud2, pud))
+		sptl = shared_pmd_lock(mm, pudp, va, &pud2, &pmd, &flags);
+		if (!pud_same(pud2, pud)) {
+			shared_pmd_unlock(sptl, flags);
 			return -EAGAIN;
+		}
+		*n += xlate_step(&lv[*n], PTSCOPE_LVL_PMD,
+				 pud_pfn(pud) << PAGE_SHIFT, pmd_index(va),
+				 pmd_val(pmd), false);
+		if (pmd_none(pmd))
+			xlate_stop(out, PTSCOPE_LVL_PMD, PTSCOPE_STOP_EMPTY);
+		else
+			xlate_leaf(vma, out, pmd_val(pmd), PTSCOPE_LVL_PMD, va);
+		shared_pmd_unlock(sptl, flags);
+		return 0;
 #else
 		return -EOPNOTSUPP;
 #endif
