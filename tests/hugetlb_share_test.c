@@ -205,6 +205,15 @@ static int check_leaf(const struct ptscope_leaf *l, unsigned long start,
 			 (unsigned long long)l->va, (unsigned long long)l->pfn);
 		return 1;
 	}
+	/* The folio is the leaf's own, read under the entry's lock. */
+	if (!(l->flags & PTSCOPE_F_FOLIO) || l->folio_order != 9 ||
+	    l->folio_pfn != l->pfn) {
+		snprintf(why, len, "va 0x%llx: pfn 0x%llx: folio 0x%llx order %u (flags 0x%llx)",
+			 (unsigned long long)l->va, (unsigned long long)l->pfn,
+			 (unsigned long long)l->folio_pfn, l->folio_order,
+			 (unsigned long long)l->flags);
+		return 1;
+	}
 	if (pml_kpageflags(l->pfn, &kf) || !(kf & (1ULL << KPF_HUGE))) {
 		snprintf(why, len, "va 0x%llx: pfn 0x%llx is not a hugetlb page (kpageflags 0x%llx)",
 			 (unsigned long long)l->va, (unsigned long long)l->pfn,
