@@ -172,10 +172,12 @@ static bool is_huge_zero(struct vm_area_struct *vma, struct folio *folio,
 
 /*
  * The folio @page belongs to, into @leaf.  The caller holds the lock of
- * the entry that maps @page: splitting a mapped folio first replaces its
- * entries (try_to_migrate(), under each entry's lock), so the folio
- * cannot be split, nor freed, while the entry is read under that lock,
- * and head and order are one folio's.
+ * the entry that maps @page: splitting a mapped folio first removes every
+ * entry that maps it (unmap_folio(): try_to_migrate() for anonymous,
+ * try_to_unmap() for file folios, each entry under its own lock), and
+ * freeing one needs it unmapped, so while the entry is held the folio is
+ * neither split nor freed, and head and order are one folio's.  Hugetlb
+ * folios are never split while mapped.
  */
 static u64 note_folio(struct folio *folio, struct ptscope_leaf *leaf)
 {
@@ -444,6 +446,7 @@ static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
 {
 	pte_t pte = __pte(raw);
 
+	BUILD_BUG_ON(sizeof(*leaf) != 72);	/* the ABI 3 record */
 	leaf->hdr.type = PTSCOPE_REC_LEAF;
 	leaf->hdr.size = sizeof(*leaf);
 	leaf->hdr.reserved = 0;
@@ -538,7 +541,7 @@ static spinlock_t *shared_pmd_lock(struct mm_struct *mm, pud_t *pudp,
 	for (;;) {
 		pud_t pud;
 		pmd_t *pmdp;
-		spinlock_t *ptl;
+		spinlock_t *ptl;	/* the lock hugetlb changes the entry under */
 
 		local_irq_save(*flags);
 		pud = READ_ONCE(*pudp);
@@ -580,7 +583,7 @@ static int walk_shared_pmds(struct ptscope_walk *w, struct vm_area_struct *vma,
 	do {
 		struct ptscope_leaf *leaf = w->ops->leaves_get(w, 1);
 		unsigned long flags;
-		spinlock_t *ptl;
+		spinlock_t *ptl;	/* held while the entry is decoded */
 		pud_t pud;
 		pmd_t pmd;
 
@@ -1120,7 +1123,7 @@ static int xlate_walk(struct mm_struct *mm, struct vm_area_struct *vma,
 	if (hugetlb_pmd_maybe_shared(vma, va)) {
 #ifdef PTSCOPE_SHARED_PMD_READ_SAFE
 		unsigned long flags;
-		spinlock_t *sptl;
+		spinlock_t *sptl;	/* held while the entry is decoded */
 		pud_t pud2;
 
 		/* The PMD entry must come from the table the PUD step shows. */

@@ -917,7 +917,8 @@ long ptw_compare_folios(const struct ptw_walk *w, unsigned long start,
 		if (!(l->flags & PTSCOPE_F_PRESENT) && !(l->flags & PTSCOPE_F_PROTNONE))
 			continue;
 		if (!(l->flags & PTSCOPE_F_FOLIO)) {
-			if (l->flags & (PTSCOPE_F_ANON_PAGE | PTSCOPE_F_FILE_PAGE))
+			if (l->flags & (PTSCOPE_F_ANON_PAGE | PTSCOPE_F_FILE_PAGE |
+					PTSCOPE_F_ZERO_PAGE))
 				why = "a page the kernel manages without a folio";
 			else
 				continue;

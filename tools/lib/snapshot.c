@@ -179,6 +179,9 @@ struct leaf_abi2 {
 	uint8_t level, pkey, swap_type, reserved;
 };
 
+_Static_assert(sizeof(struct leaf_abi2) == 64, "the ABI 2 leaf record");
+_Static_assert(sizeof(struct ptscope_leaf) == 72, "the ABI 3 leaf record");
+
 static void leaf_from_abi2(const struct leaf_abi2 *o, struct ptscope_leaf *l)
 {
 	memset(l, 0, sizeof(*l));

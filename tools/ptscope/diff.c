@@ -101,8 +101,9 @@ static int load_file(struct side *s)
 	ret = pts_image_load(&s->img, &ss, NULL);
 	pts_close(&ss);
 	if (ret == -EPROTO && s->img.hdr.magic == PTSCOPE_MAGIC &&
-	    s->img.hdr.abi_version != PTSCOPE_ABI_VERSION) {
-		cli_err("%s: a walk of record ABI %u; this ptscope reads ABI %u",
+	    s->img.hdr.abi_version != PTSCOPE_ABI_VERSION &&
+	    s->img.hdr.abi_version != 2) {
+		cli_err("%s: a walk of record ABI %u; this ptscope reads ABI 2 and %u",
 			s->arg, s->img.hdr.abi_version, PTSCOPE_ABI_VERSION);
 		return CLI_USAGE;
 	}

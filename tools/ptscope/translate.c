@@ -482,7 +482,7 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 			       x->leaf.mapcount == 1 ? "" : "s");
 		printf(")\n");
 		if (x->leaf.flags & PTSCOPE_F_FOLIO)
-			printf("   folio: %s at frame 0x%llx, this address in its page %llu\n",
+			printf("   folio: %s at frame 0x%llx; this address is in page %llu of it\n",
 			       sz(pts_folio_size(&x->leaf)),
 			       (unsigned long long)x->leaf.folio_pfn,
 			       (unsigned long long)((x->pa >> 12) - x->leaf.folio_pfn));
