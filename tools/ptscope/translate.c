@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ptscope translate PID VA [--json]
+ * ptscope translate --kernel VA [--json]
  *
  * One address, walked the textbook way: the address split into the
  * index fields of the paging mode in use (with the classic 32-bit and
@@ -15,7 +16,7 @@
 const struct cli_cmd cli_cmd_translate = {
 	.name = "translate",
 	.run = cmd_translate,
-	.args = "PID VA [--json]",
+	.args = "PID VA | --kernel VA [--json]",
 	.summary = "walk one virtual address level by level, the textbook way",
 	.help =
 	"Translates the virtual address VA of process PID as the MMU does: the\n"
@@ -29,8 +30,18 @@ const struct cli_cmd cli_cmd_translate = {
 	"a 32-bit CPU would (10+10+12, and PAE 2+9+9+12): hypothetical, this\n"
 	"process does not use those modes.\n"
 	"The flags are explained by 'ptscope help flags'.\n"
+	"A kernel address (the kernel half) needs --kernel; a non-canonical\n"
+	"address (bits 63..47, 63..56 with 5-level paging, not all equal to\n"
+	"bit 47 or 56) is mapped by no table and is refused as such.\n"
+	"\n"
+	"With --kernel, VA is a kernel address, translated through the kernel\n"
+	"half of the top-level table (the kernel copy with page-table\n"
+	"isolation: the one the CPU walks in kernel mode), and its region is\n"
+	"named (direct map, vmalloc, kernel image...).  It shows where the\n"
+	"kernel lies (KASLR): root only, refused under lockdown=confidentiality.\n"
 	"\n"
 	"Options:\n"
+	"  -k, --kernel VA  translate a kernel address (no PID)\n"
 	"  --via module|bpf  read the page tables through the module, or\n"
 	"                    through the BPF walker (no module; what it cannot\n"
 	"                    tell: Documentation/bpfwalk.rst).  Default: the\n"
@@ -38,12 +49,14 @@ const struct cli_cmd cli_cmd_translate = {
 	"  -j, --json   one JSON object: va, split, hypothetical, levels\n"
 	"               ([{name,index,entry,table_pa,entry_pa,flags}], top first,\n"
 	"               folded levels left out), pa (or null), pfn, stop,\n"
-	"               stop_level, reason, page_size, vma, leaf\n"
+	"               stop_level, reason, page_size, vma, leaf; with --kernel\n"
+	"               also region ({name,start,end})\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope translate 1234 0x7ffd12345678\n"
 	"  ptscope translate $$ $(printf '0x%x' 140737488289792)\n"
-	"  ptscope translate 1234 0x55d1c8a00000 --json | jq .pa\n",
+	"  ptscope translate 1234 0x55d1c8a00000 --json | jq .pa\n"
+	"  ptscope translate --kernel $(awk '$3==\"_text\"{print \"0x\"$1}' /proc/kallsyms)\n",
 };
 
 struct field {
@@ -164,8 +177,26 @@ static json_object *json_split(const struct field *f, int n)
 }
 
 /* Why the walk stopped, in words. */
-static void reason(const struct ptscope_xlate *x, char *buf, size_t len)
+static void reason(const struct ptscope_header *h, const struct ptscope_xlate *x,
+		   char *buf, size_t len)
 {
+	if ((h->flags & PTSCOPE_HDR_KERNEL) && x->stop == PTSCOPE_STOP_NOT_PRESENT) {
+		snprintf(buf, len, "the %s entry is not present (a guard page, "
+			 "set_memory_np(), debug_pagealloc): a kernel access "
+			 "would oops", lvl(x->stop_level));
+		return;
+	}
+	if ((h->flags & PTSCOPE_HDR_KERNEL) && x->stop == PTSCOPE_STOP_EMPTY) {
+		snprintf(buf, len, "the %s entry is empty: nothing is mapped here "
+			 "in the kernel half; a kernel access would oops",
+			 lvl(x->stop_level));
+		return;
+	}
+	if ((h->flags & PTSCOPE_HDR_KERNEL) && x->stop == PTSCOPE_STOP_BAD) {
+		snprintf(buf, len, "the %s entry is not present", lvl(x->stop_level));
+		return;
+	}
+
 	const struct ptscope_leaf *l = &x->leaf;
 
 	switch (x->stop) {
@@ -230,7 +261,8 @@ static bool has_leaf(const struct ptscope_xlate *x)
 
 static void print_json(const struct ptscope_header *h, uint64_t va,
 		       const struct ptscope_xlate_level *lv, int n,
-		       const struct ptscope_xlate *x, const struct field *f, int nf)
+		       const struct ptscope_xlate *x, const struct field *f, int nf,
+		       const struct ptscope_vma *region)
 {
 	json_object *o = json_object_new_object(), *a, *hyp;
 	struct field f32[4];
@@ -285,7 +317,7 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 	jset(o, "stop", json_object_new_string(pts_stop_name(x->stop)));
 	jset(o, "stop_level", x->stop == PTSCOPE_STOP_NO_VMA ? NULL :
 	     json_object_new_string(lvl(x->stop_level)));
-	reason(x, why, sizeof(why));
+	reason(h, x, why, sizeof(why));
 	jset(o, "reason", json_object_new_string(why));
 	if (x->vma_end) {
 		json_object *v = json_object_new_object();
@@ -297,23 +329,43 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 		jset(o, "vma", NULL);
 	}
 	jset(o, "leaf", has_leaf(x) ? cli_json_leaf(&x->leaf) : NULL);
+	if (h->flags & PTSCOPE_HDR_KERNEL) {
+		json_object *r = json_object_new_object();
+
+		jset(o, "kernel", json_object_new_boolean(1));
+		jset(r, "name", region ? json_object_new_string(region->name) : NULL);
+		jset(r, "start", cli_json_hex(x->vma_start));
+		jset(r, "end", cli_json_hex(x->vma_end));
+		jset(o, "region", r);
+	}
 	cli_via_json(h->flags, o);
 	cli_json_print(o, true);
 }
 
 static void print_text(const struct ptscope_header *h, uint64_t va,
 		       const struct ptscope_xlate_level *lv, int n,
-		       const struct ptscope_xlate *x, const struct field *f, int nf)
+		       const struct ptscope_xlate *x, const struct field *f, int nf,
+		       const struct ptscope_vma *region)
 {
 	bool hide = h->flags & PTSCOPE_HDR_NO_TABLE_PA, folded = false;
+	bool kernel = h->flags & PTSCOPE_HDR_KERNEL;
+	uint64_t cr3 = h->user_pgd_pa && !kernel ? h->user_pgd_pa : h->pgd_pa;
 	struct field f32[4];
 	char flags[512], why[256];
 	int i, k;
 
 	for (i = 0; i < n; i++)
 		folded |= lv[i].folded;
-	printf("%sva 0x%016llx%s in pid %u (%s)\n", col(C_BOLD),
-	       (unsigned long long)va, col(C_RESET), h->pid, h->comm);
+	if (kernel)
+		printf("%sva 0x%016llx%s in the kernel half, region %s "
+		       "0x%llx-0x%llx (addresses show the KASLR offsets)\n",
+		       col(C_BOLD), (unsigned long long)va, col(C_RESET),
+		       region ? region->name : "?",
+		       (unsigned long long)x->vma_start,
+		       (unsigned long long)x->vma_end);
+	else
+		printf("%sva 0x%016llx%s in pid %u (%s)\n", col(C_BOLD),
+		       (unsigned long long)va, col(C_RESET), h->pid, h->comm);
 	if (hide)
 		printf("%u-level paging (%s), 4K pages; CR3 holds the %s%s\n%s\n",
 		       h->paging_levels, h->paging_levels == 5 ? "LA57" : "LA57 off",
@@ -324,10 +376,15 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 		printf("%u-level paging (%s), 4K pages; CR3 holds the %s at pa 0x%llx%s\n",
 		       h->paging_levels, h->paging_levels == 5 ? "LA57" : "LA57 off",
 		       h->paging_levels == 5 ? "pgd (PML5)" : "pgd (PML4)",
-		       (unsigned long long)(h->user_pgd_pa ? h->user_pgd_pa : h->pgd_pa),
+		       (unsigned long long)cr3,
 		       folded ? "; the p4d level is folded into the pgd" : "");
 	cli_via_note(h->flags);
-	if (h->user_pgd_pa)
+	if (h->user_pgd_pa && kernel)
+		printf("(page-table isolation: that is the kernel copy, loaded in "
+		       "kernel mode; the user copy at pa 0x%llx maps only the "
+		       "entry code and the CPU entry area of the kernel half)\n",
+		       (unsigned long long)h->user_pgd_pa);
+	else if (h->user_pgd_pa)
 		printf("(page-table isolation: that is the user copy, loaded in user "
 		       "mode; in the kernel CR3 holds the kernel copy at pa 0x%llx)\n",
 		       (unsigned long long)h->pgd_pa);
@@ -337,15 +394,17 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 	       h->paging_levels == 5 ? "9+9+9+9+9+" : "9+9+9+9+", f[0].lo, f[0].lo - 1);
 	print_split("  ", f, nf);
 
-	printf("\n%sFor comparison only (hypothetical): the low 32 bits 0x%08x split as a "
-	       "32-bit CPU would;\nthis process does not use these modes.%s\n",
-	       col(C_DIM), (uint32_t)va, col(C_RESET));
-	printf("  classic 2-level, 10+10+12:\n");
-	k = split_32(va, false, f32);
-	print_split("    ", f32, k);
-	printf("  PAE 3-level, 2+9+9+12 (8-byte entries):\n");
-	k = split_32(va, true, f32);
-	print_split("    ", f32, k);
+	if (!kernel) {
+		printf("\n%sFor comparison only (hypothetical): the low 32 bits 0x%08x "
+		       "split as a 32-bit CPU would;\nthis process does not use these "
+		       "modes.%s\n", col(C_DIM), (uint32_t)va, col(C_RESET));
+		printf("  classic 2-level, 10+10+12:\n");
+		k = split_32(va, false, f32);
+		print_split("    ", f32, k);
+		printf("  PAE 3-level, 2+9+9+12 (8-byte entries):\n");
+		k = split_32(va, true, f32);
+		print_split("    ", f32, k);
+	}
 
 	printf("\nThe walk, from CR3 down:\n");
 	if (!n)
@@ -375,7 +434,7 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 			       (unsigned long long)(lv[i].table_pa - 4096),
 			       (unsigned long long)lv[i].kernel_entry);
 	}
-	reason(x, why, sizeof(why));
+	reason(h, x, why, sizeof(why));
 	if (x->stop == PTSCOPE_STOP_OK) {
 		uint64_t size = pts_level_size(x->stop_level);
 
@@ -403,7 +462,11 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 		printf("   leaf flags: %s\n",
 		       pts_flags_str(x->leaf.flags & ~PTSCOPE_F_PFN_VALID, flags,
 				     sizeof(flags)));
-	if (x->vma_end)
+	if (kernel)
+		printf("   in region %s 0x%llx-0x%llx\n", region ? region->name : "?",
+		       (unsigned long long)x->vma_start,
+		       (unsigned long long)x->vma_end);
+	else if (x->vma_end)
 		printf("   in VMA 0x%llx-0x%llx\n", (unsigned long long)x->vma_start,
 		       (unsigned long long)x->vma_end);
 }
@@ -411,11 +474,15 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 int cmd_translate(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "kernel", no_argument, NULL, 'k' },
 		CLI_COMMON_LONGOPTS,
 		CLI_VIA_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const args[] = { "PID", "VA", NULL };
+	static const char *const kargs[] = { "VA", NULL };
+	struct ptscope_vma region;
+	bool kernel = false, have_region = false;
 	const struct cli_cmd *cmd = &cli_cmd_translate;
 	struct ptscope_xlate_level lv[PTSCOPE_NR_LEVELS];
 	const struct ptscope_rec_hdr *rec;
@@ -426,19 +493,30 @@ int cmd_translate(int argc, char **argv)
 	int c, ret, pid, n = 0, nf;
 	uint64_t va;
 
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, "k" CLI_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
+		if (c == 'k') {
+			kernel = true;
+			continue;
+		}
 		ret = cli_common_opt(c, optarg, cmd);
 		if (ret >= 0)
 			return ret;
 	}
-	ret = cli_want_args(cmd, argc, argv, args);
+	ret = cli_want_args(cmd, argc, argv, kernel ? kargs : args);
 	if (ret)
 		return ret;
-	ret = cli_parse_pid(cmd, argv[optind], &pid);
+	if (kernel) {
+		pid = CLI_PID_KERNEL;
+	} else {
+		ret = cli_parse_pid(cmd, argv[optind], &pid);
+		if (ret)
+			return ret;
+	}
+	ret = cli_parse_addr(cmd, argv[optind + !kernel], &va);
 	if (ret)
 		return ret;
-	ret = cli_parse_addr(cmd, argv[optind + 1], &va);
+	ret = cli_check_half(cmd, va, kernel, "address");
 	if (ret)
 		return ret;
 
@@ -446,7 +524,11 @@ int cmd_translate(int argc, char **argv)
 	if (ret)
 		return ret;
 	while ((ret = cli_stream_next(&st, &rec)) > 0) {
-		if (rec->type == PTSCOPE_REC_LEVEL && n < PTSCOPE_NR_LEVELS) {
+		if (rec->type == PTSCOPE_REC_VMA) {
+			memcpy(&region, rec, sizeof(region));
+			region.name[sizeof(region.name) - 1] = '\0';
+			have_region = true;
+		} else if (rec->type == PTSCOPE_REC_LEVEL && n < PTSCOPE_NR_LEVELS) {
 			memcpy(&lv[n++], rec, sizeof(lv[0]));
 		} else if (rec->type == PTSCOPE_REC_XLATE) {
 			memcpy(&x, rec, sizeof(x));
@@ -462,8 +544,10 @@ int cmd_translate(int argc, char **argv)
 	}
 	nf = split_va(va, st.hdr.paging_levels == 5 ? 5 : 4, f);
 	if (cli.json)
-		print_json(&st.hdr, va, lv, n, &x, f, nf);
+		print_json(&st.hdr, va, lv, n, &x, f, nf,
+			   have_region ? &region : NULL);
 	else
-		print_text(&st.hdr, va, lv, n, &x, f, nf);
+		print_text(&st.hdr, va, lv, n, &x, f, nf,
+			   have_region ? &region : NULL);
 	return CLI_OK;
 }
