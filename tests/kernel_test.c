@@ -88,9 +88,12 @@ static bool file_has(const char *path, const char *word)
 	return strstr(buf, word) != NULL;
 }
 
+/* Page-table isolation in use (the module's version file says). */
 static bool pti_on(void)
 {
-	return file_has("/sys/devices/system/cpu/vulnerabilities/meltdown", "PTI");
+	struct pts_version v;
+
+	return !pts_read_version(&v) && v.pti > 0;
 }
 
 /* pti_kernel_image_global_ok() false: the kernel image is not global. */
