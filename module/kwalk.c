@@ -5,13 +5,20 @@
  *
  * init_mm, swapper_pg_dir and get_online_mems() are not exported.  Every
  * process's top level shares the kernel half: pgd_alloc() copies the
- * kernel entries of swapper_pg_dir into each new top level, and x86-64
- * never changes them afterwards except to add entries (the vmalloc and
- * module area's lower tables are preallocated at boot,
- * preallocate_vmalloc_pages(); hot-added memory's new top-level entries
- * are copied into every top level by sync_global_pgds()).  So the kernel
- * half of the caller's mm->pgd (pinned with mmgrab() for the session) is
- * the kernel's, and the tables below it are the kernel's own.
+ * kernel entries of swapper_pg_dir into each new top level (pgd_ctor()),
+ * and x86-64 never changes them afterwards except to add entries: the
+ * vmalloc area's lower tables are preallocated at boot
+ * (preallocate_vmalloc_pages()), the kernel image, modules and fixmap
+ * share the last top-level entry, set up at boot, and hot-added memory's
+ * new top-level entries are copied into every top level
+ * (sync_global_pgds()).  So the kernel half of the writer's mm->pgd
+ * (pinned with mmgrab() for the session) is the kernel's, and the tables
+ * below it are the kernel's own.  One slot is per process: with
+ * page-table isolation, a process that uses modify_ldt() has its LDT
+ * mapped in the "ldt remap" slot of its own top level, whose tables are
+ * freed only when the mm is torn down (free_ldt_pgtables()); each chunk
+ * holds mmget_not_zero() on the mm for that (a session written by a
+ * process that has since exited answers -ESRCH).
  *
  * Nothing here takes a lock the kernel changes these tables under: their
  * writers (set_memory_*() / change_page_attr, vmalloc and ioremap, the
@@ -545,7 +552,9 @@ void ptscope_kwalk_init(struct ptscope_walk *w, struct ptscope_kwalk *kw,
  *
  * Context: process context; may sleep.
  * Return: 0 (the callbacks may have stopped the chunk: call again),
- * -EINTR on a fatal signal, -EFAULT if a table could not be read.
+ * -EINTR on a fatal signal, -ESRCH if the mm has exited (the session was
+ * written by a process that is gone), -EFAULT if a table could not be
+ * read.
  */
 int ptscope_kwalk_chunk(struct ptscope_walk *w)
 {
@@ -557,6 +566,9 @@ int ptscope_kwalk_chunk(struct ptscope_walk *w)
 		return 0;
 	if (fatal_signal_pending(current))
 		return -EINTR;
+	/* The LDT remap slot's tables live until the mm is torn down. */
+	if (!mmget_not_zero(w->mm))
+		return -ESRCH;
 	local_irq_save(flags);
 	while (!w->done && budget > 0) {
 		ret = kwalk_some(w, &budget);
@@ -567,6 +579,7 @@ int ptscope_kwalk_chunk(struct ptscope_walk *w)
 			kwalk_pass_done(w);
 	}
 	local_irq_restore(flags);
+	mmput(w->mm);
 	cond_resched();
 	if (ret == KWALK_YIELD || ret == PTSCOPE_WALK_FULL)
 		ret = 0;
@@ -654,7 +667,8 @@ static int ktranslate_once(struct mm_struct *mm, unsigned long va,
  * kernel mode.  Interrupts are off during the walk, and each entry is
  * checked against a fresh read of its parent, as ptscope_kwalk_chunk().
  *
- * Return: 0, or -EFAULT if a table could not be read.
+ * Return: 0, -ESRCH if the mm has exited, -EBUSY if the tables kept
+ * changing, -EFAULT if a table could not be read.
  */
 int ptscope_ktranslate(struct mm_struct *mm, unsigned long va,
 		       struct ptscope_xlate_level *levels, int *nr_levels,
@@ -663,6 +677,8 @@ int ptscope_ktranslate(struct mm_struct *mm, unsigned long va,
 	unsigned long flags;
 	int ret, tries = 0;
 
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
 	do {
 		memset(out, 0, sizeof(*out));
 		out->hdr.type = PTSCOPE_REC_XLATE;
@@ -674,6 +690,7 @@ int ptscope_ktranslate(struct mm_struct *mm, unsigned long va,
 		if (ret == -EAGAIN)
 			cond_resched();
 	} while (ret == -EAGAIN && ++tries < 1000);
+	mmput(mm);
 	if (ret)
 		*nr_levels = 0;
 	return ret == -EAGAIN ? -EBUSY : ret;
