@@ -294,15 +294,13 @@ static bool is_leaf(u64 e, int level)
 }
 
 /*
- * A kernel leaf: the hardware bits, and the kernel's write and dirty
- * views.  A non-present kernel entry (set_memory_np(), debug_pagealloc)
+ * A kernel leaf: the hardware bits, with "write" and "modified" for RW
+ * and Dirty.  A non-present kernel entry (set_memory_np(), debug_pagealloc)
  * is not a swap entry: it gets no flag and no frame.
  */
 static void kdecode(u64 raw, int level, unsigned long va,
 		    struct ptscope_leaf *l)
 {
-	pte_t pte = __pte(raw);
-
 	memset(l, 0, sizeof(*l));
 	l->hdr.type = PTSCOPE_REC_LEAF;
 	l->hdr.size = sizeof(*l);
@@ -318,10 +316,15 @@ static void kdecode(u64 raw, int level, unsigned long va,
 	else if (level == PTSCOPE_LVL_PMD)
 		l->pfn = pmd_pfn(__pmd(raw));
 	else
-		l->pfn = pte_pfn(pte);
-	if (pte_write(pte))
+		l->pfn = pte_pfn(__pte(raw));
+	/*
+	 * The hardware bits themselves: pte_write() would also count Dirty
+	 * without RW as writable (the shadow-stack encoding of user pages),
+	 * which a kernel entry made read-only after being written is not.
+	 */
+	if (raw & _PAGE_RW)
 		l->flags |= PTSCOPE_F_WRITE;
-	if (pte_dirty(pte))
+	if (raw & _PAGE_DIRTY)
 		l->flags |= PTSCOPE_F_MODIFIED;
 }
 

@@ -203,6 +203,11 @@ static void text_leaf(struct session *s, const struct ptscope_leaf *l)
 
 static void text_vma(struct session *s, const struct ptscope_vma *v)
 {
+	if (v->backing == PTSCOPE_BACK_KERNEL) {
+		out(s, "region 0x%016llx-0x%016llx %s\n", v->start, v->end,
+		    v->name);
+		return;
+	}
 	out(s, "vma 0x%016llx-0x%016llx %c%c%c%c %s%s%s\n", v->start, v->end,
 	    v->flags & PTSCOPE_VMA_READ ? 'r' : '-',
 	    v->flags & PTSCOPE_VMA_WRITE ? 'w' : '-',
