@@ -65,9 +65,10 @@
  *    no-fault copy keeps even that from faulting (debug_pagealloc unmaps
  *    freed pages from the direct map);
  *
- *  - chunks are bounded (KWALK_BUDGET tables), then interrupts come back
- *    on, and between chunks the walk reschedules and stops on a fatal
- *    signal.
+ *  - chunks are bounded (KWALK_BUDGET tables copied, KWALK_PTRS leaves
+ *    decoded), then interrupts come back on; the leaves are formatted or
+ *    merged only then, and between chunks the walk reschedules and stops
+ *    on a fatal signal.
  *
  * The walk never writes to a table and never dereferences a mapped page.
  */
@@ -102,7 +103,13 @@
  * @pass:    0: the kernel copy of the top level; 1: the PTI user copy
  * @announced: index of the last region reported in this pass, or -1
  * @retries: parent re-checks that failed (tables changed under the walk)
- * @name:    scratch for a region's name in the PTI pass
+ * @name:    the region reported in this chunk (named for the PTI pass)
+ * @rstart:  its start
+ * @rend:    its end
+ * @region_at: where among @leaves it comes, or -1 if none this chunk
+ * @nleaves: leaves decoded in this chunk
+ * @leaves:  the chunk's leaves, decoded with interrupts off and handed to
+ *           the callbacks (formatted, merged) once they are back on
  * @copy:    one table copy per level
  */
 struct ptscope_kwalk {
@@ -112,6 +119,10 @@ struct ptscope_kwalk {
 	int announced;
 	unsigned long retries;
 	char name[PTSCOPE_NAME_MAX];
+	unsigned long rstart, rend;
+	int region_at;
+	unsigned int nleaves;
+	struct ptscope_leaf leaves[KWALK_PTRS];
 	u64 copy[PTSCOPE_NR_LEVELS][KWALK_PTRS];
 };
 
@@ -340,28 +351,43 @@ static const void *table_of(u64 e)
 	return __va(e & PTE_PFN_MASK);
 }
 
-/* Report the region of w->addr before its first leaf; FULL if no room. */
+/*
+ * Note the region of @addr before its first leaf, for the callbacks after
+ * the chunk: one region per chunk (FULL stops the chunk before a second).
+ */
 static int announce(struct ptscope_walk *w, unsigned long addr)
 {
 	struct ptscope_kwalk *kw = w->kw;
 	const struct ptscope_kregion *r = ptscope_kwalk_region(kw, addr);
 	const char *name;
-	int idx, ret;
+	int idx;
 
 	if (!r)
 		return 0;
 	idx = r - kw->regions;
 	if (idx == kw->announced)
 		return 0;
+	if (kw->region_at >= 0)
+		return PTSCOPE_WALK_FULL;
 	name = r->name[0] ? r->name : "unnamed";
-	if (kw->pass) {
+	if (kw->pass)
 		snprintf(kw->name, sizeof(kw->name), "pti user copy: %s", name);
-		name = kw->name;
-	}
-	ret = w->ops->region(w, r->start, r->end, name);
-	if (!ret)
-		kw->announced = idx;
-	return ret;
+	else
+		strscpy(kw->name, name, sizeof(kw->name));
+	kw->rstart = r->start;
+	kw->rend = r->end;
+	kw->region_at = kw->nleaves;
+	kw->announced = idx;
+	return 0;
+}
+
+/* Room for @n more leaves in this chunk (a PTE table's are kept together). */
+static struct ptscope_leaf *leaves_get(struct ptscope_kwalk *kw, unsigned int n)
+{
+	if (kw->nleaves + n > KWALK_PTRS)
+		return NULL;
+	kw->nleaves += n;
+	return &kw->leaves[kw->nleaves - n];
 }
 
 /* Report one large (or non-present) leaf at a PMD or PUD. */
@@ -369,15 +395,15 @@ static int put_one(struct ptscope_walk *w, u64 e, int level,
 		   unsigned long addr)
 {
 	struct ptscope_leaf *l;
-	int ret = announce(w, addr);
+	int ret;
 
+	if (w->kw->nleaves + 1 > KWALK_PTRS)
+		return PTSCOPE_WALK_FULL;
+	ret = announce(w, addr);
 	if (ret)
 		return ret;
-	l = w->ops->leaves_get(w, 1);
-	if (!l)
-		return PTSCOPE_WALK_FULL;
+	l = leaves_get(w->kw, 1);
 	kdecode(e, level, addr & ~((1UL << level_shift(level)) - 1), l);
-	w->ops->leaves(w, l, 1);
 	return 0;
 }
 
@@ -394,17 +420,16 @@ static int put_ptes(struct ptscope_walk *w, const u64 *t, unsigned long addr,
 		n += !kempty(t[k]);
 	if (!n)
 		return 0;
+	if (w->kw->nleaves + n > KWALK_PTRS)
+		return PTSCOPE_WALK_FULL;
 	ret = announce(w, addr);
 	if (ret)
 		return ret;
-	l = w->ops->leaves_get(w, n);
-	if (!l)
-		return PTSCOPE_WALK_FULL;
+	l = leaves_get(w->kw, n);
 	n = 0;
 	for (k = i; k < last; k++, addr += PAGE_SIZE)
 		if (!kempty(t[k]))
 			kdecode(t[k], PTSCOPE_LVL_PTE, addr, &l[n++]);
-	w->ops->leaves(w, l, n);
 	return 0;
 }
 
@@ -546,12 +571,50 @@ void ptscope_kwalk_init(struct ptscope_walk *w, struct ptscope_kwalk *kw,
 	kw->retries = 0;
 }
 
+/* Hand @n of the chunk's leaves from @from on to the callbacks. */
+static bool replay_leaves(struct ptscope_walk *w, unsigned int from,
+			  unsigned int n)
+{
+	struct ptscope_leaf *l;
+
+	if (!n)
+		return true;
+	l = w->ops->leaves_get(w, n);
+	if (!l)
+		return false;
+	if (l != &w->kw->leaves[from])
+		memcpy(l, &w->kw->leaves[from], n * sizeof(*l));
+	w->ops->leaves(w, l, n);
+	return true;
+}
+
+/*
+ * The chunk's region and leaves, in order, to the callbacks, with
+ * interrupts on (a text view formats them, coalescing merges them).  The
+ * caller's room for a chunk (a PTE table of leaves and a region) always
+ * holds them: false would be a bug.
+ */
+static bool replay(struct ptscope_walk *w)
+{
+	struct ptscope_kwalk *kw = w->kw;
+	unsigned int at = kw->region_at < 0 ? kw->nleaves : kw->region_at;
+
+	if (!replay_leaves(w, 0, at))
+		return false;
+	if (kw->region_at >= 0 &&
+	    w->ops->region(w, kw->rstart, kw->rend, kw->name))
+		return false;
+	return replay_leaves(w, at, kw->nleaves - at);
+}
+
 /**
  * ptscope_kwalk_chunk() - walk one bounded chunk of the kernel half
  * @w: walk state from ptscope_kwalk_init()
  *
- * Interrupts are off while the chunk reads tables (see the top of this
- * file), on again before returning.
+ * Interrupts are off while the chunk reads tables and decodes at most
+ * KWALK_PTRS leaves (see the top of this file); the leaves and the region
+ * go to the callbacks once interrupts are on again.  The caller must have
+ * room for KWALK_PTRS leaves and a region.
  *
  * Context: process context; may sleep.
  * Return: 0 (the callbacks may have stopped the chunk: call again),
@@ -572,6 +635,8 @@ int ptscope_kwalk_chunk(struct ptscope_walk *w)
 	/* The LDT remap slot's tables live until the mm is torn down. */
 	if (!mmget_not_zero(w->mm))
 		return -ESRCH;
+	w->kw->nleaves = 0;
+	w->kw->region_at = -1;
 	local_irq_save(flags);
 	while (!w->done && budget > 0) {
 		ret = kwalk_some(w, &budget);
@@ -583,6 +648,8 @@ int ptscope_kwalk_chunk(struct ptscope_walk *w)
 	}
 	local_irq_restore(flags);
 	mmput(w->mm);
+	if (!replay(w) && ret >= 0)
+		ret = -ENOSPC;
 	cond_resched();
 	if (ret == KWALK_YIELD || ret == PTSCOPE_WALK_FULL)
 		ret = 0;
