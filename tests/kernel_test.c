@@ -11,7 +11,9 @@
  *  - translate --kernel _text gives the physical address /proc/iomem
  *    gives "Kernel code", with the walk's leaf; the direct map's region
  *    starts at page_offset_base: its start plus that address translates
- *    to the same physical address, through a non-executable leaf;
+ *    to the same physical address, through a non-executable leaf; the
+ *    first leaf of each region that stays still (kernel image, cpu entry
+ *    area, espfix, vmemmap, fixmap) translates to the same entry;
  *  - a kernel address without --kernel, a non-canonical address, and a
  *    user address with --kernel are refused with their own messages;
  *  - the module refuses "kernel" with a pid, with op=ptcost, and a user
@@ -174,6 +176,9 @@ TEST(walk_covers_text)
 	int passes = 1, bad = 0, regions = 0, leaves = 0, found = 0;
 	uint64_t code = iomem_kernel_code(), dm_start = 0;
 	char name[64] = "", *line, *save, dm[32];
+	struct { uint64_t va, entry; char name[32]; } first[16];
+	int nfirst = 0, k;
+	bool first_taken = false;
 	json_object *o, *lf;
 	struct run r;
 	double t0;
@@ -200,6 +205,7 @@ TEST(walk_covers_text)
 			}
 			rs = last_rs = a;
 			re = b;
+			first_taken = false;
 			if (!strcmp(name, "direct map"))
 				dm_start = a;
 			last_end = 0;
@@ -210,6 +216,20 @@ TEST(walk_covers_text)
 			   &a, &count, sz, lvl, &entry, pfn, maps, flags) != 8)
 			continue;
 		leaves++;
+		/*
+		 * The first leaf of each region that does not change while
+		 * the guest idles (not vmalloc, modules, the direct map).
+		 */
+		if (!first_taken && passes == 1 && nfirst < 16 &&
+		    (!strcmp(name, "kernel image") || !strcmp(name, "cpu entry area") ||
+		     !strcmp(name, "espfix") || !strcmp(name, "vmemmap") ||
+		     !strcmp(name, "fixmap"))) {
+			first[nfirst].va = a;
+			first[nfirst].entry = entry;
+			snprintf(first[nfirst].name, sizeof(first[nfirst].name), "%s", name);
+			nfirst++;
+		}
+		first_taken = true;
 		b = a + count * size_of(sz);
 		if (!regions || !in_region(a, rs, re) || (re && b > re) || a < last_end) {
 			if (bad++ < 5)
@@ -236,6 +256,25 @@ TEST(walk_covers_text)
 	       now() - t0, pti_on() ? "on" : "off",
 	       image_nonglobal() ? "not global" : "global");
 	run_free(&r);
+
+	/* translate --kernel reads the same entry as the walk. */
+	EXPECT_GE(nfirst, 4);
+	for (k = 0; k < nfirst; k++) {
+		char va[32];
+
+		snprintf(va, sizeof(va), "0x%" PRIx64, first[k].va);
+		run_cli(&r, "translate", "--kernel", va, "--json");
+		ASSERT_EQ(0, r.status) TH_LOG("%s", r.err);
+		o = json_tokener_parse(r.out);
+		ASSERT_NE(NULL, o);
+		lf = jget(o, "leaf");
+		EXPECT_STREQ(first[k].name, jstr(jget(o, "region"), "name"));
+		EXPECT_TRUE(lf && jhex(lf, "entry") == first[k].entry)
+			TH_LOG("%s 0x%" PRIx64 ": walk 0x%" PRIx64 ", translate %s",
+			       first[k].name, first[k].va, first[k].entry, r.out);
+		json_object_put(o);
+		run_free(&r);
+	}
 
 	/*
 	 * The direct map's region starts at page_offset_base, where pa 0 is
