@@ -171,6 +171,10 @@ static void out_size(struct session *s, unsigned long bytes)
  *
  *   <va>[-<end>] <count>x<size> <level> <entry> pfn=<pfn>[-<last>] <flags>
  *       [swap=<type>:<offset>] [marker=<bits>] [mapcount=<n>] [pkey=<k>]
+ *       [folio=<size>[+<index>]]
+ *
+ * folio= is the first frame's folio: its size and, for a large folio, the
+ * frame's index in it.
  */
 static void text_leaf(struct session *s, const struct ptscope_leaf *l)
 {
@@ -198,6 +202,12 @@ static void text_leaf(struct session *s, const struct ptscope_leaf *l)
 		out(s, " mapcount=%u", l->mapcount);
 	if (l->pkey)
 		out(s, " pkey=%u", l->pkey);
+	if (l->flags & PTSCOPE_F_FOLIO) {
+		out(s, " folio=");
+		out_size(s, PAGE_SIZE << l->folio_order);
+		if (l->folio_order)
+			out(s, "+%llu", l->pfn - l->folio_pfn);
+	}
 	out(s, "\n");
 }
 

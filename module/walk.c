@@ -171,20 +171,36 @@ static bool is_huge_zero(struct vm_area_struct *vma, struct folio *folio,
 }
 
 /*
- * What the frame behind a present entry is: PTSCOPE_F_* bits, and its map
- * count in @mapcount.  The page is not pinned: the memmap entry of an
- * online frame always exists, and the values read are a snapshot, exactly
- * as pagemap's are.
+ * The folio @page belongs to, into @leaf.  The caller holds the lock of
+ * the entry that maps @page: splitting a mapped folio first replaces its
+ * entries (try_to_migrate(), under each entry's lock), so the folio
+ * cannot be split, nor freed, while the entry is read under that lock,
+ * and head and order are one folio's.
+ */
+static u64 note_folio(struct folio *folio, struct ptscope_leaf *leaf)
+{
+	leaf->folio_pfn = folio_pfn(folio);
+	leaf->folio_order = folio_order(folio);
+	return PTSCOPE_F_FOLIO;
+}
+
+/*
+ * What the frame behind a present entry is: PTSCOPE_F_* bits, its map
+ * count in @leaf->mapcount and its folio.  The page is not pinned: the
+ * memmap entry of an online frame always exists, and the values read are
+ * a snapshot, exactly as pagemap's are.
  */
 static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
-			u64 flags, u32 *mapcount)
+			u64 flags, struct ptscope_leaf *leaf)
 {
 	struct folio *folio;
 	struct page *page;
 	u64 f;
 
-	if (is_zero_pfn(pfn))
-		return PTSCOPE_F_ZERO_PAGE;
+	if (is_zero_pfn(pfn)) {
+		leaf->folio_pfn = pfn;
+		return PTSCOPE_F_ZERO_PAGE | PTSCOPE_F_FOLIO;
+	}
 	/*
 	 * A special entry maps no page the kernel counts, except that 7.x
 	 * marks the huge zero page's PMD special too: the only special PMD
@@ -202,14 +218,14 @@ static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
 		return 0;
 	folio = page_folio(page);
 	if (is_huge_zero(vma, folio, level, flags))
-		return PTSCOPE_F_ZERO_PAGE;
+		return PTSCOPE_F_ZERO_PAGE | note_folio(folio, leaf);
 	if (flags & PTSCOPE_F_SPECIAL)
 		return 0;
 	f = folio_test_anon(folio) ? PTSCOPE_F_ANON_PAGE : PTSCOPE_F_FILE_PAGE;
-	*mapcount = frame_mapcount(page);
-	if (*mapcount == 1)
+	leaf->mapcount = frame_mapcount(page);
+	if (leaf->mapcount == 1)
 		f |= PTSCOPE_F_EXCLUSIVE;
-	return f;
+	return f | note_folio(folio, leaf);
 }
 
 /*
@@ -371,7 +387,7 @@ static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
 #ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
 	leaf->pkey = pte_flags_pkey(pte_flags(pte));
 #endif
-	return f | decode_frame(vma, leaf->pfn, level, f, &leaf->mapcount);
+	return f | decode_frame(vma, leaf->pfn, level, f, leaf);
 }
 
 /*
@@ -413,11 +429,12 @@ static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
 	leaf->pfn = 0;
 	leaf->swap_offset = 0;
 	leaf->count = 1;
+	leaf->folio_pfn = 0;
 	leaf->mapcount = 0;
 	leaf->level = level;
 	leaf->pkey = 0;
 	leaf->swap_type = 0;
-	leaf->reserved = 0;
+	leaf->folio_order = 0;
 	if (leaf_present(raw, level))
 		leaf->flags = decode_present(vma, pte, level, leaf);
 	else

@@ -210,7 +210,11 @@ static void zram_swapoff(void)
 static int leaves_differ(const struct ptscope_leaf *a, const struct ptscope_leaf *b,
 			 bool mapcount, char *why, size_t len)
 {
-	uint64_t mask = mapcount ? ~0ULL : ~(uint64_t)PTSCOPE_F_EXCLUSIVE;
+	/* The BPF walker does not read folios (PTSCOPE_HDR_NO_FOLIO). */
+	uint64_t mask = ~(uint64_t)PTSCOPE_F_FOLIO;
+
+	if (!mapcount)
+		mask &= ~(uint64_t)PTSCOPE_F_EXCLUSIVE;
 
 	if (a->va != b->va || a->level != b->level || a->entry != b->entry ||
 	    ((a->flags ^ b->flags) & mask) || a->count != b->count ||

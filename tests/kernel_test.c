@@ -191,7 +191,7 @@ TEST(walk_covers_text)
 	for (line = strtok_r(r.out, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long a, b, count, entry;
-		char sz[8], lvl[8], pfn[32], maps[16], flags[512];
+		char sz[8], lvl[8], pfn[32], maps[16], folio[32], flags[512];
 		int off = 0;
 
 		if (sscanf(line, "region 0x%llx-0x%llx %7s %n", &a, &b, sz, &off) == 3 &&
@@ -212,8 +212,9 @@ TEST(walk_covers_text)
 			regions++;
 			continue;
 		}
-		if (sscanf(line, " 0x%llx %llu x %7s %7s 0x%llx %31s %15s %511s",
-			   &a, &count, sz, lvl, &entry, pfn, maps, flags) != 8)
+		/* VA COUNT x SIZE LVL ENTRY PFN MAPS FOLIO FLAGS */
+		if (sscanf(line, " 0x%llx %llu x %7s %7s 0x%llx %31s %15s %31s %511s",
+			   &a, &count, sz, lvl, &entry, pfn, maps, folio, flags) != 9)
 			continue;
 		leaves++;
 		/*

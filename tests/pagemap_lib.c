@@ -825,6 +825,126 @@ long ptw_compare_kpagecount(const struct ptw_walk *w, unsigned long start,
 	return bad;
 }
 
+/* /proc/kpageflags through a window of 512 entries (a 1G folio is 262144). */
+struct kpf_window {
+	int fd;
+	uint64_t base, n;
+	uint64_t f[512];
+};
+
+static int kpf_get(struct kpf_window *k, uint64_t pfn, uint64_t *flags)
+{
+	ssize_t got;
+
+	if (pfn < k->base || pfn >= k->base + k->n) {
+		k->base = pfn & ~511ULL;
+		got = pread(k->fd, k->f, sizeof(k->f), (off_t)(k->base * 8));
+		if (got < 8)
+			return -EIO;
+		k->n = (uint64_t)got / 8;
+		if (pfn >= k->base + k->n)
+			return -EIO;
+	}
+	*flags = k->f[pfn - k->base];
+	return 0;
+}
+
+#define KPF_BIT(n)	(1ULL << (n))
+#define KPF_HEAD_BIT	KPF_BIT(15)	/* KPF_COMPOUND_HEAD */
+#define KPF_TAIL_BIT	KPF_BIT(16)	/* KPF_COMPOUND_TAIL */
+
+/*
+ * The folio of PFN as /proc/kpageflags tells it: the head is the last
+ * frame at or below PFN that is not a compound tail, and the folio runs
+ * while the frames after it are tails.
+ */
+static int kpf_folio(struct kpf_window *k, uint64_t pfn, uint64_t *head,
+		     uint64_t *pages)
+{
+	uint64_t f, h = pfn, n = 1;
+
+	for (;;) {
+		if (kpf_get(k, h, &f))
+			return -EIO;
+		if (!(f & KPF_TAIL_BIT))
+			break;
+		if (!h || pfn - h > (1ULL << 20))
+			return -ERANGE;
+		h--;
+	}
+	if (f & KPF_HEAD_BIT) {
+		while (!kpf_get(k, h + n, &f) && (f & KPF_TAIL_BIT) &&
+		       !(f & KPF_HEAD_BIT) && n <= (1ULL << 20))
+			n++;
+	}
+	*head = h;
+	*pages = n;
+	return 0;
+}
+
+int pml_kpf_folios(const uint64_t *pfns, size_t n, uint64_t *head, uint64_t *pages)
+{
+	struct kpf_window k = { .n = 0 };
+	int ret = 0;
+	size_t i;
+
+	k.fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (k.fd < 0)
+		return -errno;
+	for (i = 0; i < n && !ret; i++)
+		ret = kpf_folio(&k, pfns[i], &head[i], &pages[i]);
+	close(k.fd);
+	return ret;
+}
+
+long ptw_compare_folios(const struct ptw_walk *w, unsigned long start,
+			unsigned long end, long *nr_folio)
+{
+	struct kpf_window k = { .n = 0 };
+	long bad = 0, seen = 0;
+	size_t i;
+
+	k.fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (k.fd < 0)
+		return -errno;
+	for (i = 0; i < w->nleaves; i++) {
+		const struct ptscope_leaf *l = &w->leaves[i];
+		uint64_t head = 0, pages = 0, lpages = (uint64_t)1 << l->folio_order;
+		const char *why = NULL;
+
+		if (l->va >= end || l->va + leaf_bytes(l) <= start)
+			continue;
+		if (!(l->flags & PTSCOPE_F_PRESENT) && !(l->flags & PTSCOPE_F_PROTNONE))
+			continue;
+		if (!(l->flags & PTSCOPE_F_FOLIO)) {
+			if (l->flags & (PTSCOPE_F_ANON_PAGE | PTSCOPE_F_FILE_PAGE))
+				why = "a page the kernel manages without a folio";
+			else
+				continue;
+		} else if (kpf_folio(&k, l->pfn, &head, &pages)) {
+			bad = -EIO;
+			break;
+		} else if (head != l->folio_pfn || pages != lpages) {
+			why = "folio differs from kpageflags'";
+		} else if (l->pfn - head >= pages) {
+			why = "frame outside its folio";
+		}
+		seen++;
+		if (!why)
+			continue;
+		if (bad++ < 5 && ptw_verbose)
+			fprintf(stderr, "# va 0x%llx pfn 0x%llx: %s: folio 0x%llx x %llu pages, "
+				"kpageflags 0x%llx x %llu\n", (unsigned long long)l->va,
+				(unsigned long long)l->pfn, why,
+				(unsigned long long)l->folio_pfn, (unsigned long long)lpages,
+				(unsigned long long)head, (unsigned long long)pages);
+	}
+	close(k.fd);
+	if (nr_folio)
+		*nr_folio = seen;
+	return bad;
+}
+
 unsigned int ptw_backing_from_maps(const struct pml_map *m)
 {
 	if (!strcmp(m->name, "[heap]"))

@@ -81,6 +81,12 @@ int pml_maps(pid_t pid, struct pml_map **maps);
 const struct pml_map *pml_maps_find(const struct pml_map *m, int n,
 				    unsigned long addr);
 
+/*
+ * The folio of each of N frames as /proc/kpageflags tells it
+ * (COMPOUND_HEAD/TAIL): its head frame and its number of pages.
+ */
+int pml_kpf_folios(const uint64_t *pfns, size_t n, uint64_t *head, uint64_t *pages);
+
 /* Small file helpers (sysfs, procfs).  pml_read_str strips the newline. */
 int pml_read_str(const char *path, char *buf, size_t len);
 int pml_write_str(const char *path, const char *s);
@@ -206,6 +212,13 @@ long ptw_compare_pagemap(const struct ptw_walk *w, pid_t pid,
 /* Compare each leaf's map count with /proc/kpagecount; count of mismatches. */
 long ptw_compare_kpagecount(const struct ptw_walk *w, unsigned long start,
 			    unsigned long end);
+/*
+ * Each present leaf's folio (head frame, size) against /proc/kpageflags
+ * (COMPOUND_HEAD/TAIL), in [START, END); *NR_FOLIO (optional) gets the
+ * number of leaves compared.  Count of mismatches, or -errno.
+ */
+long ptw_compare_folios(const struct ptw_walk *w, unsigned long start,
+			unsigned long end, long *nr_folio);
 /*
  * A VMA record against the maps line with the same start: end, rwxp/s,
  * offset, inode, name, and the backing kind the name implies.  0 or -1

@@ -41,6 +41,7 @@
 
 #define PAGE		PML_PAGE
 #define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
+#define MTHP_64K	"/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"
 #define THP_ZERO	"/sys/kernel/mm/transparent_hugepage/use_zero_page"
 #define HUGE_2M		"/sys/kernel/mm/hugepages/hugepages-2048kB"
 #define HUGE_1G		"/sys/kernel/mm/hugepages/hugepages-1048576kB"
@@ -50,7 +51,7 @@
 enum kind {
 	K_ANON, K_FILE_PRIVATE, K_FILE_SHARED, K_MEMFD, K_SHARED_ANON, K_STACK,
 	K_HEAP, K_THP, K_HUGE_ZERO, K_HUGETLB, K_HUGETLB_1G, K_ZERO, K_PROTNONE,
-	K_SWAP,
+	K_SWAP, K_THP_PTE, K_MTHP,
 };
 
 /* What a page of the region must look like. */
@@ -274,6 +275,52 @@ static int setup_thp(struct region *r, bool zero)
 	return 0;
 }
 
+/*
+ * A THP mapped by PTEs: the block of setup_thp(), its second half made
+ * read-only.  mprotect() splits the PMD (and the VMA), not the folio: all
+ * 512 pages stay mapped, so nothing queues it for a deferred split, and
+ * khugepaged cannot collapse a range two VMAs share.
+ */
+static int setup_thp_pte(struct region *r)
+{
+	size_t n = PML_PMD_SIZE / PAGE, i;
+	int ret = setup_thp(r, false);
+
+	if (ret)
+		return ret;
+	if (mprotect((char *)r->start + PML_PMD_SIZE / 2, PML_PMD_SIZE / 2, PROT_READ))
+		return fail_errno(r, "mprotect");
+	/* 6.1 leaves the PTEs of a split clean (the folio keeps Dirty) */
+	for (i = 0; i < n; i++)
+		r->expect[i] = X_READ;
+	return 0;
+}
+
+/*
+ * Multi-size THP: 1 MiB of anonymous memory, 64K aligned, in a VMA that
+ * cannot hold a PMD (it covers no aligned 2 MiB), written page by page:
+ * 64K folios, mapped by PTEs, where the kernel has them and can.
+ */
+static int setup_mthp(struct region *r)
+{
+	size_t n = (1UL << 20) / PAGE, i;
+	char *p = mmap(NULL, 2 * PML_PMD_SIZE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return fail_errno(r, "mmap");
+	p = (char *)(((unsigned long)p + PML_PMD_SIZE - 1) & ~(PML_PMD_SIZE - 1));
+	p += PML_PMD_SIZE / 4;
+	if (mprotect(p, n * PAGE, PROT_READ | PROT_WRITE))
+		return fail_errno(r, "mprotect");
+	for (i = 0; i < n; i++) {
+		write_page(p, i);
+		r->expect[i] = X_WRITTEN;
+	}
+	region_set(r, p, n);
+	return 0;
+}
+
 static int setup_hugetlb(struct region *r, unsigned long size, int shift)
 {
 	size_t n = size / PAGE, i;
@@ -351,8 +398,8 @@ static int setup_swap(struct region *r, size_t n)
 static int run_setup(struct region *r, enum kind kind)
 {
 	/* No THP behind our back, except where the variant wants one. */
-	if (kind != K_THP && kind != K_HUGE_ZERO &&
-	    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
+	if (kind != K_THP && kind != K_HUGE_ZERO && kind != K_THP_PTE &&
+	    kind != K_MTHP && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 		return fail_errno(r, "prctl(PR_SET_THP_DISABLE)");
 	switch (kind) {
 	case K_ANON:		return setup_anon(r, 64);
@@ -369,6 +416,8 @@ static int run_setup(struct region *r, enum kind kind)
 	case K_ZERO:		return setup_zero(r, 32);
 	case K_PROTNONE:	return setup_protnone(r, 32);
 	case K_SWAP:		return setup_swap(r, 256);
+	case K_THP_PTE:		return setup_thp_pte(r);
+	case K_MTHP:		return setup_mthp(r);
 	}
 	return EINVAL;
 }
@@ -495,6 +544,7 @@ FIXTURE(region)
 	pid_t pid;
 	bool scratch, zram;
 	char thp_saved[32];
+	char mthp_saved[32];
 	long huge_saved;
 	const char *huge_dir;
 };
@@ -520,6 +570,8 @@ FIXTURE_VARIANT_ADD(region, hugetlb_1g) { .kind = K_HUGETLB_1G };
 FIXTURE_VARIANT_ADD(region, zero_page_self) { .kind = K_ZERO, .self = true };
 FIXTURE_VARIANT_ADD(region, protnone) { .kind = K_PROTNONE };
 FIXTURE_VARIANT_ADD(region, swap) { .kind = K_SWAP };
+FIXTURE_VARIANT_ADD(region, thp_pte_mapped) { .kind = K_THP_PTE };
+FIXTURE_VARIANT_ADD(region, mthp_64k) { .kind = K_MTHP };
 
 static void region_cleanup(FIXTURE_DATA(region) *self)
 {
@@ -533,6 +585,9 @@ static void region_cleanup(FIXTURE_DATA(region) *self)
 	if (self->thp_saved[0])
 		pml_write_str(THP_ENABLED, self->thp_saved);
 	self->thp_saved[0] = '\0';
+	if (self->mthp_saved[0])
+		pml_write_str(MTHP_64K, self->mthp_saved);
+	self->mthp_saved[0] = '\0';
 	if (self->scratch)
 		scratch_umount();
 	self->scratch = false;
@@ -561,7 +616,21 @@ static int prepare_env(FIXTURE_DATA(region) *self, enum kind kind,
 			return -1;
 		}
 		return 0;
+	case K_MTHP:
+		if (pml_sysfs_choice(MTHP_64K, cur, sizeof(cur))) {
+			snprintf(why, len, "no multi-size THP (%s)", MTHP_64K);
+			return -1;
+		}
+		if (strcmp(cur, "always")) {
+			snprintf(self->mthp_saved, sizeof(self->mthp_saved), "%s", cur);
+			if (pml_write_str(MTHP_64K, "always")) {
+				snprintf(why, len, "cannot enable 64K mTHP");
+				return -1;
+			}
+		}
+		return 0;
 	case K_THP:
+	case K_THP_PTE:
 	case K_HUGE_ZERO:
 		if (pml_sysfs_choice(THP_ENABLED, cur, sizeof(cur))) {
 			snprintf(why, len, "no transparent hugepages (%s)", THP_ENABLED);
@@ -678,13 +747,16 @@ static void check_region_vma(struct __test_metadata *_metadata,
 		[K_HUGE_ZERO] = PTSCOPE_BACK_ANON,
 		[K_HUGETLB] = PTSCOPE_BACK_HUGETLB, [K_HUGETLB_1G] = PTSCOPE_BACK_HUGETLB,
 		[K_ZERO] = PTSCOPE_BACK_ANON, [K_PROTNONE] = PTSCOPE_BACK_ANON,
-		[K_SWAP] = PTSCOPE_BACK_ANON,
+		[K_SWAP] = PTSCOPE_BACK_ANON, [K_THP_PTE] = PTSCOPE_BACK_ANON,
+		[K_MTHP] = PTSCOPE_BACK_ANON,
 	};
 	const struct ptscope_vma *v = ptw_vma_at(w, r->start);
 	bool shared = kind == K_FILE_SHARED || kind == K_MEMFD || kind == K_SHARED_ANON;
 
 	ASSERT_NE(NULL, v) TH_LOG("no VMA record covers 0x%lx", r->start);
-	EXPECT_TRUE(v->start <= r->start && v->end >= r->end)
+	/* mprotect() split the PTE-mapped THP's block into two VMAs */
+	EXPECT_TRUE(v->start <= r->start &&
+		    v->end >= (kind == K_THP_PTE ? (r->start + r->end) / 2 : r->end))
 		TH_LOG("VMA 0x%llx-0x%llx does not cover the region 0x%lx-0x%lx",
 		       (unsigned long long)v->start, (unsigned long long)v->end,
 		       r->start, r->end);
@@ -762,6 +834,8 @@ static void check_pages(struct __test_metadata *_metadata, const struct ptw_walk
 			case K_STACK:
 			case K_HEAP:
 			case K_THP:
+			case K_THP_PTE:
+			case K_MTHP:
 			case K_HUGETLB:
 			case K_HUGETLB_1G:
 				if (!(f & PTSCOPE_F_ANON_PAGE) || (f & PTSCOPE_F_FILE_PAGE))
@@ -836,6 +910,26 @@ static void check_pages(struct __test_metadata *_metadata, const struct ptw_walk
 	case K_SWAP:
 		EXPECT_LT(0, swapped);
 		break;
+	case K_THP_PTE:
+	case K_MTHP: {
+		/* PTEs, each frame page i % folio pages of its folio */
+		unsigned int order = kind == K_MTHP ? 4 : 9;
+
+		for (i = 0, bad = 0; i < npages; i++) {
+			const struct ptscope_leaf *l = pg[i].leaf < 0 ? NULL :
+						       &w->leaves[pg[i].leaf];
+
+			if (!l || l->level != PTSCOPE_LVL_PTE ||
+			    !(l->flags & PTSCOPE_F_FOLIO) || l->folio_order != order ||
+			    l->pfn - l->folio_pfn != i % (1U << order)) {
+				if (bad++ < 5)
+					TH_LOG("page %zu: not page %zu of a %uK folio mapped by a PTE",
+					       i, i % (1U << order), 4U << order);
+			}
+		}
+		EXPECT_EQ(0, bad);
+		break;
+	}
 	case K_THP:
 	case K_HUGE_ZERO:
 	case K_HUGETLB:
@@ -977,7 +1071,17 @@ TEST_F_TIMEOUT(region, matches_kernel, 120)
 	int nmaps;
 
 	ASSERT_LT(r->start, r->end);
-	if (variant->kind == K_THP) {
+	if (variant->kind == K_MTHP) {
+		uint64_t pm = 0, kf = 0;
+
+		/* The kernel's word: the first page heads a 64K folio. */
+		ASSERT_EQ(0, pml_pagemap(self->pid, r->start, 1, &pm));
+		if (!(pm & PML_PRESENT) || pml_kpageflags(pml_pfn(pm), &kf) ||
+		    !(kf & (1ULL << KPF_COMPOUND_HEAD)))
+			SKIP(return, "the kernel gave no 64K folio (kpageflags 0x%llx)",
+			     (unsigned long long)kf);
+	}
+	if (variant->kind == K_THP || variant->kind == K_THP_PTE) {
 		uint64_t pm = 0, kf = 0;
 
 		/* The kernel's word: pagemap's frame is a THP in kpageflags. */
@@ -1017,9 +1121,13 @@ TEST_F_TIMEOUT(region, matches_kernel, 120)
 	EXPECT_EQ(r->end, w.hdr.end);
 	EXPECT_EQ(0, w.hdr.flags);
 
-	/* Every page against pagemap, every frame against kpagecount. */
+	/*
+	 * Every page against pagemap, every frame against kpagecount, every
+	 * present leaf's folio against kpageflags.
+	 */
 	EXPECT_EQ(0, ptw_compare_pagemap(&w, self->pid, r->start, npages));
 	EXPECT_EQ(0, ptw_compare_kpagecount(&w, r->start, r->end));
+	EXPECT_EQ(0, ptw_compare_folios(&w, r->start, r->end, NULL));
 
 	/* Every VMA record against maps. */
 	nmaps = pml_maps(self->pid, &maps);
@@ -1114,6 +1222,12 @@ static long whole_pass(struct __test_metadata *_metadata, pid_t pid)
 		bad += d < 0 ? 1 : d;
 		if (_metadata)
 			TH_LOG("%ld frames disagree with kpagecount", d);
+	}
+	d = ptw_compare_folios(&w, 0, top, NULL);
+	if (d) {
+		bad += d < 0 ? 1 : d;
+		if (_metadata)
+			TH_LOG("%ld leaves' folios disagree with kpageflags", d);
 	}
 	free(maps);
 	ptw_free(&w);

@@ -412,6 +412,59 @@ TEST(snapshot_files)
 	EXPECT_EQ(-ENOENT, open_load("/nonexistent/x", &got, &img));
 }
 
+/* A snapshot of record ABI 2 (64-byte leaves, no folio) is read, converted. */
+TEST(snapshot_abi2_leaves)
+{
+	struct {
+		struct ptscope_header hdr;
+		struct ptscope_vma vma;
+		struct {
+			struct ptscope_rec_hdr hdr;
+			uint64_t va, entry, pfn, flags, swap_offset, count;
+			uint32_t mapcount;
+			uint8_t level, pkey, swap_type, reserved;
+		} leaf;
+		struct ptscope_end end;
+	} f;
+	struct pts_snap_hdr h, got;
+	struct pts_image img;
+	struct stream st;
+
+	_Static_assert(sizeof(f.leaf) == 64, "ABI 2 leaf");
+	make_stream(&st);
+	memset(&f, 0, sizeof(f));
+	f.hdr = st.hdr;
+	f.hdr.abi_version = 2;
+	f.vma = st.vma;
+	f.leaf.hdr.type = PTSCOPE_REC_LEAF;
+	f.leaf.hdr.size = sizeof(f.leaf);
+	f.leaf.va = BASE + PAGE;
+	f.leaf.pfn = 0x1234;
+	f.leaf.flags = PTSCOPE_F_PRESENT | PTSCOPE_F_PFN_VALID | PTSCOPE_F_ANON_PAGE;
+	f.leaf.count = 1;
+	f.leaf.mapcount = 3;
+	f.leaf.level = PTSCOPE_LVL_PTE;
+	f.leaf.pkey = 5;
+	f.leaf.swap_type = 0;
+	f.end = st.end;
+	pts_snap_init(&h, 42, "old");
+	ASSERT_EQ(0, open_load(write_snap(&h, &f, sizeof(f)), &got, &img));
+	ASSERT_EQ(1, img.nleaf);
+	EXPECT_EQ(BASE + PAGE, img.leaf[0].va);
+	EXPECT_EQ(0x1234, img.leaf[0].pfn);
+	EXPECT_EQ(3, img.leaf[0].mapcount);
+	EXPECT_EQ(5, img.leaf[0].pkey);
+	EXPECT_EQ(PTSCOPE_F_PRESENT | PTSCOPE_F_PFN_VALID | PTSCOPE_F_ANON_PAGE,
+		  img.leaf[0].flags);
+	EXPECT_EQ(sizeof(struct ptscope_leaf), img.leaf[0].hdr.size);
+	EXPECT_TRUE(img.hdr.flags & PTSCOPE_HDR_NO_FOLIO);
+	pts_image_free(&img);
+	/* ABI 1 never wrote snapshots: refused */
+	f.hdr.abi_version = 1;
+	EXPECT_EQ(-EPROTO, open_load(write_snap(&h, &f, sizeof(f)), &got, &img));
+	pts_image_free(&img);
+}
+
 TEST(snapshot_bigger_header)
 {
 	struct {

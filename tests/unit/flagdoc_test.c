@@ -16,8 +16,8 @@
 #include "kselftest_harness.h"
 #include "libptscope.h"
 
-/* Besides the flag names, walk prints "pkey=N" and the map count. */
-static const char *const values[] = { "pkey", "mapcount" };
+/* Besides the flag names, walk prints "pkey=N", the map count and the folio. */
+static const char *const values[] = { "pkey", "mapcount", "folio" };
 
 static bool printed_name(const char *doc_name)
 {

@@ -104,6 +104,10 @@ const struct pts_flag_doc pts_flag_docs[] = {
 	{ "mapcount=N", PTS_FG_FRAME, NULL,
 	  "How many page-table entries map the frame, as /proc/kpagecount "
 	  "says; the MAPS column of walk." },
+	{ "folio=SIZE+N", PTS_FG_FRAME, NULL,
+	  "The folio the frame belongs to: its size (4K, 64K with multi-size "
+	  "THP, 2M, 1G) and, for a large one, which of its pages the frame is; "
+	  "the FOLIO column of walk." },
 
 	/* ---- non-present entries ---- */
 	{ "swap", PTS_FG_NONPRESENT, NULL,

@@ -497,6 +497,23 @@ char *pts_fmt_size(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+char *pts_folio_str(const struct ptscope_leaf *l, char *buf, size_t len)
+{
+	char size[16];
+
+	if (!(l->flags & PTSCOPE_F_FOLIO)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	pts_fmt_size(pts_folio_size(l), size, sizeof(size));
+	if (l->folio_order)
+		snprintf(buf, len, "%s+%llu", size,
+			 (unsigned long long)(l->pfn - l->folio_pfn));
+	else
+		snprintf(buf, len, "%s", size);
+	return buf;
+}
+
 const char *pts_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {

@@ -163,6 +163,56 @@ int pts_clamp_range(int paging_levels, uint64_t *start, uint64_t *end);
 /* Bytes as "4K", "2M", "2.4M", "692K", "100B" (binary units) into BUF. */
 char *pts_fmt_size(uint64_t bytes, char *buf, size_t len);
 
+/* Bytes in the folio of leaf L (PTSCOPE_F_FOLIO), 0 without a folio. */
+static inline uint64_t pts_folio_size(const struct ptscope_leaf *l)
+{
+	return l->flags & PTSCOPE_F_FOLIO ? 4096ULL << l->folio_order : 0;
+}
+
+/*
+ * The folio mark of leaf L into BUF: "64K+3" (a 64K folio whose page 3 is
+ * the entry's first frame), "4K" (a single-page folio), "-" (no folio).
+ */
+char *pts_folio_str(const struct ptscope_leaf *l, char *buf, size_t len);
+
+/*
+ * Folio categories of a VMA (folios.c, `ptscope maps --folios`): feed the
+ * leaves of a plain walk in address order, end each VMA, read ->vma (then
+ * pts_folio_acc_next_vma()) and at the end ->total.
+ */
+enum pts_folio_kind { PTS_FK_ANON, PTS_FK_FILE, PTS_FK_ZERO, PTS_FK_OTHER, PTS_FK_NR };
+enum pts_folio_shape {
+	PTS_FS_ALIGNED,		/* every page, at an address aligned to its size */
+	PTS_FS_UNALIGNED,	/* every page, at an unaligned address */
+	PTS_FS_PARTIAL,		/* some of its pages (or out of order) */
+	PTS_FS_NR
+};
+struct pts_folio_cat {
+	uint8_t kind;		/* enum pts_folio_kind */
+	uint8_t order;		/* folio size = 4K << order */
+	uint8_t level;		/* entries that map it: enum ptscope_level */
+	uint8_t shape;		/* enum pts_folio_shape */
+	uint64_t pieces;	/* folios (partial: pieces of folios) */
+	uint64_t bytes;		/* bytes mapped */
+};
+#define PTS_FOLIO_CATS_MAX	64
+struct pts_folio_stats {
+	struct pts_folio_cat cat[PTS_FOLIO_CATS_MAX];	/* sorted */
+	size_t n;
+};
+struct pts_folio_acc {
+	struct pts_folio_stats vma, total;
+	uint64_t dropped;	/* categories beyond PTS_FOLIO_CATS_MAX */
+	/* the piece being built */
+	uint64_t folio_pfn, first_index, va, pages, next_va, next_pfn;
+	uint8_t kind, order, level;
+};
+void pts_folio_acc_leaf(struct pts_folio_acc *a, const struct ptscope_leaf *l);
+void pts_folio_acc_end_vma(struct pts_folio_acc *a);
+void pts_folio_acc_next_vma(struct pts_folio_acc *a);
+const char *pts_folio_kind_name(unsigned int kind);
+const char *pts_folio_shape_name(unsigned int shape);
+
 /* A human-readable message for a module error, for a given operation. */
 const char *pts_strerror(int err);
 
@@ -253,7 +303,9 @@ struct pts_image {
  * when HDR is set, from the record after that header, already read.
  * 0 or -errno: a stream without END (cut short), a coalesced walk, leaves
  * out of order or outside their VMA are -EPROTO; the session's own errors
- * as they come.  pts_image_free() in every case.
+ * as they come.  pts_image_free() in every case.  A walk of record ABI 2
+ * (a snapshot written before folios) is read too, its leaves converted,
+ * with PTSCOPE_HDR_NO_FOLIO set in IMG's header.
  */
 int pts_image_load(struct pts_image *img, struct pts_session *s,
 		   const struct ptscope_header *hdr);

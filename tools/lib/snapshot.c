@@ -168,9 +168,38 @@ static int add_leaf(struct pts_image *img, size_t *cap,
 	return 0;
 }
 
+/*
+ * A leaf record of ABI 2 (64 bytes, no folio), as the snapshots written
+ * before ABI 3 hold it: the first 56 bytes are laid out as today's.
+ */
+struct leaf_abi2 {
+	struct ptscope_rec_hdr hdr;
+	uint64_t va, entry, pfn, flags, swap_offset, count;
+	uint32_t mapcount;
+	uint8_t level, pkey, swap_type, reserved;
+};
+
+static void leaf_from_abi2(const struct leaf_abi2 *o, struct ptscope_leaf *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->hdr.type = PTSCOPE_REC_LEAF;
+	l->hdr.size = sizeof(*l);
+	l->va = o->va;
+	l->entry = o->entry;
+	l->pfn = o->pfn;
+	l->flags = o->flags & ~PTSCOPE_F_FOLIO;
+	l->swap_offset = o->swap_offset;
+	l->count = o->count;
+	l->mapcount = o->mapcount;
+	l->level = o->level;
+	l->pkey = o->pkey;
+	l->swap_type = o->swap_type;
+}
+
 int pts_image_load(struct pts_image *img, struct pts_session *s,
 		   const struct ptscope_header *hdr)
 {
+	struct ptscope_leaf conv;
 	size_t vcap = 0, lcap = 0;
 	const struct ptscope_rec_hdr *rec;
 	bool have_end = false;
@@ -188,8 +217,11 @@ int pts_image_load(struct pts_image *img, struct pts_session *s,
 		memcpy(&img->hdr, rec, sizeof(img->hdr));
 	}
 	img->hdr.comm[sizeof(img->hdr.comm) - 1] = '\0';
+	if (img->hdr.abi_version == 2)
+		img->hdr.flags |= PTSCOPE_HDR_NO_FOLIO;
 	if (img->hdr.magic != PTSCOPE_MAGIC ||
-	    img->hdr.abi_version != PTSCOPE_ABI_VERSION ||
+	    (img->hdr.abi_version != PTSCOPE_ABI_VERSION &&
+	     img->hdr.abi_version != 2) ||
 	    img->hdr.op != PTSCOPE_OP_WALK ||
 	    (img->hdr.flags & PTSCOPE_REQ_COALESCE))
 		return -EPROTO;
@@ -212,6 +244,15 @@ int pts_image_load(struct pts_image *img, struct pts_session *s,
 			break;
 		}
 		case PTSCOPE_REC_LEAF:
+			if (img->hdr.abi_version == 2) {
+				if (rec->size < sizeof(struct leaf_abi2))
+					return -EPROTO;
+				leaf_from_abi2((const void *)rec, &conv);
+				ret = add_leaf(img, &lcap, &conv);
+				if (ret)
+					return ret;
+				break;
+			}
 			if (rec->size < sizeof(struct ptscope_leaf))
 				return -EPROTO;
 			ret = add_leaf(img, &lcap, (const void *)rec);

@@ -737,7 +737,7 @@ static int emit_header(struct bpfwalk *w)
 		.pgd_pa = w->pgd_pa,
 		.user_pgd_pa = w->pti ? w->pgd_pa + 4096 : 0,
 		.task_size = w->task_size,
-		.flags = w->reqflags | PTSCOPE_HDR_BPF |
+		.flags = w->reqflags | PTSCOPE_HDR_BPF | PTSCOPE_HDR_NO_FOLIO |
 			 (w->no_mapcount ? PTSCOPE_HDR_NO_MAPCOUNT : 0),
 	};
 

@@ -45,7 +45,8 @@ const struct cli_cmd cli_cmd_diff = {
 	"  -j, --json             JSON Lines: one object per run (va, count in\n"
 	"                         pages, change, old and new: the leaf over the\n"
 	"                         first page {va, level, size, entry, pfn (of that\n"
-	"                         page), present, flags, mapcount, swap} or null,\n"
+	"                         page), present, flags, mapcount, folio, swap} or\n"
+	"                         null,\n"
 	"                         vma), one per VMA change (vma_change, old, new),\n"
 	"                         and a last {\"summary\": ...}\n"
 	"\n"
@@ -209,7 +210,7 @@ static const char *entry_col(const struct pts_page_state *p, char *buf, size_t l
 /* The entry bits of a leaf (not the frame's: anon, exclusive...). */
 #define ENTRY_FLAGS	(~(PTSCOPE_F_ZERO_PAGE | PTSCOPE_F_ANON_PAGE |		\
 			   PTSCOPE_F_FILE_PAGE | PTSCOPE_F_EXCLUSIVE |		\
-			   PTSCOPE_F_PFN_VALID))
+			   PTSCOPE_F_PFN_VALID | PTSCOPE_F_FOLIO))
 
 /* "+dirty,-accessed": the flags a `flags` change set and cleared. */
 static char *flag_delta(const struct pts_diff_run *r, char *buf, size_t len)

@@ -699,9 +699,10 @@ void cli_via_note(uint32_t flags)
 	if (!(flags & PTSCOPE_HDR_BPF))
 		return;
 	printf("%s# via bpf (no module): entries read without the page-table locks, "
-	       "each table re-checked against its parent entry%s; see bpfwalk.rst%s\n",
+	       "each table re-checked against its parent entry%s%s; see bpfwalk.rst%s\n",
 	       col(C_DIM), flags & PTSCOPE_HDR_NO_MAPCOUNT ?
-	       "; map counts of large folios unknown" : "", col(C_RESET));
+	       "; map counts of large folios unknown" : "",
+	       flags & PTSCOPE_HDR_NO_FOLIO ? "; folios unknown" : "", col(C_RESET));
 }
 
 void cli_via_json(uint32_t flags, json_object *o)
@@ -720,6 +721,8 @@ void cli_via_json(uint32_t flags, json_object *o)
 		json_object_array_add(u, json_object_new_string("mapcount"));
 		json_object_array_add(u, json_object_new_string("exclusive"));
 	}
+	if (flags & PTSCOPE_HDR_NO_FOLIO)
+		json_object_array_add(u, json_object_new_string("folio"));
 	json_object_object_add(o, "unknown", u);
 }
 

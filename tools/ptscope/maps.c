@@ -8,6 +8,7 @@
  * totals, the classic working set, are set beside the kernel's own
  * figures (/proc/PID/status and /proc/PID/smaps_rollup) with a note on
  * every difference.  Only per-VMA counters are kept: the leaves stream.
+ * With --folios, also the folio sizes behind each VMA (tools/lib/folios.c).
  */
 #include <string.h>
 
@@ -16,7 +17,7 @@
 const struct cli_cmd cli_cmd_maps = {
 	.name = "maps",
 	.run = cmd_maps,
-	.args = "PID [--json]",
+	.args = "PID [--folios] [--json]",
 	.summary = "per-VMA residency and the working set, beside the kernel's figures",
 	.help =
 	"For each VMA of process PID: range, permissions, backing, and what its\n"
@@ -30,6 +31,13 @@ const struct cli_cmd cli_cmd_maps = {
 	"hugetlb pages are not RSS; a live process changes between readings).\n"
 	"\n"
 	"Options:\n"
+	"  -f, --folios  also which folio sizes back each VMA, one line per\n"
+	"               category: kind (anon, file, zero), folio size, the\n"
+	"               entries that map it (pte, pmd, pud) and its shape:\n"
+	"               aligned (every page, at an address aligned to the\n"
+	"               folio's size), unaligned (every page, elsewhere),\n"
+	"               partial (only some of its pages: split across VMAs,\n"
+	"               partly unmapped); then the same for the whole process\n"
 	"  --via module|bpf  read the page tables through the module, or\n"
 	"                    through the BPF walker (no module; what it cannot\n"
 	"                    tell: Documentation/bpfwalk.rst).  Default: the\n"
@@ -37,11 +45,13 @@ const struct cli_cmd cli_cmd_maps = {
 	"  -j, --json   one JSON document: pid, comm, vmas (per VMA: start, end,\n"
 	"               perm, backing, name, and sizes in kB), totals (kB),\n"
 	"               kernel (status and smaps_rollup fields, kB), compare,\n"
-	"               notes\n"
+	"               notes; with --folios, \"folios\" per VMA and in totals:\n"
+	"               [{kind, size, mapped_by, shape, folios, kb}]\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope maps 1234\n"
-	"  ptscope maps $$ --json | jq .totals\n",
+	"  ptscope maps $$ --json | jq .totals\n"
+	"  ptscope maps 1234 --folios          mTHP and THP behind each VMA\n",
 };
 
 /* Bytes, per VMA and in total. */
@@ -57,6 +67,8 @@ struct maps_ctx {
 	struct vstat cur, tot;
 	uint64_t nr_vmas, zero_entries, mapped, discounted;
 	json_object *vmas;
+	bool folios;
+	struct pts_folio_acc fa;
 };
 
 static void account(struct maps_ctx *m, const struct ptscope_leaf *l)
@@ -139,6 +151,44 @@ static void put_stats(json_object *o, const struct vstat *v)
 	jset(o, "shareable_raw_kb", kb(v->shared_raw));
 }
 
+/* Folio categories as JSON: [{kind, size, mapped_by, shape, folios, kb}]. */
+static json_object *folios_json(const struct pts_folio_stats *fs)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		const struct pts_folio_cat *c = &fs->cat[i];
+		json_object *o = json_object_new_object();
+
+		jset(o, "kind", json_object_new_string(pts_folio_kind_name(c->kind)));
+		jset(o, "size", json_object_new_int64(4096LL << c->order));
+		jset(o, "mapped_by", json_object_new_string(lvl(c->level)));
+		jset(o, "shape", json_object_new_string(pts_folio_shape_name(c->shape)));
+		jset(o, "folios", json_object_new_int64(c->pieces));
+		jset(o, "kb", kb(c->bytes));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static void folios_text(const struct pts_folio_stats *fs, const char *indent)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		const struct pts_folio_cat *c = &fs->cat[i];
+
+		printf("%s%s%-5s %5s folios by %-3s %-9s %6s in %llu %s%s%s\n",
+		       col(C_DIM), indent, pts_folio_kind_name(c->kind),
+		       sz(4096ULL << c->order), lvl(c->level),
+		       c->order ? pts_folio_shape_name(c->shape) : "", sz(c->bytes),
+		       (unsigned long long)c->pieces,
+		       c->shape == PTS_FS_PARTIAL ? "piece" : "folio",
+		       c->pieces == 1 ? "" : "s", col(C_RESET));
+	}
+}
+
 static void print_header(void)
 {
 	printf("%s%-12s %-12s %-4s %6s %6s %6s %6s %5s %6s %-7s %s%s\n", col(C_BOLD),
@@ -157,11 +207,15 @@ static void flush_vma(struct maps_ctx *m)
 		return;
 	m->nr_vmas++;
 	add(&m->tot, s);
+	if (m->folios)
+		pts_folio_acc_end_vma(&m->fa);
 	if (cli.json) {
 		json_object *o = cli_json_vma(v);
 
 		jset(o, "size_kb", kb(v->end - v->start));
 		put_stats(o, s);
+		if (m->folios)
+			jset(o, "folios", folios_json(&m->fa.vma));
 		json_object_array_add(m->vmas, o);
 	} else {
 		if (s->resident)
@@ -176,7 +230,11 @@ static void flush_vma(struct maps_ctx *m)
 		       sz0(s->resident), sz0(s->priv), sz0(s->shared), huge,
 		       sz0(s->swap), pts_backing_name(v->backing), v->name,
 		       s->swap ? col(C_RESET) : "");
+		if (m->folios)
+			folios_text(&m->fa.vma, "    ");
 	}
+	if (m->folios)
+		pts_folio_acc_next_vma(&m->fa);
 	memset(&m->cur, 0, sizeof(m->cur));
 	m->have_vma = false;
 }
@@ -366,6 +424,8 @@ static int finish(struct maps_ctx *m, const struct cli_stream *st)
 		jset(t, "mapped_kb", kb(m->mapped));
 		jset(t, "self_mapped_pages", json_object_new_int64(m->discounted));
 		put_stats(t, &m->tot);
+		if (m->folios)
+			jset(t, "folios", folios_json(&m->fa.total));
 		jset(o, "totals", t);
 		t = json_object_new_object();
 		ks = json_object_new_object();
@@ -435,12 +495,20 @@ static int finish(struct maps_ctx *m, const struct cli_stream *st)
 	printf("  %-34s %8s\n", "special frames (not RSS)", sz0(m->tot.special));
 	for (i = 0; i < nn; i++)
 		printf("%snote:%s %s\n", col(C_DIM), col(C_RESET), notes[i]);
+	if (m->folios) {
+		printf("\n%sFolios behind the mappings (all VMAs):%s\n", col(C_BOLD),
+		       col(C_RESET));
+		folios_text(&m->fa.total, "  ");
+		if (st->hdr.flags & PTSCOPE_HDR_NO_FOLIO)
+			printf("  (unknown: the walk read no folios; see bpfwalk.rst)\n");
+	}
 	return CLI_OK;
 }
 
 int cmd_maps(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "folios", no_argument, NULL, 'f' },
 		CLI_COMMON_LONGOPTS,
 		CLI_VIA_LONGOPT,
 		{ NULL, 0, NULL, 0 }
@@ -452,8 +520,12 @@ int cmd_maps(int argc, char **argv)
 	struct cli_stream st;
 	int c, ret, pid;
 
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, "f" CLI_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
+		if (c == 'f') {
+			m.folios = true;
+			continue;
+		}
 		ret = cli_common_opt(c, optarg, cmd);
 		if (ret >= 0)
 			return ret;
@@ -489,6 +561,8 @@ int cmd_maps(int argc, char **argv)
 			m.mapped += m.vma.end - m.vma.start;
 		} else if (rec->type == PTSCOPE_REC_LEAF) {
 			account(&m, (const void *)rec);
+			if (m.folios)
+				pts_folio_acc_leaf(&m.fa, (const void *)rec);
 		}
 	}
 	cli_stream_close(&st);

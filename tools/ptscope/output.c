@@ -129,6 +129,15 @@ json_object *cli_json_leaf(const struct ptscope_leaf *l)
 	jset(o, "present", json_object_new_boolean(l->flags & PTSCOPE_F_PRESENT));
 	jset(o, "flags", cli_json_flags(l->flags & ~PTSCOPE_F_PFN_VALID));
 	jset(o, "mapcount", json_object_new_int64(l->mapcount));
+	if (l->flags & PTSCOPE_F_FOLIO) {
+		json_object *f = json_object_new_object();
+
+		jset(f, "pfn", json_object_new_int64(l->folio_pfn));
+		jset(f, "size", json_object_new_int64(pts_folio_size(l)));
+		jset(o, "folio", f);
+	} else {
+		jset(o, "folio", NULL);
+	}
 	if (l->flags & PTSCOPE_F_SWAP) {
 		json_object *s = json_object_new_object();
 

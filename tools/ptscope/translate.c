@@ -453,6 +453,11 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 			printf(", mapped %u time%s", x->leaf.mapcount,
 			       x->leaf.mapcount == 1 ? "" : "s");
 		printf(")\n");
+		if (x->leaf.flags & PTSCOPE_F_FOLIO)
+			printf("   folio: %s at frame 0x%llx, this address in its page %llu\n",
+			       sz(pts_folio_size(&x->leaf)),
+			       (unsigned long long)x->leaf.folio_pfn,
+			       (unsigned long long)((x->pa >> 12) - x->leaf.folio_pfn));
 	} else if (x->stop == PTSCOPE_STOP_NO_VMA) {
 		printf("\n%s=> %s%s\n", col(C_YELLOW), why, col(C_RESET));
 	} else {

@@ -21,8 +21,9 @@ const struct cli_cmd cli_cmd_walk = {
 	"Walks the page tables of process PID and prints every leaf entry (a\n"
 	"4K PTE, or a 2M/1G huge-page entry) that is not empty, under the VMA\n"
 	"that contains it: address, size, level, raw entry, frame number, how\n"
-	"many page tables map the frame, and the decoded flags.  Non-present\n"
-	"entries (swap, migration, markers) are shown too.\n"
+	"many page tables map the frame, the folio it belongs to (FOLIO: its\n"
+	"size, and +N: the frame is the folio's page N), and the decoded flags.\n"
+	"Non-present entries (swap, migration, markers) are shown too.\n"
 	"'ptscope help flags' explains each flag, the hardware bits apart from\n"
 	"the kernel's views.\n"
 	"\n"
@@ -49,9 +50,11 @@ const struct cli_cmd cli_cmd_walk = {
 	"  -j, --json             JSON Lines: one object per leaf or run, keys\n"
 	"                         va, size (bytes per entry), count, level, entry,\n"
 	"                         pfn (null if none), present, flags, swap\n"
-	"                         ({type,offset} or null), mapcount, pkey, and vma\n"
-	"                         ({start,end,perm,backing,name,pagesize});\n"
-	"                         with --kernel also region (the region's name)\n"
+	"                         ({type,offset} or null), folio ({pfn of its\n"
+	"                         first page, size in bytes} or null), mapcount,\n"
+	"                         pkey, and vma ({start,end,perm,backing,name,\n"
+	"                         pagesize}); with --kernel also region (the\n"
+	"                         region's name)\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope walk 1234                      every leaf of pid 1234\n"
@@ -103,7 +106,7 @@ static void text_vma(const struct ptscope_vma *v)
 static void text_leaf(const struct walk_ctx *w, const struct ptscope_leaf *l)
 {
 	uint64_t size = pts_level_size(l->level);
-	char pfn[48], flags[512], count[40], mc[16];
+	char pfn[48], flags[512], count[40], mc[16], folio[32];
 	const char *c = "";
 
 	if (!(l->flags & PTSCOPE_F_PRESENT))
@@ -121,9 +124,10 @@ static void text_leaf(const struct walk_ctx *w, const struct ptscope_leaf *l)
 		snprintf(mc, sizeof(mc), "%u", l->mapcount);
 	else
 		snprintf(mc, sizeof(mc), "-");
-	printf("%s    0x%016llx %s %-4s 0x%016llx %-12s %4s %s", c,
+	printf("%s    0x%016llx %s %-4s 0x%016llx %-12s %4s %-8s %s", c,
 	       (unsigned long long)l->va, count, lvl(l->level),
 	       (unsigned long long)l->entry, pfn_col(l, pfn, sizeof(pfn)), mc,
+	       pts_folio_str(l, folio, sizeof(folio)),
 	       pts_flags_str(l->flags, flags, sizeof(flags)));
 	if (l->pkey)
 		printf(" pkey=%u", l->pkey);
@@ -166,6 +170,12 @@ static void json_leaf(struct walk_ctx *w, const struct ptscope_leaf *l)
 	if (l->flags & PTSCOPE_F_SWAP)
 		printf("{\"type\":%u,\"offset\":%llu}", l->swap_type,
 		       (unsigned long long)l->swap_offset);
+	else
+		fputs("null", stdout);
+	fputs(",\"folio\":", stdout);
+	if (l->flags & PTSCOPE_F_FOLIO)
+		printf("{\"pfn\":%llu,\"size\":%llu}", (unsigned long long)l->folio_pfn,
+		       (unsigned long long)pts_folio_size(l));
 	else
 		fputs("null", stdout);
 	printf(",\"mapcount\":%u,\"pkey\":%u,\"vma\":%s", l->mapcount,
@@ -284,9 +294,9 @@ int cmd_walk(int argc, char **argv)
 		} else {
 			printf("\n");
 		}
-		printf("#   %-18s %s %-4s %-18s %-12s %4s %s%s\n", "VA",
+		printf("#   %-18s %s %-4s %-18s %-12s %4s %-8s %s%s\n", "VA",
 		       w.coalesce ? "ENTRIES x SIZE" : "SIZE", "LVL", "ENTRY",
-		       "PFN", "MAPS", "FLAGS", col(C_RESET));
+		       "PFN", "MAPS", "FOLIO", "FLAGS", col(C_RESET));
 	}
 	while ((ret = cli_stream_next(&st, &rec)) > 0) {
 		if (rec->type == PTSCOPE_REC_VMA) {

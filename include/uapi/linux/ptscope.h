@@ -33,7 +33,7 @@
 
 #include <linux/types.h>
 
-#define PTSCOPE_ABI_VERSION	2
+#define PTSCOPE_ABI_VERSION	3
 #define PTSCOPE_MAGIC		0x50545343U	/* "PTSC" */
 #define PTSCOPE_REQ_MAX		256
 #define PTSCOPE_DEBUGFS_DIR	"/sys/kernel/debug/ptscope"
@@ -112,6 +112,7 @@ struct ptscope_header {
  * and "modified" only: no swap, frame-kind or map-count decoding.
  */
 #define PTSCOPE_HDR_KERNEL	(1U << 19)
+#define PTSCOPE_HDR_NO_FOLIO	(1U << 20)	/* folios unknown (no PTSCOPE_F_FOLIO) */
 
 /* PTSCOPE_REC_VMA: precedes the leaves that lie inside it. */
 enum ptscope_backing {
@@ -154,7 +155,17 @@ struct ptscope_vma {
 	char name[PTSCOPE_NAME_MAX];	/* path, or [stack] etc.; NUL-terminated */
 };
 
-/* PTSCOPE_REC_LEAF: one leaf entry (or a coalesced run of them). */
+/*
+ * PTSCOPE_REC_LEAF: one leaf entry (or a coalesced run of them).
+ *
+ * Folios (ABI 3): a present entry that maps a frame the kernel manages
+ * (not a VM_PFNMAP/special or device frame) has PTSCOPE_F_FOLIO, and
+ * folio_pfn/folio_order describe the folio the frame belonged to while
+ * the walker held the entry's page-table lock (a mapped folio is not
+ * split under that lock).  The first frame of the entry is page
+ * pfn - folio_pfn of its folio.  A coalesced run may span folios: like
+ * mapcount, the folio fields are the first frame's.
+ */
 
 /* Hardware bits, as the MMU reads them (valid only when present). */
 #define PTSCOPE_F_PRESENT	(1ULL << 0)
@@ -191,6 +202,7 @@ struct ptscope_vma {
 #define PTSCOPE_F_MARKER	(1ULL << 37)	/* PTE marker (marker bits in swap_offset) */
 #define PTSCOPE_F_SWP_EXCLUSIVE	(1ULL << 38)	/* swap entry marked exclusive */
 #define PTSCOPE_F_PFN_VALID	(1ULL << 39)	/* pfn field holds a frame number */
+#define PTSCOPE_F_FOLIO		(1ULL << 40)	/* folio_pfn/folio_order valid */
 
 struct ptscope_leaf {
 	struct ptscope_rec_hdr hdr;
@@ -200,11 +212,12 @@ struct ptscope_leaf {
 	__u64 flags;			/* PTSCOPE_F_* */
 	__u64 swap_offset;		/* swap offset or marker bits */
 	__u64 count;			/* entries in this run (1 unless coalesced) */
+	__u64 folio_pfn;		/* head frame of the first frame's folio */
 	__u32 mapcount;			/* map count of the first frame (kpagecount) */
 	__u8 level;			/* enum ptscope_level */
 	__u8 pkey;			/* protection key */
 	__u8 swap_type;
-	__u8 reserved;
+	__u8 folio_order;		/* the folio is PAGE_SIZE << folio_order bytes */
 };
 
 /* Size in bytes of one entry at a leaf level. */
