@@ -217,6 +217,12 @@ $(BUILD)/unit/trace_svg_test: tools/ptscope/trace_svg.c tools/ptscope/trace_svg.
 $(BUILD)/unit/trace_svg_test: UNIT_CFLAGS := -Itools/bpf
 $(BUILD)/unit/trace_svg_test: UNIT_LIBS := -lm
 
+# the audit rules and the explanations of non-present entries
+$(BUILD)/unit/audit_explain_test: tools/ptscope/audit_rules.c tools/ptscope/audit_rules.h \
+	tools/ptscope/explain.c tools/ptscope/explain.h
+$(BUILD)/unit/audit_explain_test: UNIT_CFLAGS := $(JSON_CFLAGS)
+$(BUILD)/unit/audit_explain_test: UNIT_LIBS := $(JSON_LIBS)
+
 unit: $(UNIT_BINS)
 
 checkpatch: $(KSFT_STAMP)

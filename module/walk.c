@@ -266,11 +266,29 @@ static u64 decode_swp_bits(pte_t pte)
 
 /*
  * A uffd-wp marker (an empty entry userfaultfd write-protects) carries
- * the uffd-wp flag, as pagemap reports it (PM_UFFD_WP).
+ * the uffd-wp flag, as pagemap reports it (PM_UFFD_WP).  The other kinds
+ * get flags of their own, from this kernel's marker definitions: the
+ * bits differ between kernels (6.1 has uffd-wp only; 6.2 added
+ * PTE_MARKER_SWAPIN_ERROR, later folded into PTE_MARKER_POISONED; 6.13
+ * added PTE_MARKER_GUARD), so user space must not decode them.
  */
 static u64 marker_bits(unsigned long marker)
 {
-	return marker & PTE_MARKER_UFFD_WP ? PTSCOPE_F_UFFD_WP : 0;
+	u64 f = marker & PTE_MARKER_UFFD_WP ? PTSCOPE_F_UFFD_WP : 0;
+
+#ifdef PTE_MARKER_POISONED
+	if (marker & PTE_MARKER_POISONED)
+		f |= PTSCOPE_F_MARKER_POISON;
+#endif
+#ifdef PTE_MARKER_SWAPIN_ERROR
+	if (marker & PTE_MARKER_SWAPIN_ERROR)
+		f |= PTSCOPE_F_MARKER_POISON;
+#endif
+#ifdef PTE_MARKER_GUARD
+	if (marker & PTE_MARKER_GUARD)
+		f |= PTSCOPE_F_MARKER_GUARD;
+#endif
+	return f;
 }
 
 #ifdef PTSCOPE_HAVE_SOFTLEAF
@@ -320,6 +338,11 @@ static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
 		leaf->swap_offset = pte_marker_get(e);
 		return f | marker_bits(leaf->swap_offset) | PTSCOPE_F_MARKER;
 	}
+#ifdef SWP_SWAPIN_ERROR_NUM
+	/* 6.1: a page that failed to swap in, not a marker yet; SIGBUS */
+	if (is_swapin_error_entry(e))
+		return f | PTSCOPE_F_MARKER_POISON;
+#endif
 	if (is_migration_entry(e))
 		f |= PTSCOPE_F_MIGRATION;
 	else if (is_device_private_entry(e))

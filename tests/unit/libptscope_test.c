@@ -90,7 +90,7 @@ TEST(record_reader_handles_any_chunking)
 	close(fds[1]);
 	memset(&s, 0, sizeof(s));
 	s.fd = fds[0];
-	s.cap = 64;
+	s.cap = sizeof(leaf);	/* just the largest record */
 	s.buf = malloc(s.cap);
 	ASSERT_NE(NULL, s.buf);
 	while ((ret = pts_next(&s, &rec)) == 1) {

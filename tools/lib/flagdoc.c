@@ -132,6 +132,12 @@ const struct pts_flag_doc pts_flag_docs[] = {
 	{ "swp-exclusive", PTS_FG_NONPRESENT, "bit 3",
 	  "The swapped-out or migrating anonymous page was mapped only here, "
 	  "so it can come back writable without a copy." },
+	{ "marker-poison", PTS_FG_NONPRESENT, NULL,
+	  "A poisoned entry: a PTE marker left by UFFDIO_POISON or a failed "
+	  "swap-in (on 6.1 a swap-in error entry); an access raises SIGBUS." },
+	{ "marker-guard", PTS_FG_NONPRESENT, NULL,
+	  "A guard-region marker (MADV_GUARD_INSTALL, kernels 6.13 and later): "
+	  "an access raises SIGSEGV, as if the page were PROT_NONE." },
 };
 
 const size_t pts_nr_flag_docs = sizeof(pts_flag_docs) / sizeof(pts_flag_docs[0]);

@@ -67,11 +67,13 @@ int cmd_snapshot(int argc, char **argv);	/* snapshot.c */
 int cmd_diff(int argc, char **argv);		/* diff.c */
 int cmd_wss(int argc, char **argv);		/* wss.c */
 int cmd_heatmap(int argc, char **argv);
+int cmd_audit(int argc, char **argv);		/* audit.c */
 
 extern const struct cli_cmd cli_cmd_walk, cli_cmd_translate, cli_cmd_maps,
 	cli_cmd_ptcost, cli_cmd_map, cli_cmd_track, cli_cmd_untrack,
 	cli_cmd_faults, cli_cmd_trace, cli_cmd_lab, cli_cmd_snapshot,
 	cli_cmd_diff, cli_cmd_wss, cli_cmd_heatmap;
+extern const struct cli_cmd cli_cmd_audit;
 
 /* Options every subcommand takes; add to a subcommand's table. */
 enum { OPT_COLOR = 0x100, OPT_NO_COLOR, OPT_PRETTY, OPT_VERSION, OPT_VIA,

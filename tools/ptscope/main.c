@@ -33,6 +33,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_diff,
 	&cli_cmd_wss,
 	&cli_cmd_heatmap,
+	&cli_cmd_audit,
 	&cli_cmd_track,
 	&cli_cmd_untrack,
 	&cli_cmd_faults,

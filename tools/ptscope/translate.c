@@ -9,9 +9,11 @@
  * table address and flags, then the physical address or where and why
  * the walk stopped.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "explain.h"
 
 const struct cli_cmd cli_cmd_translate = {
 	.name = "translate",
@@ -30,6 +32,10 @@ const struct cli_cmd cli_cmd_translate = {
 	"a 32-bit CPU would (10+10+12, and PAE 2+9+9+12): hypothetical, this\n"
 	"process does not use those modes.\n"
 	"The flags are explained by 'ptscope help flags'.\n"
+	"An entry that is not present (or empty, or PROT_NONE) is explained:\n"
+	"what an access would do, the swap area, slot and device of a swap\n"
+	"entry, the file and byte offset a fault would read, the kind of a PTE\n"
+	"marker, the frame of a migration entry (Documentation/explain.rst).\n"
 	"A kernel address (the kernel half) needs --kernel; a non-canonical\n"
 	"address (bits 63..47, 63..56 with 5-level paging, not all equal to\n"
 	"bit 47 or 56) is mapped by no table and is refused as such.\n"
@@ -50,8 +56,10 @@ const struct cli_cmd cli_cmd_translate = {
 	"  -j, --json   one JSON object: va, split, hypothetical, levels\n"
 	"               ([{name,index,entry,table_pa,entry_pa,flags}], top first,\n"
 	"               folded levels left out), pa (or null), pfn, stop,\n"
-	"               stop_level, reason, page_size, vma, leaf; with --kernel\n"
-	"               also region ({name,start,end})\n"
+	"               stop_level, reason, page_size, vma, leaf, explain\n"
+	"               (null for a present page, else {kind, text, and swap_type,\n"
+	"               slot, device; file_offset, beyond_eof; pfn as they apply});\n"
+	"               with --kernel also region ({name,start,end})\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope translate 1234 0x7ffd12345678\n"
@@ -202,6 +210,13 @@ static void reason(const struct ptscope_header *h, const struct ptscope_xlate *x
 
 	switch (x->stop) {
 	case PTSCOPE_STOP_OK:
+		if (l->flags & PTSCOPE_F_PROTNONE) {
+			snprintf(buf, len, "not present to the MMU (%s): the kernel keeps "
+				 "the frame at pa 0x%llx, an access faults",
+				 l->flags & PTSCOPE_F_NUMA_HINT ? "a NUMA hint" : "PROT_NONE",
+				 (unsigned long long)(x->pa & ~(pts_level_size(x->stop_level) - 1)));
+			break;
+		}
 		snprintf(buf, len, "translated: %s page at pa 0x%llx",
 			 sz(pts_level_size(x->stop_level)),
 			 (unsigned long long)(x->pa & ~(pts_level_size(x->stop_level) - 1)));
@@ -218,6 +233,12 @@ static void reason(const struct ptscope_header *h, const struct ptscope_xlate *x
 			 "fill it in (demand paging)", lvl(x->stop_level));
 		break;
 	case PTSCOPE_STOP_NOT_PRESENT:
+		if (l->flags & PTSCOPE_F_MARKER_POISON) {
+			/* 6.1's swap-in error entry */
+			snprintf(buf, len, "a poisoned entry (the page failed to swap "
+				 "in): an access raises SIGBUS");
+			break;
+		}
 		snprintf(buf, len, "the %s entry is not present (PROT_NONE, or a NUMA "
 			 "hinting fault armed): an access faults", lvl(x->stop_level));
 		break;
@@ -231,8 +252,11 @@ static void reason(const struct ptscope_header *h, const struct ptscope_xlate *x
 			 "an access waits until it is done", (unsigned long long)l->pfn);
 		break;
 	case PTSCOPE_STOP_MARKER:
-		snprintf(buf, len, "a PTE marker (0x%llx: userfaultfd write-protect or "
-			 "poison): an access faults", (unsigned long long)l->swap_offset);
+		snprintf(buf, len, "a PTE marker (%s): an access faults",
+			 l->flags & PTSCOPE_F_MARKER_GUARD ? "a guard region" :
+			 l->flags & PTSCOPE_F_MARKER_POISON ? "poisoned" :
+			 l->flags & PTSCOPE_F_UFFD_WP ? "userfaultfd write-protect" :
+			 "of a kind the module does not name");
 		break;
 	case PTSCOPE_STOP_BAD:
 		snprintf(buf, len, "the %s entry is corrupt (pgd/pmd_bad)",
@@ -256,6 +280,63 @@ static bool has_leaf(const struct ptscope_xlate *x)
 	       x->stop != PTSCOPE_STOP_BAD;
 }
 
+/*
+ * The VMA around VA as the walk reports it (backing, file offset, inode,
+ * name): a one-page walk, checked against the translation's VMA.
+ */
+static bool vma_of(int pid, uint64_t va, const struct ptscope_xlate *x,
+		   struct ptscope_vma *out)
+{
+	const struct ptscope_rec_hdr *rec;
+	struct cli_stream st;
+	bool found = false;
+	uint64_t pg = va & ~4095ULL;
+
+	if (cli_stream_open(&st, pid, "range=0x%llx-0x%llx", (unsigned long long)pg,
+			    (unsigned long long)pg + 4096))
+		return false;
+	while (cli_stream_next(&st, &rec) > 0) {
+		if (rec->type != PTSCOPE_REC_VMA || found)
+			continue;
+		memset(out, 0, sizeof(*out));
+		memcpy(out, rec, rec->size < sizeof(*out) ? rec->size : sizeof(*out));
+		out->name[sizeof(out->name) - 1] = '\0';
+		found = out->start == x->vma_start && out->end == x->vma_end;
+	}
+	cli_stream_close(&st);
+	return found;
+}
+
+/* What the entry at VA means, when it is not a present, accessible page. */
+static bool explain(int pid, uint64_t va, const struct ptscope_xlate *x,
+		    struct xpl *e)
+{
+	const struct ptscope_leaf *l = has_leaf(x) ? &x->leaf : NULL;
+	struct ptscope_vma rv;
+	struct xpl_vma v, *vp = NULL;
+	char *swaps = NULL;
+	bool ret;
+
+	if (x->stop == PTSCOPE_STOP_NO_VMA || x->stop == PTSCOPE_STOP_BAD)
+		return false;
+	if (l && (l->flags & PTSCOPE_F_PRESENT))
+		return false;
+	if (vma_of(pid, va, x, &rv)) {
+		v = (struct xpl_vma){ .start = rv.start, .end = rv.end,
+				      .pgoff = rv.pgoff, .ino = rv.ino,
+				      .flags = rv.flags, .backing = rv.backing,
+				      .name = rv.name, .file_size = -1 };
+		if (rv.ino)
+			v.file_size = xpl_file_size(pid, &v);
+		vp = &v;
+	}
+	if (l && (l->flags & PTSCOPE_F_SWAP))
+		swaps = xpl_read_swaps();
+	ret = xpl_entry(l, va, vp, swaps, e);
+	free(swaps);
+	return ret;
+}
+
 /* Said when lockdown confidentiality withholds the tables' addresses. */
 #define WITHHELD "the page tables' addresses (and the frame bits of the entries that " \
 	"point at tables) are withheld under lockdown confidentiality"
@@ -263,7 +344,7 @@ static bool has_leaf(const struct ptscope_xlate *x)
 static void print_json(const struct ptscope_header *h, uint64_t va,
 		       const struct ptscope_xlate_level *lv, int n,
 		       const struct ptscope_xlate *x, const struct field *f, int nf,
-		       const struct ptscope_vma *region)
+		       const struct xpl *e, const struct ptscope_vma *region)
 {
 	json_object *o = json_object_new_object(), *a, *hyp;
 	struct field f32[4];
@@ -339,6 +420,7 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 		jset(r, "end", cli_json_hex(x->vma_end));
 		jset(o, "region", r);
 	}
+	jset(o, "explain", e ? xpl_json(e) : NULL);
 	cli_via_json(h->flags, o);
 	cli_json_print(o, true);
 }
@@ -346,7 +428,7 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 static void print_text(const struct ptscope_header *h, uint64_t va,
 		       const struct ptscope_xlate_level *lv, int n,
 		       const struct ptscope_xlate *x, const struct field *f, int nf,
-		       const struct ptscope_vma *region)
+		       const struct xpl *e, const struct ptscope_vma *region)
 {
 	bool hide = h->flags & PTSCOPE_HDR_NO_TABLE_PA, folded = false;
 	bool kernel = h->flags & PTSCOPE_HDR_KERNEL;
@@ -436,7 +518,11 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 			       (unsigned long long)lv[i].kernel_entry);
 	}
 	reason(h, x, why, sizeof(why));
-	if (x->stop == PTSCOPE_STOP_OK) {
+	if (x->stop == PTSCOPE_STOP_OK && e) {
+		/* PROT_NONE or a NUMA hint: the kernel's frame, not the MMU's */
+		printf("\n%s=> not present to the MMU (%s): an access faults%s\n",
+		       col(C_YELLOW), e->kind, col(C_RESET));
+	} else if (x->stop == PTSCOPE_STOP_OK) {
 		uint64_t size = pts_level_size(x->stop_level);
 
 		printf("\n%s=> pa 0x%016llx%s = frame 0x%llx + offset 0x%llx (%s page",
@@ -475,6 +561,8 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 	else if (x->vma_end)
 		printf("   in VMA 0x%llx-0x%llx\n", (unsigned long long)x->vma_start,
 		       (unsigned long long)x->vma_end);
+	if (e)
+		printf("   explained (%s): %s\n", e->kind, e->text);
 }
 
 int cmd_translate(int argc, char **argv)
@@ -493,6 +581,7 @@ int cmd_translate(int argc, char **argv)
 	struct ptscope_xlate_level lv[PTSCOPE_NR_LEVELS];
 	const struct ptscope_rec_hdr *rec;
 	struct ptscope_xlate x;
+	struct xpl e, *xp;
 	bool have_x = false;
 	struct field f[8];
 	struct cli_stream st;
@@ -549,11 +638,13 @@ int cmd_translate(int argc, char **argv)
 		return CLI_ERR;
 	}
 	nf = split_va(va, st.hdr.paging_levels == 5 ? 5 : 4, f);
+	/* The explanations are of a process's entries (swap, files, markers). */
+	xp = !kernel && explain(pid, va, &x, &e) ? &e : NULL;
 	if (cli.json)
-		print_json(&st.hdr, va, lv, n, &x, f, nf,
+		print_json(&st.hdr, va, lv, n, &x, f, nf, xp,
 			   have_region ? &region : NULL);
 	else
-		print_text(&st.hdr, va, lv, n, &x, f, nf,
+		print_text(&st.hdr, va, lv, n, &x, f, nf, xp,
 			   have_region ? &region : NULL);
 	return CLI_OK;
 }

@@ -11,11 +11,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "explain.h"
 
 const struct cli_cmd cli_cmd_walk = {
 	.name = "walk",
 	.run = cmd_walk,
-	.args = "PID|--kernel [--range START-END] [--coalesce] [--json]",
+	.args = "PID|--kernel [--range START-END] [--coalesce] [-v] [--json]",
 	.summary = "every leaf entry of a process's page tables",
 	.help =
 	"Walks the page tables of process PID and prints every leaf entry (a\n"
@@ -45,16 +46,24 @@ const struct cli_cmd cli_cmd_walk = {
 	"                         START+LENGTH.  Rounded out to whole pages.\n"
 	"  -c, --coalesce         merge runs of entries that map consecutive\n"
 	"                         frames with equal flags into one line\n"
-	"                         (\"N x SIZE\"), as /sys/kernel/debug/page_tables does\n"	"                         (with --kernel, as ptdump: equal flags over\n"
+	"                         (\"N x SIZE\"), as /sys/kernel/debug/page_tables does\n"
+	"                         (with --kernel, as ptdump: equal flags over\n"
 	"                         contiguous addresses; no frame if not consecutive)\n"
+	"  -v, --verbose          explain each entry that is not present, and each\n"
+	"                         empty range of a VMA: what an access would do, the\n"
+	"                         swap area, slot and device, the file and byte\n"
+	"                         offset a fault would read, the kind of a marker\n"
+	"                         (Documentation/explain.rst)\n"
 	"  -j, --json             JSON Lines: one object per leaf or run, keys\n"
 	"                         va, size (bytes per entry), count, level, entry,\n"
 	"                         pfn (null if none), present, flags, swap\n"
 	"                         ({type,offset} or null), folio ({pfn of its\n"
 	"                         first page, size in bytes} or null), mapcount,\n"
 	"                         pkey, and vma ({start,end,perm,backing,name,\n"
-	"                         pagesize}); with --kernel also region (the\n"
-	"                         region's name)\n"
+	"                         pagesize}); with -v also explain ({kind,text,...}\n"
+	"                         or null), and one object per empty range\n"
+	"                         (empty: true, va, size, count, explain, vma);\n"
+	"                         with --kernel also region (the region's name)\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope walk 1234                      every leaf of pid 1234\n"
@@ -66,6 +75,15 @@ const struct cli_cmd cli_cmd_walk = {
 
 struct walk_ctx {
 	bool coalesce;
+	bool verbose;			/* -v: explain non-present and empty */
+	int pid;
+	uint64_t lo, hi;		/* the range walked */
+	bool in_vma;
+	struct ptscope_vma vma;		/* current VMA (-v) */
+	struct xpl_vma xv;
+	uint64_t cursor;		/* next address not yet covered (-v) */
+	char *swaps;			/* /proc/swaps, read at the first swap entry */
+	bool swaps_read;
 	char *vma_json;			/* current VMA, serialised once */
 	char *region_json;		/* --kernel: its name, serialised once */
 	uint64_t present_bytes, swap_bytes, huge_bytes;
@@ -103,7 +121,8 @@ static void text_vma(const struct ptscope_vma *v)
 	       col(C_RESET));
 }
 
-static void text_leaf(const struct walk_ctx *w, const struct ptscope_leaf *l)
+static void text_leaf(const struct walk_ctx *w, const struct ptscope_leaf *l,
+		      const struct xpl *e)
 {
 	uint64_t size = pts_level_size(l->level);
 	char pfn[48], flags[512], count[40], mc[16], folio[32];
@@ -132,6 +151,9 @@ static void text_leaf(const struct walk_ctx *w, const struct ptscope_leaf *l)
 	if (l->pkey)
 		printf(" pkey=%u", l->pkey);
 	printf("%s\n", *c ? col(C_RESET) : "");
+	if (e)
+		printf("%s      explained (%s): %s%s\n", col(C_DIM), e->kind, e->text,
+		       col(C_RESET));
 }
 
 /*
@@ -141,7 +163,8 @@ static void text_leaf(const struct walk_ctx *w, const struct ptscope_leaf *l)
  * written here comes from fixed tables or is a number; the VMA, whose
  * name needs escaping, is serialised once per VMA by json-c.
  */
-static void json_leaf(struct walk_ctx *w, const struct ptscope_leaf *l)
+static void json_leaf(struct walk_ctx *w, const struct ptscope_leaf *l,
+		      const struct xpl *e)
 {
 	uint64_t f = l->flags & ~PTSCOPE_F_PFN_VALID;
 	const char *sep = "";
@@ -182,7 +205,85 @@ static void json_leaf(struct walk_ctx *w, const struct ptscope_leaf *l)
 	       l->pkey, w->vma_json ? w->vma_json : "null");
 	if (w->region_json)
 		printf(",\"region\":%s", w->region_json);
+	if (w->verbose) {
+		json_object *o = e ? xpl_json(e) : NULL;
+
+		printf(",\"explain\":%s", o ? json_object_to_json_string_ext(o,
+		       JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
+		json_object_put(o);
+	}
 	fputs("}\n", stdout);
+}
+
+/* -v: an empty range [from, to) of the current VMA, explained. */
+static void empty_range(struct walk_ctx *w, uint64_t from, uint64_t to)
+{
+	struct xpl e;
+
+	if (to <= from)
+		return;
+	xpl_empty_range(from, (to - from) / 4096, &w->xv, &e);
+	if (cli.json) {
+		json_object *o = xpl_json(&e);
+
+		printf("{\"va\":\"0x%llx\",\"size\":4096,\"count\":%llu,"
+		       "\"empty\":true,\"explain\":%s,\"vma\":%s}\n",
+		       (unsigned long long)from, (unsigned long long)(to - from) / 4096,
+		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE),
+		       w->vma_json ? w->vma_json : "null");
+		json_object_put(o);
+	} else {
+		printf("%s    0x%016llx-0x%016llx %s empty (%s): %s%s\n", col(C_DIM),
+		       (unsigned long long)from, (unsigned long long)to,
+		       sz(to - from), e.kind, e.text, col(C_RESET));
+	}
+}
+
+/* -v: the current VMA ends (or the walk): its empty tail. */
+static void vma_done(struct walk_ctx *w)
+{
+	if (w->verbose && w->in_vma)
+		empty_range(w, w->cursor, w->vma.end < w->hi ? w->vma.end : w->hi);
+	w->in_vma = false;
+}
+
+static void vma_begin(struct walk_ctx *w, const struct ptscope_vma *v)
+{
+	vma_done(w);
+	if (!w->verbose)
+		return;
+	memset(&w->vma, 0, sizeof(w->vma));
+	memcpy(&w->vma, v, v->hdr.size < sizeof(w->vma) ? v->hdr.size : sizeof(w->vma));
+	w->vma.name[sizeof(w->vma.name) - 1] = '\0';
+	w->xv = (struct xpl_vma){ .start = v->start, .end = v->end, .pgoff = v->pgoff,
+				  .ino = v->ino, .flags = v->flags,
+				  .backing = v->backing, .name = w->vma.name,
+				  .file_size = -1 };
+	if (v->ino)
+		w->xv.file_size = xpl_file_size(w->pid, &w->xv);
+	w->cursor = v->start > w->lo ? v->start : w->lo;
+	w->in_vma = true;
+}
+
+/* -v: the explanation of leaf L, and the empty range before it. */
+static bool leaf_explain(struct walk_ctx *w, const struct ptscope_leaf *l,
+			 struct xpl *e)
+{
+	uint64_t end = l->va + pts_level_size(l->level) * l->count;
+
+	if (!w->verbose)
+		return false;
+	if (w->in_vma) {
+		empty_range(w, w->cursor, l->va);
+		if (end > w->cursor)
+			w->cursor = end;
+	}
+	if ((l->flags & PTSCOPE_F_SWAP) && !w->swaps_read) {
+		w->swaps = xpl_read_swaps();
+		w->swaps_read = true;
+	}
+	return xpl_entry(l, l->va, w->in_vma ? &w->xv : NULL, w->swaps, e);
 }
 
 static void count_leaf(struct walk_ctx *w, const struct ptscope_leaf *l)
@@ -204,6 +305,7 @@ int cmd_walk(int argc, char **argv)
 		{ "range", required_argument, NULL, 'r' },
 		{ "coalesce", no_argument, NULL, 'c' },
 		{ "kernel", no_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
 		CLI_COMMON_LONGOPTS,
 		CLI_VIA_LONGOPT,
 		{ NULL, 0, NULL, 0 }
@@ -219,7 +321,7 @@ int cmd_walk(int argc, char **argv)
 	char range[64] = "";
 	int c, ret, pid;
 
-	while ((c = getopt_long(argc, argv, "r:ck" CLI_COMMON_SHORTOPTS,
+	while ((c = getopt_long(argc, argv, "r:ckv" CLI_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -234,6 +336,9 @@ int cmd_walk(int argc, char **argv)
 		case 'k':
 			kernel = true;
 			break;
+		case 'v':
+			w.verbose = true;
+			break;
 		default:
 			ret = cli_common_opt(c, optarg, cmd);
 			if (ret >= 0)
@@ -243,6 +348,9 @@ int cmd_walk(int argc, char **argv)
 	ret = cli_want_args(cmd, argc, argv, kernel ? kargs : args);
 	if (ret)
 		return ret;
+	if (kernel && w.verbose)
+		return cli_usage_err(cmd, "-v explains a process's entries (swap, "
+				     "files, markers): not with --kernel");
 	if (kernel) {
 		pid = CLI_PID_KERNEL;
 		if (have_range) {
@@ -269,6 +377,9 @@ int cmd_walk(int argc, char **argv)
 			      w.coalesce ? "coalesce" : "");
 	if (ret)
 		return ret;
+	w.pid = pid;
+	w.lo = st.hdr.start;
+	w.hi = st.hdr.end;
 	if (!cli.json) {
 		if (st.hdr.flags & PTSCOPE_HDR_KERNEL)
 			printf("%s# ptscope walk: the kernel half (its addresses show "
@@ -302,6 +413,7 @@ int cmd_walk(int argc, char **argv)
 		if (rec->type == PTSCOPE_REC_VMA) {
 			const struct ptscope_vma *v = (const void *)rec;
 
+			vma_done(&w);
 			if (cli.json) {
 				json_object *o = cli_json_vma(v);
 
@@ -327,18 +439,24 @@ int cmd_walk(int argc, char **argv)
 			} else {
 				text_vma(v);
 			}
+			vma_begin(&w, v);
 		} else if (rec->type == PTSCOPE_REC_LEAF) {
 			const struct ptscope_leaf *l = (const void *)rec;
+			struct xpl e;
+			bool ex = leaf_explain(&w, l, &e);
 
 			count_leaf(&w, l);
 			if (cli.json)
-				json_leaf(&w, l);
+				json_leaf(&w, l, ex ? &e : NULL);
 			else
-				text_leaf(&w, l);
+				text_leaf(&w, l, ex ? &e : NULL);
 		}
 	}
+	if (ret == 0)
+		vma_done(&w);
 	free(w.vma_json);
 	free(w.region_json);
+	free(w.swaps);
 	if (ret < 0) {
 		cli_stream_close(&st);
 		return st.rc;

@@ -203,6 +203,18 @@ struct ptscope_vma {
 #define PTSCOPE_F_SWP_EXCLUSIVE	(1ULL << 38)	/* swap entry marked exclusive */
 #define PTSCOPE_F_PFN_VALID	(1ULL << 39)	/* pfn field holds a frame number */
 #define PTSCOPE_F_FOLIO		(1ULL << 40)	/* folio_pfn/folio_order valid */
+/*
+ * The kind of a PTE marker (with PTSCOPE_F_MARKER), decided by the module
+ * with the running kernel's own definitions: the marker bits kept in
+ * swap_offset differ between kernels, do not decode them.  A uffd-wp
+ * marker has PTSCOPE_F_UFFD_WP.
+ */
+#define PTSCOPE_F_MARKER_POISON	(1ULL << 41)	/* poisoned: UFFDIO_POISON, or a
+						 * swap-in error; an access
+						 * raises SIGBUS */
+#define PTSCOPE_F_MARKER_GUARD	(1ULL << 42)	/* guard region (MADV_GUARD_INSTALL,
+						 * 6.13+): an access raises
+						 * SIGSEGV */
 
 struct ptscope_leaf {
 	struct ptscope_rec_hdr hdr;
@@ -331,7 +343,9 @@ struct ptscope_end {
 	X(PTSCOPE_F_DEVICE_EXCL, "device-exclusive")		\
 	X(PTSCOPE_F_HWPOISON, "hwpoison")			\
 	X(PTSCOPE_F_MARKER, "marker")				\
-	X(PTSCOPE_F_SWP_EXCLUSIVE, "swp-exclusive")
+	X(PTSCOPE_F_SWP_EXCLUSIVE, "swp-exclusive")		\
+	X(PTSCOPE_F_MARKER_POISON, "marker-poison")		\
+	X(PTSCOPE_F_MARKER_GUARD, "marker-guard")
 
 #define PTSCOPE_LEVEL_NAMES { "pte", "pmd", "pud", "p4d", "pgd" }
 
