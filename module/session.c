@@ -66,6 +66,8 @@ struct session {
 	struct ptscope_end totals;
 	struct ptscope_vma vma;		/* scratch for on_vma() */
 	bool vma_deposits;		/* huge PMDs here have a deposited table */
+	bool kernel;			/* the kernel half (request "kernel") */
+	struct ptscope_kwalk *kw;	/* its regions and table copies */
 };
 
 static const char *const level_names[] = PTSCOPE_LEVEL_NAMES;
@@ -211,6 +213,11 @@ static void text_leaf(struct session *s, const struct ptscope_leaf *l)
 
 static void text_vma(struct session *s, const struct ptscope_vma *v)
 {
+	if (v->backing == PTSCOPE_BACK_KERNEL) {
+		out(s, "region 0x%016llx-0x%016llx %s\n", v->start, v->end,
+		    v->name);
+		return;
+	}
 	out(s, "vma 0x%016llx-0x%016llx %c%c%c%c %s%s%s\n", v->start, v->end,
 	    v->flags & PTSCOPE_VMA_READ ? 'r' : '-',
 	    v->flags & PTSCOPE_VMA_WRITE ? 'w' : '-',
@@ -264,6 +271,20 @@ static bool extends_run(const struct ptscope_leaf *r, const struct ptscope_leaf 
 		return l->swap_type == r->swap_type &&
 		       l->swap_offset == r->swap_offset + r->count;
 	return l->swap_offset == r->swap_offset;
+}
+
+/*
+ * In a kernel walk, runs merge as ptdump merges them: equal level and
+ * flags over contiguous addresses, whatever the frames.  A run whose
+ * frames are not consecutive loses its frame number (no
+ * PTSCOPE_F_PFN_VALID, pfn 0): no single range of frames describes it.
+ */
+static bool extends_krun(const struct ptscope_leaf *r, const struct ptscope_leaf *l)
+{
+	unsigned long size = 1UL << PTSCOPE_LEVEL_SHIFT(r->level);
+
+	return l->level == r->level && l->va == r->va + r->count * size &&
+	       (l->flags | PTSCOPE_F_PFN_VALID) == (r->flags | PTSCOPE_F_PFN_VALID);
 }
 
 static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
@@ -350,6 +371,10 @@ static void on_leaves(struct ptscope_walk *w, struct ptscope_leaf *l,
 			put_leaf(s, l);
 		} else if (s->have_run && extends_run(&s->run, l)) {
 			s->run.count++;
+		} else if (s->kernel && s->have_run && extends_krun(&s->run, l)) {
+			s->run.count++;
+			s->run.flags &= ~PTSCOPE_F_PFN_VALID;
+			s->run.pfn = 0;
 		} else {
 			flush_run(s);
 			s->run = *l;
@@ -365,11 +390,41 @@ static void on_table(struct ptscope_walk *w, int level, unsigned long pa)
 	s->cost.tables[level]++;
 }
 
+/* A region of the kernel half: a VMA record with PTSCOPE_BACK_KERNEL. */
+static int on_region(struct ptscope_walk *w, unsigned long start,
+		     unsigned long end, const char *name)
+{
+	struct session *s = w->priv;
+	struct ptscope_vma *v = &s->vma;
+	int ret;
+
+	ret = flush_run(s);
+	if (ret)
+		return ret;
+	if (room(s) < sizeof(*v) + LINE_MAX_LEN)
+		return PTSCOPE_WALK_FULL;
+	memset(v, 0, sizeof(*v));
+	v->hdr.type = PTSCOPE_REC_VMA;
+	v->hdr.size = sizeof(*v);
+	v->start = start;
+	v->end = end;
+	v->backing = PTSCOPE_BACK_KERNEL;
+	v->pagesize = PAGE_SIZE;
+	strscpy(v->name, name, sizeof(v->name));
+	if (s->binary)
+		out_rec(s, v, sizeof(*v));
+	else
+		text_vma(s, v);
+	s->totals.vmas++;
+	return 0;
+}
+
 static const struct ptscope_walk_ops session_walk_ops = {
 	.vma		= on_vma,
 	.leaves_get	= on_leaves_get,
 	.leaves		= on_leaves,
 	.table		= on_table,
+	.region		= on_region,
 };
 
 static void emit_header(struct session *s)
@@ -388,7 +443,8 @@ static void emit_header(struct session *s)
 		.pgd_pa = s->hide_pa ? 0 : ptscope_pgd_pa(mm),
 		.user_pgd_pa = s->hide_pa ? 0 : ptscope_user_pgd_pa(mm),
 		.task_size = ptscope_user_end(),
-		.flags = s->reqflags | (s->hide_pa ? PTSCOPE_HDR_NO_TABLE_PA : 0),
+		.flags = s->reqflags | (s->hide_pa ? PTSCOPE_HDR_NO_TABLE_PA : 0) |
+			 (s->kernel ? PTSCOPE_HDR_KERNEL : 0),
 	};
 
 	memcpy(h.comm, s->target.comm, sizeof(h.comm));
@@ -396,8 +452,12 @@ static void emit_header(struct session *s)
 		out_rec(s, &h, sizeof(h));
 		return;
 	}
-	out(s, "# ptscope %s: pid %d (%s), %u-level paging, ",
-	    op_names[s->op], h.pid, s->target.comm, h.paging_levels);
+	if (s->kernel)
+		out(s, "# ptscope %s: the kernel half, %u-level paging, ",
+		    op_names[s->op], h.paging_levels);
+	else
+		out(s, "# ptscope %s: pid %d (%s), %u-level paging, ",
+		    op_names[s->op], h.pid, s->target.comm, h.paging_levels);
 	if (s->hide_pa)
 		out(s, "table addresses withheld (lockdown)");
 	else
@@ -489,12 +549,47 @@ bool ptscope_tables_withheld(void)
 	return security_locked_down(LOCKDOWN_KCORE) != 0;
 }
 
+/*
+ * A kernel translation: the region of the address (a VMA record), then
+ * the levels and the outcome, the region's bounds in vma_start/vma_end.
+ */
+static int do_ktranslate(struct session *s)
+{
+	struct ptscope_xlate_level lv[PTSCOPE_NR_LEVELS];
+	const struct ptscope_kregion *r;
+	struct ptscope_xlate x;
+	int n, i, ret;
+
+	r = ptscope_kwalk_region(s->kw, s->va);
+	if (!r)
+		return -ERANGE;
+	ret = ptscope_ktranslate(s->target.mm, s->va, lv, &n, &x);
+	if (ret)
+		return ret;
+	x.vma_start = r->start;
+	x.vma_end = r->end;
+	ret = on_region(&s->walk, r->start, r->end,
+			r->name[0] ? r->name : "unnamed");
+	if (ret)
+		return -ENOSPC;
+	if (!s->binary) {
+		text_xlate(s, lv, n, &x);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		out_rec(s, &lv[i], sizeof(lv[i]));
+	out_rec(s, &x, sizeof(x));
+	return 0;
+}
+
 static int do_translate(struct session *s)
 {
 	struct ptscope_xlate_level lv[PTSCOPE_NR_LEVELS];
 	struct ptscope_xlate x;
 	int n, i, ret;
 
+	if (s->kernel)
+		return do_ktranslate(s);
 	ret = ptscope_translate(s->target.mm, s->va, lv, &n, &x);
 	if (ret)
 		return ret;
@@ -583,7 +678,10 @@ static int produce(struct session *s)
 		return 0;
 	case ST_BODY:
 		while (!s->walk.done && room(s) >= chunk_need(s)) {
-			ret = ptscope_walk_chunk(&s->walk);
+			if (s->kernel)
+				ret = ptscope_kwalk_chunk(&s->walk);
+			else
+				ret = ptscope_walk_chunk(&s->walk);
 			if (ret)
 				return ret;
 		}
@@ -604,7 +702,8 @@ static const char usage[] =
 	"ptscope: write a request to this file first, then read it, e.g.\n"
 	"  exec 3<>/sys/kernel/debug/ptscope/walk; echo pid=$PID >&3; cat <&3\n"
 	"Requests: pid=N [range=START-END] [coalesce] (walk), pid=N va=ADDR\n"
-	"(translate), pid=N (ptcost).  /dev/ptscope also takes op=walk|translate|\n"
+	"(translate), pid=N (ptcost); kernel [range=START-END] [coalesce] or\n"
+	"kernel va=ADDR: the kernel half.  /dev/ptscope also takes op=walk|translate|\n"
 	"ptcost|version|faults|track|untrack and format=text|records.\n"
 	"See Documentation/interface.rst.\n";
 
@@ -684,6 +783,7 @@ struct request {
 	int format;
 	unsigned long start, end, va;
 	bool have_range, have_va;
+	bool kernel;
 };
 
 static int parse_token(struct request *r, char *tok)
@@ -695,6 +795,12 @@ static int parse_token(struct request *r, char *tok)
 		*val++ = '\0';
 	if (!strcmp(tok, "coalesce") && !val) {
 		r->flags |= PTSCOPE_REQ_COALESCE;
+		return 0;
+	}
+	if (!strcmp(tok, "kernel") && !val) {
+		if (r->kernel)
+			return -EINVAL;
+		r->kernel = true;
 		return 0;
 	}
 	if (!val || !*val)
@@ -741,6 +847,33 @@ static int parse_token(struct request *r, char *tok)
 }
 
 /*
+ * The addresses of a kernel request: in the kernel half.  Without a range
+ * the whole half, up to the top (end 0).  A range's end is rounded up to
+ * a page; one that rounds past the top means the top.
+ */
+static int parse_kernel_range(struct request *r)
+{
+	unsigned long kstart = ptscope_kernel_start();
+
+	if (r->op == PTSCOPE_OP_PTCOST)
+		return -EINVAL;
+	if (r->have_va && r->va < kstart)
+		return -ERANGE;
+	if (!r->have_range) {
+		r->start = kstart;
+		r->end = 0;
+		return 0;
+	}
+	if (r->end <= r->start)
+		return -ERANGE;
+	r->start = round_down(r->start, PAGE_SIZE);
+	r->end = round_up(r->end, PAGE_SIZE);
+	if (r->start < kstart)
+		return -ERANGE;
+	return 0;
+}
+
+/*
  * Parse and check a request.  -EINVAL: malformed, unknown or repeated
  * key, missing pid, a key the operation does not take, an operation or
  * format the debugfs file does not serve; -ERANGE: an address beyond
@@ -765,7 +898,7 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 	if (r->op > PTSCOPE_OP_PTCOST) {
 		/* version, faults: nothing else; track, untrack: a pid */
 		if (!pf->device || r->format || r->flags || r->have_va ||
-		    r->have_range)
+		    r->have_range || r->kernel)
 			return -EINVAL;
 		if ((r->op == OP_TRACK || r->op == OP_UNTRACK) != !!r->pid)
 			return -EINVAL;
@@ -774,7 +907,7 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 	records = r->format == FMT_RECORDS;
 	if (!pf->device && r->format && pf->binary != records)
 		return -EINVAL;
-	if (!r->pid)
+	if (!r->pid == !r->kernel)
 		return -EINVAL;
 	if (!r->op)
 		r->op = pf->op ? pf->op :
@@ -787,6 +920,8 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 		return -EINVAL;
 	if (r->op != PTSCOPE_OP_WALK && (r->have_range || r->flags))
 		return -EINVAL;
+	if (r->kernel)
+		return parse_kernel_range(r);
 	if (r->have_va && r->va >= user_end)
 		return -ERANGE;
 	if (!r->have_range) {
@@ -803,6 +938,9 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 static void session_reset(struct session *s)
 {
 	ptscope_target_put(&s->target);
+	ptscope_kwalk_free(s->kw);
+	s->kw = NULL;
+	s->kernel = false;
 	s->stage = ST_IDLE;
 	s->error = 0;
 	s->len = 0;
@@ -849,12 +987,52 @@ static int device_op(struct file *file, struct session *s,
 	return 0;
 }
 
+/**
+ * kernel_target() - the target of a kernel request: the caller's own mm
+ * @file: the session's file
+ * @t:    filled with the caller's mm (mmgrab()), pid 0, comm "kernel"
+ * @kwp:  the kernel walk's state, allocated here
+ *
+ * The kernel half of every top-level table is the same (kwalk.c), so the
+ * caller's own is read.  Refused under lockdown "confidentiality": the
+ * kernel half shows where the kernel's code, data and every frame of the
+ * direct map lie (the KASLR offsets), which that level keeps from root
+ * (the /proc/kcore rule, LOCKDOWN_KCORE, as for the table addresses).
+ *
+ * Return: 0, -EPERM (not CAP_SYS_ADMIN, or lockdown), -ENXIO (a caller
+ * without an mm), -ENOMEM.
+ */
+static int kernel_target(struct file *file, struct ptscope_target *t,
+			 struct ptscope_kwalk **kwp)
+{
+	struct mm_struct *mm = current->mm;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN) ||
+	    !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = security_locked_down(LOCKDOWN_KCORE);
+	if (ret)
+		return ret;
+	if (!mm)
+		return -ENXIO;
+	*kwp = ptscope_kwalk_alloc();
+	if (!*kwp)
+		return -ENOMEM;
+	mmgrab(mm);
+	t->mm = mm;
+	t->pid = 0;
+	strscpy(t->comm, "kernel", sizeof(t->comm));
+	return 0;
+}
+
 static ssize_t session_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
 	struct session *s = file->private_data;
 	char line[PTSCOPE_REQ_MAX];
 	struct ptscope_target t = {};
+	struct ptscope_kwalk *kw = NULL;
 	struct request r;
 	int ret;
 
@@ -870,16 +1048,25 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 		return ret;
 	if (r.op > PTSCOPE_OP_PTCOST)
 		return device_op(file, s, &r) ?: count;
-	ret = ptscope_target_get(file, s->pid_ns, r.pid, &t);
-	if (ret)
-		return ret;
+	if (r.kernel) {
+		ret = kernel_target(file, &t, &kw);
+		if (ret)
+			return ret;
+	} else {
+		ret = ptscope_target_get(file, s->pid_ns, r.pid, &t);
+		if (ret)
+			return ret;
+	}
 
 	if (mutex_lock_interruptible(&s->lock)) {
 		ptscope_target_put(&t);
+		ptscope_kwalk_free(kw);
 		return -EINTR;
 	}
 	session_reset(s);
 	s->target = t;
+	s->kernel = r.kernel;
+	s->kw = kw;
 	s->op = r.op;
 	s->reqflags = r.flags;
 	s->binary = r.format ? r.format == FMT_RECORDS : s->file->binary;
@@ -887,7 +1074,12 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 	s->start = r.start;
 	s->end = r.end;
 	s->va = r.va;
-	ptscope_walk_init(&s->walk, t.mm, r.start, r.end, &session_walk_ops, s);
+	if (kw)
+		ptscope_kwalk_init(&s->walk, kw, t.mm, r.start, r.end,
+				   &session_walk_ops, s);
+	else
+		ptscope_walk_init(&s->walk, t.mm, r.start, r.end,
+				  &session_walk_ops, s);
 	s->stage = ST_HEADER;
 	mutex_unlock(&s->lock);
 	return count;
@@ -943,6 +1135,7 @@ static int session_release(struct inode *inode, struct file *file)
 	struct session *s = file->private_data;
 
 	ptscope_target_put(&s->target);
+	ptscope_kwalk_free(s->kw);
 	put_pid_ns(s->pid_ns);
 	mutex_destroy(&s->lock);
 	kvfree(s->scratch);

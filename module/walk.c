@@ -1339,3 +1339,15 @@ void ptscope_vma_describe(struct vm_area_struct *vma, struct ptscope_vma *rec)
 		rec->backing = PTSCOPE_BACK_ANON;
 	}
 }
+
+/**
+ * ptscope_decode_hw() - the hardware bits of an entry, as PTSCOPE_F_*
+ * @v:     raw entry
+ * @level: its level (bit 7 is PAT in a PTE, PS above)
+ *
+ * Return: the PTSCOPE_F_* hardware bits (the kernel-half walker's decoding).
+ */
+u64 ptscope_decode_hw(u64 v, int level)
+{
+	return decode_hw(v, level);
+}

@@ -44,6 +44,8 @@ struct ptscope_walk_ops {
 	void (*leaves)(struct ptscope_walk *w, struct ptscope_leaf *leaves,
 		       unsigned int n);
 	void (*table)(struct ptscope_walk *w, int level, unsigned long pa);
+	int (*region)(struct ptscope_walk *w, unsigned long start,
+		      unsigned long end, const char *name);
 };
 
 #define PTSCOPE_WALK_FULL	1
@@ -62,6 +64,8 @@ struct ptscope_walk_ops {
  * @last_table: last table page reported per level, so that a table
  *            shared by two VMAs is reported once
  * @done:     the range is exhausted
+ * @kw:       kernel-half walk state (ptscope_kwalk_init()), else NULL
+ * @start:    first address of the range (a kernel walk's passes restart there)
  */
 struct ptscope_walk {
 	struct mm_struct *mm;
@@ -73,6 +77,8 @@ struct ptscope_walk {
 	unsigned long vma_end;
 	unsigned long last_table[PTSCOPE_NR_LEVELS];
 	bool done;
+	struct ptscope_kwalk *kw;
+	unsigned long start;
 };
 
 void ptscope_walk_init(struct ptscope_walk *w, struct mm_struct *mm,
@@ -87,5 +93,42 @@ unsigned long ptscope_pgd_pa(struct mm_struct *mm);
 unsigned long ptscope_user_pgd_pa(struct mm_struct *mm);
 unsigned long ptscope_user_end(void);
 void ptscope_vma_describe(struct vm_area_struct *vma, struct ptscope_vma *rec);
+u64 ptscope_decode_hw(u64 v, int level);
+
+/*
+ * The kernel half (kwalk.c).  @ops->region is called before the leaves
+ * of each region of the kernel half (and, in a kernel walk, for every
+ * named region even when it has none); @ops->vma is not called.
+ */
+#define PTSCOPE_KREGIONS_MAX	24
+
+/**
+ * struct ptscope_kregion - a region of the kernel half
+ * @start: first address
+ * @end:   end (exclusive), 0 for the top of the address space
+ * @name:  "direct map", "vmalloc"...; empty for a gap between regions
+ */
+struct ptscope_kregion {
+	unsigned long start;
+	unsigned long end;
+	char name[32];
+};
+
+struct ptscope_kwalk;
+
+unsigned long ptscope_kernel_start(void);
+int ptscope_kregions(struct ptscope_kregion *out);
+struct ptscope_kwalk *ptscope_kwalk_alloc(void);
+void ptscope_kwalk_free(struct ptscope_kwalk *kw);
+const struct ptscope_kregion *ptscope_kwalk_region(struct ptscope_kwalk *kw,
+						   unsigned long va);
+void ptscope_kwalk_init(struct ptscope_walk *w, struct ptscope_kwalk *kw,
+			struct mm_struct *mm, unsigned long start,
+			unsigned long end, const struct ptscope_walk_ops *ops,
+			void *priv);
+int ptscope_kwalk_chunk(struct ptscope_walk *w);
+int ptscope_ktranslate(struct mm_struct *mm, unsigned long va,
+		       struct ptscope_xlate_level *levels, int *nr_levels,
+		       struct ptscope_xlate *out);
 
 #endif /* PTSCOPE_WALK_H */

@@ -38,6 +38,7 @@ static const char *const keys[] = {
 	"pid=", "va=", "range=", "op=", "coalesce", "pid", "=", "track", "untrack",
 	"PID=", "pid==", "Pid=", "range==", "va=va=", "op=op=", "coalesce=",
 	"coalesce=1", "track=", "bogus=", "x=", "pid =", " =", "range=-",
+	"kernel ", "kernel=", "kernel",
 };
 static const char *const values[] = {
 	"0", "1", "-1", "0x", "0x0", "0xffffffffffffffff", "18446744073709551616",

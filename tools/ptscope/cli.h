@@ -113,6 +113,26 @@ int cli_parse_range(const struct cli_cmd *cmd, const char *str,
 		    uint64_t *start, uint64_t *end);
 int cli_clamp_range(const struct cli_cmd *cmd, uint64_t *start, uint64_t *end);
 
+/* Where an address lies: user half, kernel half, or neither. */
+enum cli_va_kind {
+	CLI_VA_UNKNOWN,		/* paging mode unknown (no module) */
+	CLI_VA_USER,
+	CLI_VA_KERNEL,
+	CLI_VA_NONCANONICAL,	/* bits 63..47 (56) not all equal to bit 47 (56) */
+};
+enum cli_va_kind cli_va_kind(uint64_t va, int paging_levels);
+/*
+ * VA for a command that reads the user half (KERNEL false) or the kernel
+ * half (--kernel): 0, or CLI_USAGE with a message saying which half VA is
+ * in (with the hint to use or drop --kernel), or that it is not canonical.
+ * WHAT names it ("address", "range start").
+ */
+int cli_check_half(const struct cli_cmd *cmd, uint64_t va, bool kernel,
+		   const char *what);
+
+/* The "pid" of cli_stream_open() for the kernel half (request "kernel"). */
+#define CLI_PID_KERNEL	(-1)
+
 /*
  * --via module|bpf for the commands that walk (walk, translate, maps,
  * ptcost, map): add CLI_VIA_LONGOPT to their option table and pass

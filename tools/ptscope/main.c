@@ -349,13 +349,67 @@ int cli_parse_range(const struct cli_cmd *cmd, const char *str,
 int cli_clamp_range(const struct cli_cmd *cmd, uint64_t *start, uint64_t *end)
 {
 	struct pts_version v;
+	int ret;
 
+	ret = cli_check_half(cmd, *start, false, "range start");
+	if (ret)
+		return ret;
 	if (!pts_read_version(&v) &&
 	    pts_clamp_range(v.paging_levels, start, end) == -ERANGE)
 		return cli_usage_err(cmd, "invalid range: 0x%llx is above the "
 				     "user address space (%d-level paging)",
 				     (unsigned long long)*start, v.paging_levels);
 	return 0;
+}
+
+enum cli_va_kind cli_va_kind(uint64_t va, int paging_levels)
+{
+	int sign = 12 + 9 * paging_levels - 1;	/* 47, or 56 with LA57 */
+	uint64_t hi;
+
+	if (paging_levels != 4 && paging_levels != 5)
+		return CLI_VA_UNKNOWN;
+	hi = va >> sign;
+	if (!hi)
+		return CLI_VA_USER;
+	if (hi == (1ULL << (64 - sign)) - 1)
+		return CLI_VA_KERNEL;
+	return CLI_VA_NONCANONICAL;
+}
+
+int cli_check_half(const struct cli_cmd *cmd, uint64_t va, bool kernel,
+		   const char *what)
+{
+	struct pts_version v;
+	int levels, sign;
+
+	if (pts_read_version(&v))
+		return 0;	/* the request will tell */
+	levels = v.paging_levels;
+	sign = 12 + 9 * levels - 1;
+	switch (cli_va_kind(va, levels)) {
+	case CLI_VA_NONCANONICAL:
+		return cli_usage_err(cmd, "%s 0x%llx is not a canonical address: "
+				     "with %d-level paging bits 63..%d must all "
+				     "equal bit %d; any access to it raises a "
+				     "general-protection fault, no table maps it",
+				     what, (unsigned long long)va, levels, sign + 1,
+				     sign);
+	case CLI_VA_KERNEL:
+		if (kernel)
+			return 0;
+		return cli_usage_err(cmd, "%s 0x%llx is a kernel address (the "
+				     "kernel half, which every process shares): "
+				     "use --kernel", what, (unsigned long long)va);
+	case CLI_VA_USER:
+		if (!kernel)
+			return 0;
+		return cli_usage_err(cmd, "%s 0x%llx is a user address, not in the "
+				     "kernel half: drop --kernel and name a PID",
+				     what, (unsigned long long)va);
+	default:
+		return 0;
+	}
 }
 
 /* ---- errors ---------------------------------------------------------- */
@@ -534,6 +588,14 @@ int cli_fail(int err, int pid, const char *what)
 				"memory map (ptrace read check, Yama, lockdown?)", pid);
 		return CLI_PERM;
 	case EPERM:
+		if (pid == CLI_PID_KERNEL && !geteuid() && cli_lockdown() &&
+		    !strcmp(cli_lockdown(), "confidentiality")) {
+			cli_err("permission denied: lockdown (confidentiality) refuses "
+				"the kernel half: it shows where the kernel lies in "
+				"memory (the KASLR offsets), which that level keeps "
+				"from root, as it does /proc/kcore");
+			return CLI_PERM;
+		}
 		if (!geteuid() && cli_lockdown() && strcmp(cli_lockdown(), "none") &&
 		    !pts_use_device()) {
 			cli_err("permission denied: lockdown (%s) closes the module's "
@@ -605,7 +667,10 @@ static int module_stream(struct cli_stream *st, int pid, const char *req,
 	}
 	if (ret)
 		return cli_fail(ret, pid, NULL);
-	ret = pts_request(&st->s, "pid=%d%s%s", pid, *req ? " " : "", req);
+	if (pid == CLI_PID_KERNEL)
+		ret = pts_request(&st->s, "kernel%s%s", *req ? " " : "", req);
+	else
+		ret = pts_request(&st->s, "pid=%d%s%s", pid, *req ? " " : "", req);
 	if (ret) {
 		cli_stream_close(st);
 		return cli_fail(ret, pid, NULL);
@@ -676,10 +741,21 @@ int cli_stream_open(struct cli_stream *st, int pid, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(extra, sizeof(extra), fmt, ap);
 	va_end(ap);
+	if (pid == CLI_PID_KERNEL && cli.via == CLI_VIA_BPF) {
+		cli_err("--kernel needs the module: the BPF walker reads user "
+			"page tables only");
+		return CLI_USAGE;
+	}
 	if (cli.via != CLI_VIA_BPF) {
 		ret = module_stream(st, pid, extra, &why);
 		if (ret != CLI_NOMODULE || !why)
 			goto opened;
+		if (pid == CLI_PID_KERNEL) {
+			ret = module_unusable(why);
+			cli_err("--kernel needs the module: the BPF walker reads "
+				"user page tables only");
+			return ret;
+		}
 		if (cli.via == CLI_VIA_MODULE || cli_bpfwalk_possible(&bpf_why)) {
 			ret = module_unusable(why);
 			if (bpf_why)

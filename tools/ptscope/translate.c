@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ptscope translate PID VA [--json]
+ * ptscope translate --kernel VA [--json]
  *
  * One address, walked the textbook way: the address split into the
  * index fields of the paging mode in use (with the classic 32-bit and
@@ -17,7 +18,7 @@
 const struct cli_cmd cli_cmd_translate = {
 	.name = "translate",
 	.run = cmd_translate,
-	.args = "PID VA [--json]",
+	.args = "PID VA | --kernel VA [--json]",
 	.summary = "walk one virtual address level by level, the textbook way",
 	.help =
 	"Translates the virtual address VA of process PID as the MMU does: the\n"
@@ -35,8 +36,19 @@ const struct cli_cmd cli_cmd_translate = {
 	"what an access would do, the swap area, slot and device of a swap\n"
 	"entry, the file and byte offset a fault would read, the kind of a PTE\n"
 	"marker, the frame of a migration entry (Documentation/explain.rst).\n"
+	"A kernel address (the kernel half) needs --kernel; a non-canonical\n"
+	"address (bits 63..47, 63..56 with 5-level paging, not all equal to\n"
+	"bit 47 or 56) is mapped by no table and is refused as such.\n"
+	"\n"
+	"With --kernel, VA is a kernel address, translated through the kernel\n"
+	"half of the top-level table (the kernel copy with page-table\n"
+	"isolation: the one the CPU walks in kernel mode), and its region is\n"
+	"named (direct map, vmalloc, kernel image...).  It shows where the\n"
+	"kernel lies (KASLR): root only, refused under lockdown=confidentiality.\n"
 	"\n"
 	"Options:\n"
+	"  -k, --kernel  VA is a kernel address, translated in the kernel half\n"
+	"                (no PID)\n"
 	"  --via module|bpf  read the page tables through the module, or\n"
 	"                    through the BPF walker (no module; what it cannot\n"
 	"                    tell: Documentation/bpfwalk.rst).  Default: the\n"
@@ -46,12 +58,14 @@ const struct cli_cmd cli_cmd_translate = {
 	"               folded levels left out), pa (or null), pfn, stop,\n"
 	"               stop_level, reason, page_size, vma, leaf, explain\n"
 	"               (null for a present page, else {kind, text, and swap_type,\n"
-	"               slot, device; file_offset, beyond_eof; pfn as they apply})\n"
+	"               slot, device; file_offset, beyond_eof; pfn as they apply});\n"
+	"               with --kernel also region ({name,start,end})\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope translate 1234 0x7ffd12345678\n"
 	"  ptscope translate $$ $(printf '0x%x' 140737488289792)\n"
-	"  ptscope translate 1234 0x55d1c8a00000 --json | jq .pa\n",
+	"  ptscope translate 1234 0x55d1c8a00000 --json | jq .pa\n"
+	"  ptscope translate --kernel $(awk '$3==\"_text\"{print \"0x\"$1}' /proc/kallsyms)\n",
 };
 
 struct field {
@@ -172,8 +186,26 @@ static json_object *json_split(const struct field *f, int n)
 }
 
 /* Why the walk stopped, in words. */
-static void reason(const struct ptscope_xlate *x, char *buf, size_t len)
+static void reason(const struct ptscope_header *h, const struct ptscope_xlate *x,
+		   char *buf, size_t len)
 {
+	if ((h->flags & PTSCOPE_HDR_KERNEL) && x->stop == PTSCOPE_STOP_NOT_PRESENT) {
+		snprintf(buf, len, "the %s entry is not present (a guard page, "
+			 "set_memory_np(), debug_pagealloc): a kernel access "
+			 "would oops", lvl(x->stop_level));
+		return;
+	}
+	if ((h->flags & PTSCOPE_HDR_KERNEL) && x->stop == PTSCOPE_STOP_EMPTY) {
+		snprintf(buf, len, "the %s entry is empty: nothing is mapped here "
+			 "in the kernel half; a kernel access would oops",
+			 lvl(x->stop_level));
+		return;
+	}
+	if ((h->flags & PTSCOPE_HDR_KERNEL) && x->stop == PTSCOPE_STOP_BAD) {
+		snprintf(buf, len, "the %s entry is not present", lvl(x->stop_level));
+		return;
+	}
+
 	const struct ptscope_leaf *l = &x->leaf;
 
 	switch (x->stop) {
@@ -312,7 +344,7 @@ static bool explain(int pid, uint64_t va, const struct ptscope_xlate *x,
 static void print_json(const struct ptscope_header *h, uint64_t va,
 		       const struct ptscope_xlate_level *lv, int n,
 		       const struct ptscope_xlate *x, const struct field *f, int nf,
-		       const struct xpl *e)
+		       const struct xpl *e, const struct ptscope_vma *region)
 {
 	json_object *o = json_object_new_object(), *a, *hyp;
 	struct field f32[4];
@@ -367,7 +399,7 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 	jset(o, "stop", json_object_new_string(pts_stop_name(x->stop)));
 	jset(o, "stop_level", x->stop == PTSCOPE_STOP_NO_VMA ? NULL :
 	     json_object_new_string(lvl(x->stop_level)));
-	reason(x, why, sizeof(why));
+	reason(h, x, why, sizeof(why));
 	jset(o, "reason", json_object_new_string(why));
 	if (x->vma_end) {
 		json_object *v = json_object_new_object();
@@ -379,6 +411,15 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 		jset(o, "vma", NULL);
 	}
 	jset(o, "leaf", has_leaf(x) ? cli_json_leaf(&x->leaf) : NULL);
+	if (h->flags & PTSCOPE_HDR_KERNEL) {
+		json_object *r = json_object_new_object();
+
+		jset(o, "kernel", json_object_new_boolean(1));
+		jset(r, "name", region ? json_object_new_string(region->name) : NULL);
+		jset(r, "start", cli_json_hex(x->vma_start));
+		jset(r, "end", cli_json_hex(x->vma_end));
+		jset(o, "region", r);
+	}
 	jset(o, "explain", e ? xpl_json(e) : NULL);
 	cli_via_json(h->flags, o);
 	cli_json_print(o, true);
@@ -387,17 +428,27 @@ static void print_json(const struct ptscope_header *h, uint64_t va,
 static void print_text(const struct ptscope_header *h, uint64_t va,
 		       const struct ptscope_xlate_level *lv, int n,
 		       const struct ptscope_xlate *x, const struct field *f, int nf,
-		       const struct xpl *e)
+		       const struct xpl *e, const struct ptscope_vma *region)
 {
 	bool hide = h->flags & PTSCOPE_HDR_NO_TABLE_PA, folded = false;
+	bool kernel = h->flags & PTSCOPE_HDR_KERNEL;
+	uint64_t cr3 = h->user_pgd_pa && !kernel ? h->user_pgd_pa : h->pgd_pa;
 	struct field f32[4];
 	char flags[512], why[256];
 	int i, k;
 
 	for (i = 0; i < n; i++)
 		folded |= lv[i].folded;
-	printf("%sva 0x%016llx%s in pid %u (%s)\n", col(C_BOLD),
-	       (unsigned long long)va, col(C_RESET), h->pid, h->comm);
+	if (kernel)
+		printf("%sva 0x%016llx%s in the kernel half, region %s "
+		       "0x%llx-0x%llx (addresses show the KASLR offsets)\n",
+		       col(C_BOLD), (unsigned long long)va, col(C_RESET),
+		       region ? region->name : "?",
+		       (unsigned long long)x->vma_start,
+		       (unsigned long long)x->vma_end);
+	else
+		printf("%sva 0x%016llx%s in pid %u (%s)\n", col(C_BOLD),
+		       (unsigned long long)va, col(C_RESET), h->pid, h->comm);
 	if (hide)
 		printf("%u-level paging (%s), 4K pages; CR3 holds the %s%s\n%s\n",
 		       h->paging_levels, h->paging_levels == 5 ? "LA57" : "LA57 off",
@@ -408,10 +459,15 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 		printf("%u-level paging (%s), 4K pages; CR3 holds the %s at pa 0x%llx%s\n",
 		       h->paging_levels, h->paging_levels == 5 ? "LA57" : "LA57 off",
 		       h->paging_levels == 5 ? "pgd (PML5)" : "pgd (PML4)",
-		       (unsigned long long)(h->user_pgd_pa ? h->user_pgd_pa : h->pgd_pa),
+		       (unsigned long long)cr3,
 		       folded ? "; the p4d level is folded into the pgd" : "");
 	cli_via_note(h->flags);
-	if (h->user_pgd_pa)
+	if (h->user_pgd_pa && kernel)
+		printf("(page-table isolation: that is the kernel copy, loaded in "
+		       "kernel mode; the user copy at pa 0x%llx maps only the "
+		       "entry code and the CPU entry area of the kernel half)\n",
+		       (unsigned long long)h->user_pgd_pa);
+	else if (h->user_pgd_pa)
 		printf("(page-table isolation: that is the user copy, loaded in user "
 		       "mode; in the kernel CR3 holds the kernel copy at pa 0x%llx)\n",
 		       (unsigned long long)h->pgd_pa);
@@ -421,15 +477,17 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 	       h->paging_levels == 5 ? "9+9+9+9+9+" : "9+9+9+9+", f[0].lo, f[0].lo - 1);
 	print_split("  ", f, nf);
 
-	printf("\n%sFor comparison only (hypothetical): the low 32 bits 0x%08x split as a "
-	       "32-bit CPU would;\nthis process does not use these modes.%s\n",
-	       col(C_DIM), (uint32_t)va, col(C_RESET));
-	printf("  classic 2-level, 10+10+12:\n");
-	k = split_32(va, false, f32);
-	print_split("    ", f32, k);
-	printf("  PAE 3-level, 2+9+9+12 (8-byte entries):\n");
-	k = split_32(va, true, f32);
-	print_split("    ", f32, k);
+	if (!kernel) {
+		printf("\n%sFor comparison only (hypothetical): the low 32 bits 0x%08x "
+		       "split as a 32-bit CPU would;\nthis process does not use these "
+		       "modes.%s\n", col(C_DIM), (uint32_t)va, col(C_RESET));
+		printf("  classic 2-level, 10+10+12:\n");
+		k = split_32(va, false, f32);
+		print_split("    ", f32, k);
+		printf("  PAE 3-level, 2+9+9+12 (8-byte entries):\n");
+		k = split_32(va, true, f32);
+		print_split("    ", f32, k);
+	}
 
 	printf("\nThe walk, from CR3 down:\n");
 	if (!n)
@@ -459,7 +517,7 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 			       (unsigned long long)(lv[i].table_pa - 4096),
 			       (unsigned long long)lv[i].kernel_entry);
 	}
-	reason(x, why, sizeof(why));
+	reason(h, x, why, sizeof(why));
 	if (x->stop == PTSCOPE_STOP_OK && e) {
 		/* PROT_NONE or a NUMA hint: the kernel's frame, not the MMU's */
 		printf("\n%s=> not present to the MMU (%s): an access faults%s\n",
@@ -496,7 +554,11 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 		printf("   leaf flags: %s\n",
 		       pts_flags_str(x->leaf.flags & ~PTSCOPE_F_PFN_VALID, flags,
 				     sizeof(flags)));
-	if (x->vma_end)
+	if (kernel)
+		printf("   in region %s 0x%llx-0x%llx\n", region ? region->name : "?",
+		       (unsigned long long)x->vma_start,
+		       (unsigned long long)x->vma_end);
+	else if (x->vma_end)
 		printf("   in VMA 0x%llx-0x%llx\n", (unsigned long long)x->vma_start,
 		       (unsigned long long)x->vma_end);
 	if (e)
@@ -506,11 +568,15 @@ static void print_text(const struct ptscope_header *h, uint64_t va,
 int cmd_translate(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "kernel", no_argument, NULL, 'k' },
 		CLI_COMMON_LONGOPTS,
 		CLI_VIA_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const args[] = { "PID", "VA", NULL };
+	static const char *const kargs[] = { "VA", NULL };
+	struct ptscope_vma region;
+	bool kernel = false, have_region = false;
 	const struct cli_cmd *cmd = &cli_cmd_translate;
 	struct ptscope_xlate_level lv[PTSCOPE_NR_LEVELS];
 	const struct ptscope_rec_hdr *rec;
@@ -522,19 +588,30 @@ int cmd_translate(int argc, char **argv)
 	int c, ret, pid, n = 0, nf;
 	uint64_t va;
 
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts,
+	while ((c = getopt_long(argc, argv, "k" CLI_COMMON_SHORTOPTS, longopts,
 				NULL)) != -1) {
+		if (c == 'k') {
+			kernel = true;
+			continue;
+		}
 		ret = cli_common_opt(c, optarg, cmd);
 		if (ret >= 0)
 			return ret;
 	}
-	ret = cli_want_args(cmd, argc, argv, args);
+	ret = cli_want_args(cmd, argc, argv, kernel ? kargs : args);
 	if (ret)
 		return ret;
-	ret = cli_parse_pid(cmd, argv[optind], &pid);
+	if (kernel) {
+		pid = CLI_PID_KERNEL;
+	} else {
+		ret = cli_parse_pid(cmd, argv[optind], &pid);
+		if (ret)
+			return ret;
+	}
+	ret = cli_parse_addr(cmd, argv[optind + !kernel], &va);
 	if (ret)
 		return ret;
-	ret = cli_parse_addr(cmd, argv[optind + 1], &va);
+	ret = cli_check_half(cmd, va, kernel, "address");
 	if (ret)
 		return ret;
 
@@ -542,7 +619,11 @@ int cmd_translate(int argc, char **argv)
 	if (ret)
 		return ret;
 	while ((ret = cli_stream_next(&st, &rec)) > 0) {
-		if (rec->type == PTSCOPE_REC_LEVEL && n < PTSCOPE_NR_LEVELS) {
+		if (rec->type == PTSCOPE_REC_VMA) {
+			memcpy(&region, rec, sizeof(region));
+			region.name[sizeof(region.name) - 1] = '\0';
+			have_region = true;
+		} else if (rec->type == PTSCOPE_REC_LEVEL && n < PTSCOPE_NR_LEVELS) {
 			memcpy(&lv[n++], rec, sizeof(lv[0]));
 		} else if (rec->type == PTSCOPE_REC_XLATE) {
 			memcpy(&x, rec, sizeof(x));
@@ -557,10 +638,13 @@ int cmd_translate(int argc, char **argv)
 		return CLI_ERR;
 	}
 	nf = split_va(va, st.hdr.paging_levels == 5 ? 5 : 4, f);
-	xp = explain(pid, va, &x, &e) ? &e : NULL;
+	/* The explanations are of a process's entries (swap, files, markers). */
+	xp = !kernel && explain(pid, va, &x, &e) ? &e : NULL;
 	if (cli.json)
-		print_json(&st.hdr, va, lv, n, &x, f, nf, xp);
+		print_json(&st.hdr, va, lv, n, &x, f, nf, xp,
+			   have_region ? &region : NULL);
 	else
-		print_text(&st.hdr, va, lv, n, &x, f, nf, xp);
+		print_text(&st.hdr, va, lv, n, &x, f, nf, xp,
+			   have_region ? &region : NULL);
 	return CLI_OK;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ptscope walk PID [--range START-END] [--coalesce] [--json]
+ * ptscope walk --kernel [--range START-END] [--coalesce] [--json]
  *
  * Every leaf entry of the target's page tables, VMA by VMA, streamed:
  * each record is printed as it arrives, so a walk of any size runs in
@@ -15,7 +16,7 @@
 const struct cli_cmd cli_cmd_walk = {
 	.name = "walk",
 	.run = cmd_walk,
-	.args = "PID [--range START-END] [--coalesce] [-v] [--json]",
+	.args = "PID|--kernel [--range START-END] [--coalesce] [-v] [--json]",
 	.summary = "every leaf entry of a process's page tables",
 	.help =
 	"Walks the page tables of process PID and prints every leaf entry (a\n"
@@ -27,7 +28,16 @@ const struct cli_cmd cli_cmd_walk = {
 	"'ptscope help flags' explains each flag, the hardware bits apart from\n"
 	"the kernel's views.\n"
 	"\n"
+	"With --kernel, walks the kernel half instead (no PID: every process\n"
+	"shares it): the direct map, vmalloc, vmemmap, the kernel image,\n"
+	"modules, fixmap, the CPU entry area..., each under a 'region' line\n"
+	"(backing 'kernel'), and with page-table isolation the kernel entries\n"
+	"of the PTI user copy ('pti user copy: ...').  It shows where the\n"
+	"kernel and its data lie (the KASLR offsets): root only, refused under\n"
+	"lockdown=confidentiality.  Needs the module.\n"
+	"\n"
 	"Options:\n"
+	"  -k, --kernel      the kernel half, not a process (no PID)\n"
 	"  --via module|bpf  read the page tables through the module, or\n"
 	"                    through the BPF walker (no module; what it cannot\n"
 	"                    tell: Documentation/bpfwalk.rst).  Default: the\n"
@@ -37,6 +47,8 @@ const struct cli_cmd cli_cmd_walk = {
 	"  -c, --coalesce         merge runs of entries that map consecutive\n"
 	"                         frames with equal flags into one line\n"
 	"                         (\"N x SIZE\"), as /sys/kernel/debug/page_tables does\n"
+	"                         (with --kernel, as ptdump: equal flags over\n"
+	"                         contiguous addresses; no frame if not consecutive)\n"
 	"  -v, --verbose          explain each entry that is not present, and each\n"
 	"                         empty range of a VMA: what an access would do, the\n"
 	"                         swap area, slot and device, the file and byte\n"
@@ -50,13 +62,15 @@ const struct cli_cmd cli_cmd_walk = {
 	"                         pkey, and vma ({start,end,perm,backing,name,\n"
 	"                         pagesize}); with -v also explain ({kind,text,...}\n"
 	"                         or null), and one object per empty range\n"
-	"                         (empty: true, va, size, count, explain, vma)\n"
+	"                         (empty: true, va, size, count, explain, vma);\n"
+	"                         with --kernel also region (the region's name)\n"
 	"\n"
 	"Examples:\n"
 	"  ptscope walk 1234                      every leaf of pid 1234\n"
 	"  ptscope walk 1234 --coalesce | head    the shape of the mappings\n"
 	"  ptscope walk $$ --range 0x7f0000000000+2M\n"
-	"  ptscope walk 1234 --json | jq -c 'select(.level != \"pte\")'\n",
+	"  ptscope walk 1234 --json | jq -c 'select(.level != \"pte\")'\n"
+	"  ptscope walk --kernel --coalesce       the kernel half, as ptdump shows it\n",
 };
 
 struct walk_ctx {
@@ -71,6 +85,7 @@ struct walk_ctx {
 	char *swaps;			/* /proc/swaps, read at the first swap entry */
 	bool swaps_read;
 	char *vma_json;			/* current VMA, serialised once */
+	char *region_json;		/* --kernel: its name, serialised once */
 	uint64_t present_bytes, swap_bytes, huge_bytes;
 };
 
@@ -92,6 +107,13 @@ static void text_vma(const struct ptscope_vma *v)
 {
 	char perm[5];
 
+	if (v->backing == PTSCOPE_BACK_KERNEL) {
+		printf("%s%sregion 0x%016llx-0x%016llx %6s %s%s\n", col(C_BOLD),
+		       col(C_CYAN), (unsigned long long)v->start,
+		       (unsigned long long)v->end, sz(v->end - v->start), v->name,
+		       col(C_RESET));
+		return;
+	}
 	printf("%s%svma 0x%016llx-0x%016llx %s %6s %-7s %s%s\n", col(C_BOLD),
 	       col(C_CYAN), (unsigned long long)v->start,
 	       (unsigned long long)v->end, pts_vma_perm(v, perm),
@@ -181,6 +203,8 @@ static void json_leaf(struct walk_ctx *w, const struct ptscope_leaf *l,
 		fputs("null", stdout);
 	printf(",\"mapcount\":%u,\"pkey\":%u,\"vma\":%s", l->mapcount,
 	       l->pkey, w->vma_json ? w->vma_json : "null");
+	if (w->region_json)
+		printf(",\"region\":%s", w->region_json);
 	if (w->verbose) {
 		json_object *o = e ? xpl_json(e) : NULL;
 
@@ -280,22 +304,24 @@ int cmd_walk(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "range", required_argument, NULL, 'r' },
 		{ "coalesce", no_argument, NULL, 'c' },
+		{ "kernel", no_argument, NULL, 'k' },
 		{ "verbose", no_argument, NULL, 'v' },
 		CLI_COMMON_LONGOPTS,
 		CLI_VIA_LONGOPT,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const args[] = { "PID", NULL };
+	static const char *const kargs[] = { NULL };
 	const struct cli_cmd *cmd = &cli_cmd_walk;
 	const struct ptscope_rec_hdr *rec;
 	struct walk_ctx w = { 0 };
 	uint64_t start = 0, end = 0;
-	bool have_range = false;
+	bool have_range = false, kernel = false;
 	struct cli_stream st;
 	char range[64] = "";
 	int c, ret, pid;
 
-	while ((c = getopt_long(argc, argv, "r:cv" CLI_COMMON_SHORTOPTS,
+	while ((c = getopt_long(argc, argv, "r:ckv" CLI_COMMON_SHORTOPTS,
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -307,6 +333,9 @@ int cmd_walk(int argc, char **argv)
 		case 'c':
 			w.coalesce = true;
 			break;
+		case 'k':
+			kernel = true;
+			break;
 		case 'v':
 			w.verbose = true;
 			break;
@@ -316,13 +345,25 @@ int cmd_walk(int argc, char **argv)
 				return ret;
 		}
 	}
-	ret = cli_want_args(cmd, argc, argv, args);
+	ret = cli_want_args(cmd, argc, argv, kernel ? kargs : args);
 	if (ret)
 		return ret;
-	ret = cli_parse_pid(cmd, argv[optind], &pid);
-	if (ret)
-		return ret;
-	if (have_range) {
+	if (kernel && w.verbose)
+		return cli_usage_err(cmd, "-v explains a process's entries (swap, "
+				     "files, markers): not with --kernel");
+	if (kernel) {
+		pid = CLI_PID_KERNEL;
+		if (have_range) {
+			ret = cli_check_half(cmd, start, true, "range start");
+			if (ret)
+				return ret;
+		}
+	} else {
+		ret = cli_parse_pid(cmd, argv[optind], &pid);
+		if (ret)
+			return ret;
+	}
+	if (have_range && !kernel) {
 		ret = cli_clamp_range(cmd, &start, &end);
 		if (ret)
 			return ret;
@@ -340,8 +381,14 @@ int cmd_walk(int argc, char **argv)
 	w.lo = st.hdr.start;
 	w.hi = st.hdr.end;
 	if (!cli.json) {
-		printf("%s# ptscope walk: pid %u (%s), %u-level paging, ",
-		       col(C_DIM), st.hdr.pid, st.hdr.comm, st.hdr.paging_levels);
+		if (st.hdr.flags & PTSCOPE_HDR_KERNEL)
+			printf("%s# ptscope walk: the kernel half (its addresses show "
+			       "the KASLR offsets), %u-level paging, ", col(C_DIM),
+			       st.hdr.paging_levels);
+		else
+			printf("%s# ptscope walk: pid %u (%s), %u-level paging, ",
+			       col(C_DIM), st.hdr.pid, st.hdr.comm,
+			       st.hdr.paging_levels);
 		if (st.hdr.flags & PTSCOPE_HDR_NO_TABLE_PA)
 			printf("table addresses withheld (lockdown confidentiality)");
 		else
@@ -374,7 +421,17 @@ int cmd_walk(int argc, char **argv)
 				w.vma_json = strdup(json_object_to_json_string_ext(o,
 					JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 				json_object_put(o);
-				if (!w.vma_json) {
+				free(w.region_json);
+				w.region_json = NULL;
+				if (v->backing == PTSCOPE_BACK_KERNEL) {
+					o = json_object_new_string(v->name);
+					w.region_json = strdup(json_object_to_json_string_ext(o,
+						JSON_C_TO_STRING_PLAIN |
+						JSON_C_TO_STRING_NOSLASHESCAPE));
+					json_object_put(o);
+				}
+				if (!w.vma_json || (v->backing == PTSCOPE_BACK_KERNEL &&
+						    !w.region_json)) {
 					cli_err("out of memory");
 					cli_stream_close(&st);
 					return CLI_ERR;
@@ -398,15 +455,18 @@ int cmd_walk(int argc, char **argv)
 	if (ret == 0)
 		vma_done(&w);
 	free(w.vma_json);
+	free(w.region_json);
 	free(w.swaps);
 	if (ret < 0) {
 		cli_stream_close(&st);
 		return st.rc;
 	}
 	if (!cli.json)
-		printf("%s# %llu VMAs, %llu lines, %llu entries: %s present (%s in huge "
+		printf("%s# %llu %s, %llu lines, %llu entries: %s present (%s in huge "
 		       "pages), %s swapped%s\n", col(C_DIM),
-		       (unsigned long long)st.end.vmas, (unsigned long long)st.end.leaves,
+		       (unsigned long long)st.end.vmas,
+		       st.hdr.flags & PTSCOPE_HDR_KERNEL ? "regions" : "VMAs",
+		       (unsigned long long)st.end.leaves,
 		       (unsigned long long)st.end.entries, sz0(w.present_bytes),
 		       sz0(w.huge_bytes), sz0(w.swap_bytes), col(C_RESET));
 	cli_stream_close(&st);

@@ -11,7 +11,11 @@
  * Request line (ASCII, at most PTSCOPE_REQ_MAX bytes, one write()):
  *
  *	pid=<N> [range=<START>-<END>] [va=<ADDR>] [coalesce] [op=<walk|translate|ptcost>]
+ *	kernel [range=<START>-<END>] [va=<ADDR>] [coalesce] [op=<walk|translate>]
  *
+ * "kernel" walks or translates in the kernel half of the caller's own
+ * top-level table (every process shares it) instead of a process's user
+ * half; it takes no pid.  See PTSCOPE_HDR_KERNEL.
  * Numbers are decimal or 0x-prefixed hex.  Unknown keys are rejected.
  *
  * Binary stream (the "records" file): a sequence of records, each
@@ -96,6 +100,18 @@ struct ptscope_header {
 						 * withheld (0): lockdown
 						 * confidentiality */
 #define PTSCOPE_HDR_NO_MAPCOUNT	(1U << 18)	/* mapcount and "exclusive" unknown */
+/*
+ * A walk or translation of the kernel half (request "kernel"): pid is 0,
+ * comm "kernel"; start/end are the kernel addresses walked, end 0 meaning
+ * the top of the address space.  Each region (direct map, vmalloc, kernel
+ * image...) is a PTSCOPE_REC_VMA record with backing PTSCOPE_BACK_KERNEL
+ * and the region's name, before the leaves inside it; with page-table
+ * isolation, the regions of the PTI user copy follow, named "pti user
+ * copy: <region>".  A kernel translation is HEADER, one VMA (the region
+ * of the address), LEVELs, XLATE.  Leaves carry hardware bits, "write"
+ * and "modified" only: no swap, frame-kind or map-count decoding.
+ */
+#define PTSCOPE_HDR_KERNEL	(1U << 19)
 #define PTSCOPE_HDR_NO_FOLIO	(1U << 20)	/* folios unknown (no PTSCOPE_F_FOLIO) */
 
 /* PTSCOPE_REC_VMA: precedes the leaves that lie inside it. */
@@ -110,6 +126,7 @@ enum ptscope_backing {
 	PTSCOPE_BACK_HUGETLB = 8,	/* hugetlbfs or MAP_HUGETLB */
 	PTSCOPE_BACK_SPECIAL = 9,	/* other special mapping (named) */
 	PTSCOPE_BACK_PFNMAP = 10,	/* VM_PFNMAP / VM_IO device memory */
+	PTSCOPE_BACK_KERNEL = 11,	/* a region of the kernel half (named) */
 };
 
 #define PTSCOPE_VMA_READ	(1U << 0)
@@ -342,7 +359,8 @@ struct ptscope_end {
 	X(PTSCOPE_BACK_VVAR, "vvar")				\
 	X(PTSCOPE_BACK_HUGETLB, "hugetlb")			\
 	X(PTSCOPE_BACK_SPECIAL, "special")			\
-	X(PTSCOPE_BACK_PFNMAP, "pfnmap")
+	X(PTSCOPE_BACK_PFNMAP, "pfnmap")				\
+	X(PTSCOPE_BACK_KERNEL, "kernel")
 
 #define PTSCOPE_STOP_NAMES(X)					\
 	X(PTSCOPE_STOP_OK, "ok")				\

@@ -169,6 +169,9 @@ static int session(struct lab_ctx *c, struct pts_session *s, const char *what,
 		pts_close(s);
 		if (ret == -ERANGE)
 			return -ERANGE;
+		/* lockdown confidentiality refuses the kernel half */
+		if (ret == -EPERM && !strncmp(req, "kernel", 6))
+			return -EPERM;
 		return lab_fail(c, "%s (%s): %s", what, req, pts_strerror(ret));
 	}
 	return 0;
@@ -199,11 +202,15 @@ int lab_walk(struct lab_ctx *c, pid_t pid, uint64_t start, uint64_t end,
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	if (start < end)
+	if (pid == LAB_PID_KERNEL)
+		ret = session(c, &s, "walk", "kernel coalesce");
+	else if (start < end)
 		ret = session(c, &s, "walk", "pid=%d range=0x%llx-0x%llx", pid,
 			      (unsigned long long)start, (unsigned long long)end);
 	else
 		ret = session(c, &s, "walk", "pid=%d", pid);
+	if (ret == -EPERM && pid == LAB_PID_KERNEL)
+		return -EPERM;
 	if (ret)
 		return ret == -ERANGE ? lab_fail(c, "walk: range outside user space") : -1;
 	if (take_header(c, &s, &w->hdr, "walk")) {
@@ -246,7 +253,10 @@ int lab_walk(struct lab_ctx *c, pid_t pid, uint64_t start, uint64_t end,
 		char buf[320];
 		size_t i;
 
-		if (start < end)
+		if (pid == LAB_PID_KERNEL)
+			lab_vnote(c, "walk of the kernel half, coalesced: %zu line%s",
+				  w->nleaves, w->nleaves == 1 ? "" : "s");
+		else if (start < end)
 			lab_vnote(c, "walk of pid %d, 0x%llx-0x%llx: %zu leaf entr%s", pid,
 				  (unsigned long long)start, (unsigned long long)end,
 				  w->nleaves, w->nleaves == 1 ? "y" : "ies");

@@ -286,7 +286,13 @@ struct lab_walk {
 	size_t nleaves;
 };
 
-/* Walk [START, END) of PID (0/0: the whole space). 0 or -1 (lab_fail). */
+/*
+ * Walk [START, END) of PID (0/0: the whole space). 0 or -1 (lab_fail).
+ * PID LAB_PID_KERNEL: the kernel half, coalesced (walk --kernel
+ * --coalesce), START/END ignored; -EPERM (nothing printed) when lockdown
+ * confidentiality refuses it.
+ */
+#define LAB_PID_KERNEL	(-1)
 int lab_walk(struct lab_ctx *c, pid_t pid, uint64_t start, uint64_t end,
 	     struct lab_walk *w);
 void lab_walk_free(struct lab_walk *w);

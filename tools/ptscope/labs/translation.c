@@ -827,6 +827,81 @@ out:
 
 /* ---- M16: the user/kernel split ------------------------------------------ */
 
+/* The fixmap slot of the legacy vsyscall page: user-accessible on purpose. */
+#define VSYSCALL_ADDR	0xffffffffff600000ULL
+
+/*
+ * The kernel half of this process's top-level table, walked by the module
+ * (walk --kernel --coalesce): its regions, what is present in each, and
+ * the leaves with the user bit.  The kernel copy's records come first; a
+ * second pass (the PTI user copy) starts again from the bottom, its
+ * regions named "pti user copy: ...".  1 if refused (lockdown), 0, -1.
+ */
+static int m16_kernel_half(struct lab_ctx *c, bool *user_ok)
+{
+	struct lab_walk w;
+	uint64_t present = 0, prev = 0;
+	size_t i, r = 0, user = 0, pti_regions = 0;
+	char list[1024] = "", pti[512] = "";
+	int ret = lab_walk(c, LAB_PID_KERNEL, 0, 0, &w);
+
+	*user_ok = true;
+	if (ret == -EPERM) {
+		lab_note(c, "the kernel half: the walk is refused under lockdown "
+			 "(confidentiality), which keeps the kernel's layout from root");
+		lab_ev_str(c, "kernel_walk", "refused (lockdown)");
+		return 1;
+	}
+	if (ret)
+		return -1;
+	lab_ev_str(c, "kernel_walk", "done");
+	for (i = 0; i < w.nvmas; i++) {
+		const struct ptscope_vma *v = &w.vmas[i];
+		size_t len;
+
+		if (!strncmp(v->name, "pti user copy: ", 15)) {
+			len = strlen(pti);
+			snprintf(pti + len, sizeof(pti) - len, "%s%s", len ? ", " : "",
+				 v->name + 15);
+			pti_regions++;
+			continue;
+		}
+		len = strlen(list);
+		r++;
+		snprintf(list + len, sizeof(list) - len, "%s%s at 0x%llx", len ? ", " : "",
+			 v->name, (unsigned long long)v->start);
+	}
+	/* The kernel copy's leaves: up to where the addresses start again. */
+	for (i = 0; i < w.nleaves; i++) {
+		const struct ptscope_leaf *l = &w.leaves[i];
+
+		if (l->va < prev)
+			break;
+		prev = l->va;
+		if (!(l->flags & PTSCOPE_F_PRESENT))
+			continue;
+		present += pts_level_size(l->level) * l->count;
+		if ((l->flags & PTSCOPE_F_USER) && l->va != VSYSCALL_ADDR)
+			user++;
+	}
+	*user_ok = user == 0;
+	lab_ev_int(c, "kernel_regions", r);
+	lab_ev_int(c, "kernel_present_bytes", present);
+	lab_ev_int(c, "kernel_user_leaves", user);
+	lab_ev_int(c, "pti_user_copy_regions", pti_regions);
+	lab_note(c, "the kernel half of this process's top-level table (the same in "
+		 "every process) holds %zu regions: %s", r, list);
+	lab_note(c, "%s present in the kernel half; %zu of its leaves have the user "
+		 "bit%s", sz(present), user,
+		 user ? " (user mode could read them!)" :
+		 ": user mode can reach none of it");
+	if (pti_regions)
+		lab_note(c, "with page-table isolation, the user copy of the top level "
+			 "(the one loaded in user mode) maps only some of it: %s", pti);
+	lab_walk_free(&w);
+	return 0;
+}
+
 static int run_m16(struct lab_ctx *c)
 {
 	struct lab_xlate x0, xl;
@@ -834,7 +909,7 @@ static int run_m16(struct lab_ctx *c)
 	uint64_t task_size, low, top, kaddr, last, user_bytes, half;
 	int64_t high, at_top;
 	int levels, va_bits, sig, i, xr, ret = -1;
-	bool user_bits_ok = true, split_ok, mapped_last;
+	bool user_bits_ok = true, split_ok, mapped_last, kernel_ok = true;
 	char buf[256];
 
 	if (lab_child_start(c, &ch))
@@ -903,6 +978,11 @@ static int run_m16(struct lab_ctx *c)
 	sig = lab_c_probe(c, &ch, kaddr);
 	if (sig < 0)
 		goto out;
+	lab_step(c, "Walked the kernel half of the top-level table with the module "
+		 "(ptscope walk --kernel --coalesce): its regions, and the user bit of "
+		 "every leaf.");
+	if (m16_kernel_half(c, &kernel_ok) < 0)
+		goto out;
 
 	top = high > 0 ? (uint64_t)high : 0;
 	user_bytes = task_size + LAB_PAGE;	/* + the guard page below it */
@@ -924,7 +1004,7 @@ static int run_m16(struct lab_ctx *c)
 	lab_note(c, "reading the kernel half from user mode: %s",
 		 sig ? strsignal(sig) : "it worked (!)");
 
-	split_ok = sig != 0 && xr == -ERANGE && mapped_last && user_bits_ok;
+	split_ok = sig != 0 && xr == -ERANGE && mapped_last && user_bits_ok && kernel_ok;
 	lab_summary(c, "user %s [0-0x%llx), kernel the upper half", sz(user_bytes),
 		    (unsigned long long)user_bytes);
 	if (!split_ok)
@@ -938,8 +1018,9 @@ static int run_m16(struct lab_ctx *c)
 			    "the lower canonical half, up to 0x%llx (%s; 47 bits with 4-level "
 			    "paging, 56 bits with 5-level, where mmap only goes above 47 bits "
 			    "when asked with a high hint), the kernel owns the upper half (top "
-			    "bits all ones), in every process's top-level table, with the user "
-			    "bit clear so user mode faults on it. The addresses between the "
+			    "bits all ones: the direct map of all memory, vmalloc, the kernel "
+			    "image, modules...), in every process's top-level table, with the "
+			    "user bit clear so user mode faults on it. The addresses between the "
 			    "halves are non-canonical and fault in either mode.",
 			    (unsigned long long)task_size, sz(user_bytes));
 	ret = 0;
