@@ -236,30 +236,7 @@ out:
 /* AnonHugePages of the VMA at START in /proc/PID/smaps, kB, or -1. */
 static long smaps_anonhuge(pid_t pid, unsigned long start)
 {
-	char path[64], line[512];
-	bool in = false;
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, ' ') &&
-		    line[strspn(line, "0123456789abcdef")] == '-') {
-			in = s == start;
-			continue;
-		}
-		if (in && !strncmp(line, "AnonHugePages:", 14)) {
-			kb = strtol(line + 14, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
+	return pml_smaps_vma_kb(pid, start, "AnonHugePages");
 }
 
 static void check_vma(struct __test_metadata *_metadata, FIXTURE_DATA(folio) *self,

@@ -114,6 +114,35 @@ long pml_smaps_rollup_kb(pid_t pid, const char *key)
 	return file_kb(path, key);
 }
 
+long pml_smaps_vma_kb(pid_t pid, unsigned long start, const char *key)
+{
+	size_t klen = strlen(key);
+	char path[64], line[512];
+	bool in = false;
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+
+		/* a VMA's first line: "start-end perms ..." (a '-' before a ' ') */
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = s == start;
+			continue;
+		}
+		if (in && !strncmp(line, key, klen) && line[klen] == ':') {
+			kb = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 uint64_t pml_max_pfn(void)
 {
 	unsigned long long s, e, max = 0;

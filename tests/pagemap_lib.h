@@ -60,6 +60,8 @@ int pml_kpageflags(uint64_t pfn, uint64_t *flags);
 /* "Key:   N kB" from /proc/PID/status or smaps_rollup; -errno if absent. */
 long pml_status_kb(pid_t pid, const char *key);
 long pml_smaps_rollup_kb(pid_t pid, const char *key);
+/* "Key:   N kB" of the VMA that starts at START in /proc/PID/smaps; -1. */
+long pml_smaps_vma_kb(pid_t pid, unsigned long start, const char *key);
 /* One past the highest frame of "System RAM" in /proc/iomem; 0 if unknown. */
 uint64_t pml_max_pfn(void);
 /*

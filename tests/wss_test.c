@@ -56,6 +56,7 @@
 #include "guest_harness.h"
 #include "libptscope.h"
 #include "cli_lib.h"
+#include "pagemap_lib.h"
 
 #define PAGE		4096UL
 #define REGION_PAGES	256
@@ -382,28 +383,7 @@ static long check_runs(json_object *v, unsigned long region)
 /* /proc/PID/smaps "Referenced:" of the VMA starting at START, in kB; -1. */
 static long smaps_referenced(pid_t pid, unsigned long start)
 {
-	char path[64], line[512];
-	bool in = false;
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = s == start;
-			continue;
-		}
-		if (in && !strncmp(line, "Referenced:", 11)) {
-			kb = strtol(line + 11, NULL, 10);
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return kb;
+	return pml_smaps_vma_kb(pid, start, "Referenced");
 }
 
 static double now(void)
