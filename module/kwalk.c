@@ -64,10 +64,15 @@
  *    it is freed), so a copy made before its page is reused reads as
  *    empty; one made in the window after reuse and before the clear
  *    could read foreign data.  No exported lock keeps hot-remove away
- *    (get_online_mems() is not exported); the window is a few
- *    instructions on a path that runs only on memory hot-remove.  The
- *    no-fault copy keeps even that from faulting (debug_pagealloc unmaps
- *    freed pages from the direct map);
+ *    (get_online_mems() is not exported).  The window is short but not
+ *    bounded (in 6.12 free_pte_table() frees, then takes
+ *    init_mm.page_table_lock, then clears: an interrupt there, or a
+ *    contended lock, widens it), on a path that runs only on memory
+ *    hot-remove.  The no-fault copy keeps it from faulting
+ *    (debug_pagealloc unmaps freed pages from the direct map), and an
+ *    entry of such a copy that points beyond RAM (high_memory) is never
+ *    followed (table_ok()): the walk ends with -EFAULT rather than read
+ *    what may be device memory;
  *
  *  - chunks are bounded (KWALK_BUDGET tables copied, KWALK_PTRS leaves
  *    decoded), then interrupts come back on; the leaves are formatted or
@@ -361,6 +366,19 @@ static const void *table_of(u64 e)
 }
 
 /*
+ * Does an entry point at a table the walk may read?  Every kernel page
+ * table is in RAM, below high_memory (kept up to date by memory
+ * hot-add).  A pointer beyond it can only come from a table copied while
+ * it was being freed and reused (the hot-remove window above), and
+ * __va() of it may land in the vmalloc/ioremap area: a "table" read
+ * there could be device registers, whose reads have side effects.
+ */
+static bool table_ok(u64 e)
+{
+	return table_of(e) < high_memory;
+}
+
+/*
  * Note the region of @addr before its first leaf, for the callbacks after
  * the chunk: one region per chunk (FULL stops the chunk before a second).
  */
@@ -514,6 +532,8 @@ static int kwalk_table(struct ptscope_walk *w, int level, const void *table,
 			ret = put_one(w, e, level, addr);
 		else if (!(e & _PAGE_PRESENT))
 			ret = 0;	/* a non-present P4D/PGD entry: nothing */
+		else if (!table_ok(e))
+			ret = chain_same(kw->up, kw->upv, depth) ?: -EFAULT;
 		else {
 			kw->up[depth] = (const u64 *)table + i;
 			kw->upv[depth] = e;
@@ -746,6 +766,8 @@ static int ktranslate_once(struct mm_struct *mm, unsigned long va,
 			out->stop = PTSCOPE_STOP_BAD;
 			return 0;
 		}
+		if (!table_ok(e))	/* see table_ok(): never read it */
+			return -EFAULT;
 		up[depth] = tp + i;
 		upv[depth++] = e;
 		tp = table_of(e);
