@@ -27,10 +27,11 @@
  * way:
  *
  *  - the table is copied whole with copy_from_kernel_nofault() (8-byte
- *    loads, so no entry is torn), then the parent entry is read again
- *    (also with a no-fault load) and must still hold the value the table
- *    was found from, else the parent is read again.  The entries
- *    decoded are those of the copy: a table that was some parent's child
+ *    loads, so no entry is torn), then every entry it was found through
+ *    is read again, from its parent up to the top level (no-fault loads),
+ *    and each must still hold the value it was found with, else the walk
+ *    starts again from the top at that address.  The entries decoded are
+ *    those of the copy: a table that was reachable from the top level
  *    while it was copied;
  *
  *  - a split of a large mapping (set_memory_*(), __split_large_page())
@@ -49,9 +50,12 @@
  *    (on_each_cpu(..., wait=1)), this CPU answers it only after the chunk
  *    re-enables interrupts: no table read in the chunk can be freed
  *    before that.  Where the CPU broadcasts TLB flushes without IPIs
- *    (AMD INVLPGB, used by 6.15+ kernels), the re-check of the parent
- *    still holds: the entry was cleared or replaced before the table was
- *    freed, so a table freed under the copy fails the re-check;
+ *    (AMD INVLPGB, used by 6.15+ kernels), the re-check of the chain
+ *    still holds: an entry above the table was cleared or replaced before
+ *    it was freed, so a table freed under the copy fails the re-check.
+ *    That entry need not be the parent: pud_free_pmd_page() clears the
+ *    PUD entry and frees the PTE tables while the PMD table still points
+ *    at them, which is why the whole chain is read again;
  *
  *  - memory hot-remove (remove_pagetable(): the direct map and vmemmap
  *    of removed memory) is the exception: free_pte_table() and its
@@ -60,10 +64,15 @@
  *    it is freed), so a copy made before its page is reused reads as
  *    empty; one made in the window after reuse and before the clear
  *    could read foreign data.  No exported lock keeps hot-remove away
- *    (get_online_mems() is not exported); the window is a few
- *    instructions on a path that runs only on memory hot-remove.  The
- *    no-fault copy keeps even that from faulting (debug_pagealloc unmaps
- *    freed pages from the direct map);
+ *    (get_online_mems() is not exported).  The window is short but not
+ *    bounded (in 6.12 free_pte_table() frees, then takes
+ *    init_mm.page_table_lock, then clears: an interrupt there, or a
+ *    contended lock, widens it), on a path that runs only on memory
+ *    hot-remove.  The no-fault copy keeps it from faulting
+ *    (debug_pagealloc unmaps freed pages from the direct map), and an
+ *    entry of such a copy that points beyond RAM (high_memory) is never
+ *    followed (table_ok()): the walk ends with -EFAULT rather than read
+ *    what may be device memory;
  *
  *  - chunks are bounded (KWALK_BUDGET tables copied, KWALK_PTRS leaves
  *    decoded), then interrupts come back on; the leaves are formatted or
@@ -111,6 +120,9 @@
  * @leaves:  the chunk's leaves, decoded with interrupts off and handed to
  *           the callbacks (formatted, merged) once they are back on
  * @copy:    one table copy per level
+ * @up:      the entries the table being read was found through, top
+ *           level first (@up[d] points into the live table of depth d)
+ * @upv:     the values they held then
  */
 struct ptscope_kwalk {
 	struct ptscope_kregion regions[PTSCOPE_KREGIONS_MAX];
@@ -124,6 +136,8 @@ struct ptscope_kwalk {
 	unsigned int nleaves;
 	struct ptscope_leaf leaves[KWALK_PTRS];
 	u64 copy[PTSCOPE_NR_LEVELS][KWALK_PTRS];
+	const u64 *up[PTSCOPE_NR_LEVELS];
+	u64 upv[PTSCOPE_NR_LEVELS];
 };
 
 /**
@@ -352,6 +366,19 @@ static const void *table_of(u64 e)
 }
 
 /*
+ * Does an entry point at a table the walk may read?  Every kernel page
+ * table is in RAM, below high_memory (kept up to date by memory
+ * hot-add).  A pointer beyond it can only come from a table copied while
+ * it was being freed and reused (the hot-remove window above), and
+ * __va() of it may land in the vmalloc/ioremap area: a "table" read
+ * there could be device registers, whose reads have side effects.
+ */
+static bool table_ok(u64 e)
+{
+	return table_of(e) < high_memory;
+}
+
+/*
  * Note the region of @addr before its first leaf, for the callbacks after
  * the chunk: one region per chunk (FULL stops the chunk before a second).
  */
@@ -434,39 +461,55 @@ static int put_ptes(struct ptscope_walk *w, const u64 *t, unsigned long addr,
 }
 
 /*
- * Copy the table at @table and check that @parentp still holds @parentv
- * (NULL for the top level, which is the caller's own).  -EAGAIN if the
- * parent changed, -EFAULT if the table could not be read.
+ * Are the @depth entries a table was found through still as they were?
+ * Read from the parent up: a table is freed only after an entry above it
+ * (its parent, or any ancestor when a whole subtree goes, as in
+ * pud_free_pmd_page(), which frees the PTE tables while the PMD table
+ * still points at them) was cleared or replaced.  Checking the parent
+ * alone misses the second case where no IPI holds the free back (INVLPGB).
  */
-static int copy_table(u64 *copy, const void *table, const u64 *parentp,
-		      u64 parentv)
+static int chain_same(const u64 *const *up, const u64 *upv, int depth)
 {
 	u64 now;
 
-	if (copy_from_kernel_nofault(copy, table, PAGE_SIZE))
-		return -EFAULT;
-	if (!parentp)
-		return 0;
-	if (get_kernel_nofault(now, parentp))
-		return -EFAULT;
-	return now == parentv ? 0 : -EAGAIN;
+	while (depth-- > 0) {
+		if (get_kernel_nofault(now, up[depth]))
+			return -EFAULT;
+		if (now != upv[depth])
+			return -EAGAIN;
+	}
+	return 0;
 }
 
 /*
- * Walk [addr, end) of the table at @table (of @level), found from the
- * entry at @parentp.  Progress is kept in w->addr: after an -EAGAIN the
+ * Copy the table at @table, found through the @depth entries of kw->up
+ * (0 for the top level, which is the caller's own), and check that they
+ * all still hold what they held.  -EAGAIN if one changed, -EFAULT if the
+ * table could not be read.
+ */
+static int copy_table(struct ptscope_kwalk *kw, u64 *copy, const void *table,
+		      int depth)
+{
+	if (copy_from_kernel_nofault(copy, table, PAGE_SIZE))
+		return -EFAULT;
+	return chain_same(kw->up, kw->upv, depth);
+}
+
+/*
+ * Walk [addr, end) of the table at @table (of @level), found through the
+ * @depth entries of kw->up.  Progress is kept in w->addr: after an -EAGAIN the
  * caller starts again from the top there.
  */
 static int kwalk_table(struct ptscope_walk *w, int level, const void *table,
-		       const u64 *parentp, u64 parentv, unsigned long addr,
-		       unsigned long end, int *budget)
+		       int depth, unsigned long addr, unsigned long end,
+		       int *budget)
 {
 	struct ptscope_kwalk *kw = w->kw;
 	u64 *t = kw->copy[level];
 	unsigned long next;
 	int ret;
 
-	ret = copy_table(t, table, parentp, parentv);
+	ret = copy_table(kw, t, table, depth);
 	if (ret)
 		return ret;
 	(*budget)--;
@@ -489,10 +532,14 @@ static int kwalk_table(struct ptscope_walk *w, int level, const void *table,
 			ret = put_one(w, e, level, addr);
 		else if (!(e & _PAGE_PRESENT))
 			ret = 0;	/* a non-present P4D/PGD entry: nothing */
-		else
+		else if (!table_ok(e))
+			ret = chain_same(kw->up, kw->upv, depth) ?: -EFAULT;
+		else {
+			kw->up[depth] = (const u64 *)table + i;
+			kw->upv[depth] = e;
 			ret = kwalk_table(w, child_level(level), table_of(e),
-					  (const u64 *)table + i, e, addr, next,
-					  budget);
+					  depth + 1, addr, next, budget);
+		}
 		if (ret)
 			return ret;
 		w->addr = next;
@@ -520,8 +567,8 @@ static int kwalk_some(struct ptscope_walk *w, int *budget)
 			return ret;
 	}
 	end = end_min(r->end, w->end);
-	ret = kwalk_table(w, PTSCOPE_LVL_PGD, pass_pgd(w->mm, kw->pass), NULL,
-			  0, w->addr, end, budget);
+	ret = kwalk_table(w, PTSCOPE_LVL_PGD, pass_pgd(w->mm, kw->pass), 0,
+			  w->addr, end, budget);
 	if (ret == -EAGAIN) {
 		kw->retries++;
 		return 0;
@@ -678,9 +725,9 @@ static int ktranslate_once(struct mm_struct *mm, unsigned long va,
 			   struct ptscope_xlate_level *lv, int *n,
 			   struct ptscope_xlate *out)
 {
-	const u64 *tp = (const u64 *)mm->pgd, *parentp = NULL;
-	int level = PTSCOPE_LVL_PGD;
-	u64 parentv = 0, e, now;
+	const u64 *tp = (const u64 *)mm->pgd, *up[PTSCOPE_NR_LEVELS];
+	int level = PTSCOPE_LVL_PGD, depth = 0, ret;
+	u64 upv[PTSCOPE_NR_LEVELS], e;
 
 	*n = 0;
 	for (;;) {
@@ -688,8 +735,9 @@ static int ktranslate_once(struct mm_struct *mm, unsigned long va,
 
 		if (get_kernel_nofault(e, tp + i))
 			return -EFAULT;
-		if (parentp && (get_kernel_nofault(now, parentp) || now != parentv))
-			return -EAGAIN;
+		ret = chain_same(up, upv, depth);
+		if (ret)
+			return ret;
 		kstep(&lv[(*n)++], level, __pa(tp), i, e, false);
 		if (level == PTSCOPE_LVL_PGD && !pgtable_l5_enabled()) {
 			/* Folded: the PGD entry is the P4D entry. */
@@ -718,8 +766,10 @@ static int ktranslate_once(struct mm_struct *mm, unsigned long va,
 			out->stop = PTSCOPE_STOP_BAD;
 			return 0;
 		}
-		parentp = tp + i;
-		parentv = e;
+		if (!table_ok(e))	/* see table_ok(): never read it */
+			return -EFAULT;
+		up[depth] = tp + i;
+		upv[depth++] = e;
 		tp = table_of(e);
 		level = child_level(level);
 	}
@@ -735,7 +785,8 @@ static int ktranslate_once(struct mm_struct *mm, unsigned long va,
  *
  * The kernel copy of the top level is read: the one the CPU walks in
  * kernel mode.  Interrupts are off during the walk, and each entry is
- * checked against a fresh read of its parent, as ptscope_kwalk_chunk().
+ * checked against a fresh read of every entry above it, as
+ * ptscope_kwalk_chunk().
  *
  * Return: 0, -ESRCH if the mm has exited, -EBUSY if the tables kept
  * changing, -EFAULT if a table could not be read.

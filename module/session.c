@@ -665,6 +665,13 @@ static int produce(struct session *s)
 {
 	int ret;
 
+	/*
+	 * The kernel half is walked at read time: a lockdown raised to
+	 * confidentiality after the request was written stops it there.
+	 */
+	if (s->kernel && (s->stage == ST_HEADER || s->stage == ST_BODY) &&
+	    ptscope_tables_withheld())
+		return -EPERM;
 	switch (s->stage) {
 	case ST_HEADER:
 		emit_header(s);
