@@ -528,13 +528,13 @@ static int kwalk_table(struct ptscope_walk *w, int level, const void *table,
 			w->addr = next;
 			continue;
 		}
-		if (is_leaf(e, level))
+		if (is_leaf(e, level)) {
 			ret = put_one(w, e, level, addr);
-		else if (!(e & _PAGE_PRESENT))
+		} else if (!(e & _PAGE_PRESENT)) {
 			ret = 0;	/* a non-present P4D/PGD entry: nothing */
-		else if (!table_ok(e))
+		} else if (!table_ok(e)) {
 			ret = chain_same(kw->up, kw->upv, depth) ?: -EFAULT;
-		else {
+		} else {
 			kw->up[depth] = (const u64 *)table + i;
 			kw->upv[depth] = e;
 			ret = kwalk_table(w, child_level(level), table_of(e),
