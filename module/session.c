@@ -549,6 +549,21 @@ bool ptscope_tables_withheld(void)
 	return security_locked_down(LOCKDOWN_KCORE) != 0;
 }
 
+/* A translation's levels and outcome, as text or records. */
+static void put_xlate(struct session *s, struct ptscope_xlate_level *lv,
+		      int n, struct ptscope_xlate *x)
+{
+	int i;
+
+	if (!s->binary) {
+		text_xlate(s, lv, n, x);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		out_rec(s, &lv[i], sizeof(lv[i]));
+	out_rec(s, x, sizeof(*x));
+}
+
 /*
  * A kernel translation: the region of the address (a VMA record), then
  * the levels and the outcome, the region's bounds in vma_start/vma_end.
@@ -558,7 +573,7 @@ static int do_ktranslate(struct session *s)
 	struct ptscope_xlate_level lv[PTSCOPE_NR_LEVELS];
 	const struct ptscope_kregion *r;
 	struct ptscope_xlate x;
-	int n, i, ret;
+	int n, ret;
 
 	r = ptscope_kwalk_region(s->kw, s->va);
 	if (!r)
@@ -572,13 +587,7 @@ static int do_ktranslate(struct session *s)
 			r->name[0] ? r->name : "unnamed");
 	if (ret)
 		return -ENOSPC;
-	if (!s->binary) {
-		text_xlate(s, lv, n, &x);
-		return 0;
-	}
-	for (i = 0; i < n; i++)
-		out_rec(s, &lv[i], sizeof(lv[i]));
-	out_rec(s, &x, sizeof(x));
+	put_xlate(s, lv, n, &x);
 	return 0;
 }
 
@@ -586,7 +595,7 @@ static int do_translate(struct session *s)
 {
 	struct ptscope_xlate_level lv[PTSCOPE_NR_LEVELS];
 	struct ptscope_xlate x;
-	int n, i, ret;
+	int n, ret;
 
 	if (s->kernel)
 		return do_ktranslate(s);
@@ -595,13 +604,7 @@ static int do_translate(struct session *s)
 		return ret;
 	if (s->hide_pa)
 		withhold_tables(lv, n, &x);
-	if (!s->binary) {
-		text_xlate(s, lv, n, &x);
-		return 0;
-	}
-	for (i = 0; i < n; i++)
-		out_rec(s, &lv[i], sizeof(lv[i]));
-	out_rec(s, &x, sizeof(x));
+	put_xlate(s, lv, n, &x);
 	return 0;
 }
 
