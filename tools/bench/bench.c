@@ -935,18 +935,13 @@ static int timed_walk(const struct target *t, double *ns, uint64_t *entries)
  */
 static uint64_t pt_tables(const struct target *t)
 {
-	char path[256], req[64];
 	uint64_t tables = 0;
 	size_t have = 0, off = 0;
 	int fd, n, l;
 
-	snprintf(path, sizeof(path), "%s/records", pts_dir());
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		die("%s: %s", path, strerror(errno));
-	n = snprintf(req, sizeof(req), "pid=%d op=ptcost", t->pid);
-	if (write(fd, req, n) != n)
-		die("ptcost request: %s", strerror(errno));
+	if (!t->whole)
+		die("ptcost: a whole-process target only (ptcost takes no range)");
+	fd = open_session("records", t, " op=ptcost");
 	while ((n = read(fd, rbuf + have, READ_BUF - have)) > 0)
 		have += n;
 	if (n < 0)
