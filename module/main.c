@@ -100,6 +100,7 @@ static int __init ptscope_init(void)
 	int i, ret;
 
 	ptscope_faults_init();
+	ptscope_layout_init();
 	ret = misc_register(&ptscope_misc);
 	if (ret) {
 		pr_err("cannot register /dev/ptscope: %d\n", ret);

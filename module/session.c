@@ -14,6 +14,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include "ptscope_features.h"
+
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
@@ -25,6 +27,7 @@
 #include <linux/mutex.h>
 #include <linux/pid_namespace.h>
 #include <linux/security.h>
+#include <linux/userfaultfd_k.h>
 
 #include "internal.h"
 #include "walk.h"
@@ -32,10 +35,14 @@
 
 #define LINE_MAX_LEN	512	/* longest text line or record we emit */
 /*
- * Room for a whole PTE table of text lines (the walker reports a PTE
- * table within one lock hold), a VMA line and a flushed run.
+ * The output buffer is sized for the request, on the first request that
+ * needs it (session_buf()): a text walk needs room for a whole PTE table
+ * of text lines (the walker reports a PTE table within one lock hold), a
+ * VMA line and a flushed run; a records walk twice its largest chunk, at
+ * least BUF_MIN; the rest BUF_MIN.
  */
-#define SESSION_BUF	((PTRS_PER_PTE + 1) * LINE_MAX_LEN + 16 * 1024)
+#define TEXT_WALK_BUF	((PTRS_PER_PTE + 1) * LINE_MAX_LEN + 16 * 1024)
+#define BUF_MIN		SZ_64K
 
 enum stage { ST_IDLE, ST_HEADER, ST_BODY, ST_TRAILER, ST_EOF };
 
@@ -56,8 +63,10 @@ struct session {
 
 	/* output not yet read */
 	char *buf;
+	size_t cap;			/* bytes at buf */
 	size_t len, off;
-	struct ptscope_leaf *scratch;	/* a PTE table's leaves (PTRS_PER_PTE) */
+	/* a PTE table's leaves, for walks that do not decode in place */
+	struct ptscope_leaf *scratch;
 
 	struct ptscope_walk walk;
 	struct ptscope_leaf run;	/* pending coalesced run */
@@ -90,7 +99,7 @@ static const char *const op_names[] = {
 
 static size_t room(struct session *s)
 {
-	return SESSION_BUF - s->len;
+	return s->cap - s->len;
 }
 
 static __printf(2, 3) void out(struct session *s, const char *fmt, ...)
@@ -231,6 +240,13 @@ static size_t per_leaf(struct session *s)
 	return s->binary ? sizeof(struct ptscope_leaf) : LINE_MAX_LEN;
 }
 
+/* Bytes of a PTSCOPE_REC_PTES record of @n entries. */
+static size_t ptes_size(struct session *s, unsigned int n)
+{
+	return sizeof(struct ptscope_ptes) +
+	       n * sizeof(u64) * ((s->reqflags & PTSCOPE_REQ_FACTS) ? 2 : 1);
+}
+
 /* Emit a leaf or a run; PTSCOPE_WALK_FULL if it does not fit. */
 static int put_leaf(struct session *s, const struct ptscope_leaf *l)
 {
@@ -319,8 +335,11 @@ static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
 /* Room to go on walking: a PTE table, a VMA and a flushed run. */
 static size_t chunk_need(struct session *s)
 {
-	return (PTRS_PER_PTE + 1) * per_leaf(s) + sizeof(struct ptscope_vma) +
-	       LINE_MAX_LEN;
+	size_t table = (PTRS_PER_PTE + 1) * per_leaf(s);
+
+	if (s->reqflags & PTSCOPE_REQ_COMPACT)
+		table = ptes_size(s, PTRS_PER_PTE) + per_leaf(s);
+	return table + sizeof(struct ptscope_vma) + LINE_MAX_LEN;
 }
 
 /*
@@ -342,6 +361,82 @@ static struct ptscope_leaf *on_leaves_get(struct ptscope_walk *w,
 	if (s->binary && !(s->reqflags & PTSCOPE_REQ_COALESCE))
 		return (struct ptscope_leaf *)(s->buf + s->len);
 	return s->scratch;
+}
+
+/*
+ * Space for a compact walk's PTE table: the entries are copied straight
+ * into a PTSCOPE_REC_PTES record in the output buffer, which on_ptes()
+ * then completes.
+ */
+static u64 *on_ptes_get(struct ptscope_walk *w, unsigned int n)
+{
+	struct session *s = w->priv;
+	struct ptscope_ptes *p = (struct ptscope_ptes *)(s->buf + s->len);
+
+	if (room(s) < ptes_size(s, n) + per_leaf(s))
+		return NULL;
+	return p->e;
+}
+
+static bool pte_empty(u64 e)
+{
+	return pte_none(__pte(e));
+}
+
+/*
+ * The entries of a PTE table's range are in the output buffer, in a
+ * record begun at s->buf + s->len: cut them into PTSCOPE_REC_PTES
+ * records of runs of non-empty entries, split where three or more empty
+ * ones lie between (a new record's header costs three entries).  Each
+ * run moves down onto the end of the previous record: a run's new place
+ * never lies after its old one, since every split saved at least a
+ * header's worth of entries.
+ */
+static void on_ptes(struct ptscope_walk *w, struct vm_area_struct *vma,
+		    unsigned long va, u64 *e, unsigned int n)
+{
+	struct session *s = w->priv;
+	unsigned int stride = (s->reqflags & PTSCOPE_REQ_FACTS) ? 2 : 1;
+	u32 flags = stride == 2 ? PTSCOPE_PTES_FACTS : 0;
+	unsigned int i = 0, j, gap, present;
+
+	BUILD_BUG_ON(sizeof(struct ptscope_ptes) > 3 * sizeof(u64));
+	if (vma_is_accessible(vma))
+		flags |= PTSCOPE_PTES_ACCESSIBLE;
+#ifdef PTSCOPE_HAVE_UFFD_RWP
+	if (userfaultfd_rwp(vma))
+		flags |= PTSCOPE_PTES_UFFD_RWP;
+#endif
+	while (i < n) {
+		struct ptscope_ptes *p = (struct ptscope_ptes *)(s->buf + s->len);
+
+		if (pte_empty(e[i * stride])) {
+			i++;
+			continue;
+		}
+		/* the run [i, j): up to the last non-empty entry before a gap */
+		present = 0;
+		for (j = i, gap = 0; j < n && gap < 3; j++) {
+			if (pte_empty(e[j * stride])) {
+				gap++;
+			} else {
+				gap = 0;
+				present++;
+			}
+		}
+		j -= gap;
+		memmove(p->e, &e[i * stride], (j - i) * stride * sizeof(u64));
+		p->hdr.type = PTSCOPE_REC_PTES;
+		p->hdr.size = ptes_size(s, j - i);
+		p->hdr.reserved = 0;
+		p->va = va + ((unsigned long)i << PAGE_SHIFT);
+		p->count = j - i;
+		p->flags = flags;
+		s->len += p->hdr.size;
+		s->totals.leaves += present;
+		s->totals.entries += present;
+		i = j;
+	}
 }
 
 static void count_cost(struct session *s, const struct ptscope_leaf *l)
@@ -425,6 +520,8 @@ static const struct ptscope_walk_ops session_walk_ops = {
 	.leaves		= on_leaves,
 	.table		= on_table,
 	.region		= on_region,
+	.ptes_get	= on_ptes_get,
+	.ptes		= on_ptes,
 };
 
 static void emit_header(struct session *s)
@@ -450,6 +547,8 @@ static void emit_header(struct session *s)
 	memcpy(h.comm, s->target.comm, sizeof(h.comm));
 	if (s->binary) {
 		out_rec(s, &h, sizeof(h));
+		if (s->reqflags & PTSCOPE_REQ_COMPACT)
+			out_rec(s, ptscope_layout(), sizeof(struct ptscope_layout));
 		return;
 	}
 	if (s->kernel)
@@ -687,6 +786,9 @@ static int produce(struct session *s)
 		}
 		return 0;
 	case ST_BODY:
+		/* The buffer is sized to take at least one chunk: never spin. */
+		if (room(s) < chunk_need(s))
+			return -EOVERFLOW;
 		while (!s->walk.done && room(s) >= chunk_need(s)) {
 			if (s->kernel)
 				ret = ptscope_kwalk_chunk(&s->walk);
@@ -805,6 +907,14 @@ static int parse_token(struct request *r, char *tok)
 		*val++ = '\0';
 	if (!strcmp(tok, "coalesce") && !val) {
 		r->flags |= PTSCOPE_REQ_COALESCE;
+		return 0;
+	}
+	if (!strcmp(tok, "compact") && !val) {
+		r->flags |= PTSCOPE_REQ_COMPACT;
+		return 0;
+	}
+	if (!strcmp(tok, "facts") && !val) {
+		r->flags |= PTSCOPE_REQ_FACTS;
 		return 0;
 	}
 	if (!strcmp(tok, "kernel") && !val) {
@@ -930,6 +1040,15 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 		return -EINVAL;
 	if (r->op != PTSCOPE_OP_WALK && (r->have_range || r->flags))
 		return -EINVAL;
+	/* compact: a records walk of a process, not coalesced; facts with it */
+	if ((r->flags & PTSCOPE_REQ_FACTS) && !(r->flags & PTSCOPE_REQ_COMPACT))
+		return -EINVAL;
+	if ((r->flags & PTSCOPE_REQ_COMPACT) &&
+	    (!(r->format ? records : pf->binary) || r->kernel ||
+	     (r->flags & PTSCOPE_REQ_COALESCE)))
+		return -EINVAL;
+	if ((r->flags & PTSCOPE_REQ_COMPACT) && !ptscope_layout())
+		return -EOPNOTSUPP;
 	if (r->kernel)
 		return parse_kernel_range(r);
 	if (r->have_va && r->va >= user_end)
@@ -943,6 +1062,45 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 	if (r->start >= r->end || r->end > user_end)
 		return -ERANGE;
 	return 0;
+}
+
+/*
+ * The output buffer a request needs (see TEXT_WALK_BUF), and the scratch
+ * array for a walk whose leaves are not decoded in place.  Kept for the
+ * next request if big enough; a session that only reads records never
+ * pays for a text walk's buffer.
+ */
+static int session_buf(struct session *s, size_t need, bool scratch)
+{
+	if (s->cap < need) {
+		char *buf = kvmalloc(need, GFP_KERNEL);
+
+		if (!buf)
+			return -ENOMEM;
+		kvfree(s->buf);
+		s->buf = buf;
+		s->cap = need;
+	}
+	if (scratch && !s->scratch) {
+		s->scratch = kvmalloc_array(PTRS_PER_PTE, sizeof(*s->scratch),
+					    GFP_KERNEL);
+		if (!s->scratch)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* What session_buf() must give the request now in @s. */
+static int session_buf_for(struct session *s)
+{
+	bool in_place = s->binary && !(s->reqflags & PTSCOPE_REQ_COALESCE) &&
+			s->op == PTSCOPE_OP_WALK;
+	size_t need = BUF_MIN;
+
+	if (s->op == PTSCOPE_OP_WALK)
+		need = s->binary ? max_t(size_t, BUF_MIN, 2 * chunk_need(s)) :
+				   TEXT_WALK_BUF;
+	return session_buf(s, need, !in_place || s->kernel);
 }
 
 static void session_reset(struct session *s)
@@ -987,11 +1145,16 @@ static int device_op(struct file *file, struct session *s,
 	}
 	session_reset(s);
 	s->op = r->op;
-	BUILD_BUG_ON(PTSCOPE_FAULTS_TEXT_MAX > SESSION_BUF);
+	ret = session_buf(s, max_t(size_t, BUF_MIN, PTSCOPE_FAULTS_TEXT_MAX),
+			  false);
+	if (ret) {
+		mutex_unlock(&s->lock);
+		return ret;
+	}
 	if (r->op == OP_VERSION)
-		s->len = ptscope_version_text(s->buf, SESSION_BUF);
+		s->len = ptscope_version_text(s->buf, s->cap);
 	else if (r->op == OP_FAULTS)
-		s->len = ptscope_faults_text(s->buf, SESSION_BUF);
+		s->len = ptscope_faults_text(s->buf, s->cap);
 	s->stage = ST_EOF;
 	mutex_unlock(&s->lock);
 	return 0;
@@ -1084,12 +1247,20 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 	s->start = r.start;
 	s->end = r.end;
 	s->va = r.va;
+	ret = session_buf_for(s);
+	if (ret) {
+		session_reset(s);
+		mutex_unlock(&s->lock);
+		return ret;
+	}
 	if (kw)
 		ptscope_kwalk_init(&s->walk, kw, t.mm, r.start, r.end,
 				   &session_walk_ops, s);
 	else
 		ptscope_walk_init(&s->walk, t.mm, r.start, r.end,
 				  &session_walk_ops, s);
+	s->walk.compact = r.flags & PTSCOPE_REQ_COMPACT;
+	s->walk.facts = r.flags & PTSCOPE_REQ_FACTS;
 	s->stage = ST_HEADER;
 	mutex_unlock(&s->lock);
 	return count;
@@ -1104,25 +1275,12 @@ static int open_common(struct file *file, const struct ptscope_file *pf)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
-	s->buf = kvmalloc(SESSION_BUF, GFP_KERNEL);
-	if (!s->buf)
-		goto err_free;
-	s->scratch = kvmalloc_array(PTRS_PER_PTE, sizeof(*s->scratch),
-				    GFP_KERNEL);
-	if (!s->scratch)
-		goto err_buf;
 	mutex_init(&s->lock);
 	s->file = pf;
 	s->binary = pf->binary;
 	s->pid_ns = ptscope_opener_ns();
 	file->private_data = s;
 	return nonseekable_open(file_inode(file), file);
-
-err_buf:
-	kvfree(s->buf);
-err_free:
-	kfree(s);
-	return -ENOMEM;
 }
 
 static int session_open(struct inode *inode, struct file *file)

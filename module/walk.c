@@ -366,24 +366,14 @@ static u64 decode_nonpresent(pte_t pte, struct ptscope_leaf *leaf)
 }
 #endif
 
-/* A present entry: hardware and software bits, and the frame number. */
-static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
-			  struct ptscope_leaf *leaf)
+/*
+ * The bits of a present entry, hardware and software, that the entry
+ * alone decides (not the frame, not the VMA's NUMA hint).
+ */
+static u64 present_bits(pte_t pte, int level)
 {
-	u64 raw = pte_val(pte);
-	u64 f = decode_hw(raw, level) | PTSCOPE_F_PFN_VALID;
+	u64 f = decode_hw(pte_val(pte), level) | PTSCOPE_F_PFN_VALID;
 
-	switch (level) {
-	case PTSCOPE_LVL_PUD:
-		leaf->pfn = pud_pfn(__pud(raw));
-		break;
-	case PTSCOPE_LVL_PMD:
-		leaf->pfn = pmd_pfn(__pmd(raw));
-		break;
-	default:
-		leaf->pfn = pte_pfn(pte);
-		break;
-	}
 	if (pte_write(pte))
 		f |= PTSCOPE_F_WRITE;
 	/* Dirty or, since 6.6, SavedDirty (moved there by pte_wrprotect()). */
@@ -399,8 +389,46 @@ static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
 	if (pte_devmap(pte))
 		f |= PTSCOPE_F_DEVMAP;
 #endif
-	if (pte_protnone(pte)) {
+	if (pte_protnone(pte))
 		f |= PTSCOPE_F_PROTNONE;
+	return f;
+}
+
+/**
+ * ptscope_pte_bits() - what a present PTE's own bits say
+ * @raw: the entry, present as the kernel reads it (PRESENT or PROTNONE)
+ *
+ * The compact stream's layout (compact.c) is derived from, and checked
+ * against, this.
+ *
+ * Return: PTSCOPE_F_* bits, without the frame's facts and the NUMA hint.
+ */
+u64 ptscope_pte_bits(u64 raw)
+{
+	return present_bits(__pte(raw), PTSCOPE_LVL_PTE);
+}
+
+/* The frame number of a present entry (pmd_pfn() and pud_pfn() undo L1TF). */
+static u64 present_pfn(u64 raw, int level)
+{
+	switch (level) {
+	case PTSCOPE_LVL_PUD:
+		return pud_pfn(__pud(raw));
+	case PTSCOPE_LVL_PMD:
+		return pmd_pfn(__pmd(raw));
+	default:
+		return pte_pfn(__pte(raw));
+	}
+}
+
+/* A present entry: hardware and software bits, and the frame number. */
+static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
+			  struct ptscope_leaf *leaf)
+{
+	u64 f = present_bits(pte, level);
+
+	leaf->pfn = present_pfn(pte_val(pte), level);
+	if (f & PTSCOPE_F_PROTNONE) {
 		/*
 		 * As handle_pte_fault() and __handle_mm_fault() decide: on
 		 * 7.x a protnone entry with the uffd bit in a VM_UFFD_RWP
@@ -465,6 +493,79 @@ static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
 		leaf->flags = decode_present(vma, pte, level, leaf);
 	else
 		leaf->flags = decode_nonpresent(pte, leaf);
+}
+
+/**
+ * ptscope_swp_decode() - decode a non-present, non-empty PTE
+ * @raw:  the entry
+ * @leaf: its swap type and offset, marker or frame go here (only those
+ *        fields are written)
+ *
+ * Return: PTSCOPE_F_* bits, as a walk reports them.
+ */
+u64 ptscope_swp_decode(u64 raw, struct ptscope_leaf *leaf)
+{
+	return decode_nonpresent(__pte(raw), leaf);
+}
+
+/**
+ * ptscope_swp_bits() - the software bits a non-present PTE keeps
+ * @raw: the entry
+ *
+ * Return: PTSCOPE_F_SOFT_DIRTY, _UFFD_WP, _SWP_EXCLUSIVE as set in @raw.
+ */
+u64 ptscope_swp_bits(u64 raw)
+{
+	return decode_swp_bits(__pte(raw));
+}
+
+/**
+ * ptscope_marker_flags() - the flags a PTE marker's bits decode to
+ * @marker: marker bits (swap_offset of a PTSCOPE_F_MARKER leaf)
+ *
+ * Return: PTSCOPE_F_UFFD_WP, _MARKER_POISON, _MARKER_GUARD.
+ */
+u64 ptscope_marker_flags(unsigned long marker)
+{
+	return marker_bits(marker);
+}
+
+/*
+ * The facts word of a compact stream's entry (PTSCOPE_FACT_*): what the
+ * frame behind a present PTE is, from decode_frame() under the same lock
+ * a full walk decodes it under.  The zero page has none: a reader knows
+ * it by zero_pfn.
+ */
+static u64 entry_facts(struct vm_area_struct *vma, pte_t pte)
+{
+	struct ptscope_leaf l;
+	u64 pfn = pte_pfn(pte), bits = 0, f, facts;
+
+	if (pte_special(pte))
+		bits |= PTSCOPE_F_SPECIAL;
+#ifdef PTSCOPE_HAVE_PTE_DEVMAP
+	if (pte_devmap(pte))
+		bits |= PTSCOPE_F_DEVMAP;
+#endif
+	l.mapcount = 0;
+	l.folio_pfn = 0;
+	l.folio_order = 0;
+	f = decode_frame(vma, pfn, PTSCOPE_LVL_PTE, bits, &l);
+	if (f & PTSCOPE_F_ZERO_PAGE)
+		return 0;
+	facts = l.mapcount;
+	if (f & PTSCOPE_F_ANON_PAGE)
+		facts |= PTSCOPE_FACT_ANON;
+	if (f & PTSCOPE_F_FILE_PAGE)
+		facts |= PTSCOPE_FACT_FILE;
+	if (f & PTSCOPE_F_EXCLUSIVE)
+		facts |= PTSCOPE_FACT_EXCLUSIVE;
+	if ((f & PTSCOPE_F_FOLIO) && l.folio_order <= PTSCOPE_FACT_ORDER_MASK &&
+	    pfn - l.folio_pfn <= PTSCOPE_FACT_INDEX_MASK)
+		facts |= PTSCOPE_FACT_FOLIO |
+			 (pfn - l.folio_pfn) << PTSCOPE_FACT_INDEX_SHIFT |
+			 (u64)l.folio_order << PTSCOPE_FACT_ORDER_SHIFT;
+	return facts;
 }
 
 static void note_table(struct ptscope_walk *w, int level, unsigned long pa)
@@ -703,6 +804,48 @@ static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
 	return 0;
 }
 
+/*
+ * A compact walk's PTE table: its raw entries in [addr, end), copied under
+ * the table's lock (each read once) into the space @ops->ptes_get() gives,
+ * with a facts word after each when asked.  The same lock and pmd_same()
+ * check as walk_pte_table(); -EAGAIN if the table is not this PMD's.
+ */
+static int walk_pte_raw(struct ptscope_walk *w, struct vm_area_struct *vma,
+			pmd_t *pmdp, pmd_t pmd, unsigned long addr,
+			unsigned long end)
+{
+	unsigned int n = (end - addr) >> PAGE_SHIFT, i;
+	unsigned int stride = w->facts ? 2 : 1;
+	spinlock_t *ptl;	/* the lock the kernel changes the entry under */
+	pte_t *ptep;
+	u64 *e;
+
+	e = w->ops->ptes_get(w, n);
+	if (!e) {
+		w->addr = addr;
+		return PTSCOPE_WALK_FULL;
+	}
+	ptl = pte_lockptr(w->mm, &pmd);
+	spin_lock(ptl);
+	if (!pmd_same(pmd, READ_ONCE(*pmdp))) {
+		spin_unlock(ptl);
+		return -EAGAIN;
+	}
+	ptep = pte_offset_kernel(&pmd, addr);
+	for (i = 0; i < n; i++) {
+		pte_t pte = ptep_get(ptep + i);
+
+		e[i * stride] = pte_val(pte);
+		if (stride == 2)
+			e[i * 2 + 1] = pte_present(pte) ?
+				       entry_facts(vma, pte) : 0;
+	}
+	spin_unlock(ptl);
+	note_table(w, PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT);
+	w->ops->ptes(w, vma, addr, e, n);
+	return 0;
+}
+
 static int walk_pmd_range(struct ptscope_walk *w, struct vm_area_struct *vma,
 			  pud_t pud, unsigned long addr, unsigned long end,
 			  int *budget)
@@ -734,6 +877,8 @@ again:
 			ret = walk_huge_pmd(w, vma, pmdp, addr);
 		else if (pmd_bad(pmd))
 			continue;
+		else if (w->compact)
+			ret = walk_pte_raw(w, vma, pmdp, pmd, addr, next);
 		else
 			ret = walk_pte_table(w, vma, pmdp, pmd, addr, next);
 		if (ret == -EAGAIN)

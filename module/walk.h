@@ -31,6 +31,14 @@ struct ptscope_walk;
  *         room was promised by @leaves_get.
  * @table: called once for each page-table page the walk steps into;
  *         @level is the level of the entries the table holds.
+ * @region: (kernel walks) a region of the kernel half begins.
+ * @ptes_get: (compact walks) space for the raw entries of a PTE table's
+ *         range: @n u64s, or 2 * @n with facts; NULL if there is no room
+ *         (the walk stops there, as for @leaves_get).
+ * @ptes:  (compact walks) the walker filled @e with the @n entries (empty
+ *         ones too) from @va on, each followed by its facts word
+ *         (PTSCOPE_FACT_*, 0 for an entry not present) with facts.
+ *         Huge leaves still go through @leaves_get and @leaves.
  *
  * One call per PTE table rather than per entry keeps indirect calls and
  * copies out of the per-entry path (Documentation/performance.rst).
@@ -46,6 +54,9 @@ struct ptscope_walk_ops {
 	void (*table)(struct ptscope_walk *w, int level, unsigned long pa);
 	int (*region)(struct ptscope_walk *w, unsigned long start,
 		      unsigned long end, const char *name);
+	u64 *(*ptes_get)(struct ptscope_walk *w, unsigned int n);
+	void (*ptes)(struct ptscope_walk *w, struct vm_area_struct *vma,
+		     unsigned long va, u64 *e, unsigned int n);
 };
 
 #define PTSCOPE_WALK_FULL	1
@@ -66,6 +77,8 @@ struct ptscope_walk_ops {
  * @done:     the range is exhausted
  * @kw:       kernel-half walk state (ptscope_kwalk_init()), else NULL
  * @start:    first address of the range (a kernel walk's passes restart there)
+ * @compact:  report PTE tables raw, through @ops->ptes
+ * @facts:    with @compact, a facts word per entry
  */
 struct ptscope_walk {
 	struct mm_struct *mm;
@@ -79,6 +92,8 @@ struct ptscope_walk {
 	bool done;
 	struct ptscope_kwalk *kw;
 	unsigned long start;
+	bool compact;
+	bool facts;
 };
 
 void ptscope_walk_init(struct ptscope_walk *w, struct mm_struct *mm,
@@ -94,6 +109,14 @@ unsigned long ptscope_user_pgd_pa(struct mm_struct *mm);
 unsigned long ptscope_user_end(void);
 void ptscope_vma_describe(struct vm_area_struct *vma, struct ptscope_vma *rec);
 u64 ptscope_decode_hw(u64 v, int level);
+u64 ptscope_pte_bits(u64 raw);
+u64 ptscope_swp_decode(u64 raw, struct ptscope_leaf *leaf);
+u64 ptscope_swp_bits(u64 raw);
+u64 ptscope_marker_flags(unsigned long marker);
+
+/* The compact stream's layout (compact.c). */
+int ptscope_layout_init(void);
+const struct ptscope_layout *ptscope_layout(void);
 
 /*
  * The kernel half (kwalk.c).  @ops->region is called before the leaves

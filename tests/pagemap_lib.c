@@ -497,8 +497,10 @@ int ptw_walk(pid_t pid, unsigned long start, unsigned long end,
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	ret = ptw_session(&s, pid, "range=0x%lx-0x%lx%s", start, end,
-			  flags & PTW_COALESCE ? " coalesce" : "");
+	ret = ptw_session(&s, pid, "range=0x%lx-0x%lx%s%s%s", start, end,
+			  flags & PTW_COALESCE ? " coalesce" : "",
+			  flags & PTW_COMPACT ? " compact" : "",
+			  flags & PTW_FACTS ? " facts" : "");
 	if (ret)
 		goto out;
 	while ((ret = pts_next(&s, &h)) > 0) {
@@ -522,6 +524,9 @@ int ptw_walk(pid_t pid, unsigned long start, unsigned long end,
 		case PTSCOPE_REC_END:
 			copy_rec(&w->end, sizeof(w->end), h);
 			w->have_end = true;
+			break;
+		case PTSCOPE_REC_LAYOUT:
+			w->nlayout++;
 			break;
 		default:
 			w->nother++;
@@ -653,6 +658,9 @@ int ptw_check(const struct ptw_walk *w, pid_t pid, char *why, size_t len)
 		     (unsigned long long)entries);
 	if (w->nother)
 		FAIL("%zu records of other types in a walk", w->nother);
+	if (w->nlayout != !!(w->hdr.flags & PTSCOPE_REQ_COMPACT))
+		FAIL("%zu LAYOUT records in a %scompact walk", w->nlayout,
+		     w->hdr.flags & PTSCOPE_REQ_COMPACT ? "" : "non-");
 	return 0;
 }
 

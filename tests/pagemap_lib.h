@@ -154,6 +154,7 @@ struct ptw_walk {
 	size_t nleaves;
 	size_t *leaf_vma;		/* index of the VMA record before each leaf */
 	size_t nother;			/* records of any other type */
+	size_t nlayout;			/* PTSCOPE_REC_LAYOUT (compact walks) */
 };
 
 /* What covers one 4K page, expanded from the leaf records. */
@@ -170,6 +171,8 @@ struct ptw_page {
 };
 
 #define PTW_COALESCE	1
+#define PTW_COMPACT	2	/* the compact stream, decoded by pts_next() */
+#define PTW_FACTS	4	/* with PTW_COMPACT: and the frames' facts */
 
 /*
  * When set, ptw_walk(), ptw_translate() and ptw_ptcost() open their

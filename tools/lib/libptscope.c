@@ -11,7 +11,7 @@
 #include "libptscope.h"
 
 #define PTS_BUF_SIZE	(256 * 1024)
-#define PTS_REC_MAX	4096
+#define PTS_REC_MAX	65535	/* hdr.size is 16 bits */
 
 const char *pts_dir(void)
 {
@@ -201,6 +201,8 @@ int pts_request(struct pts_session *s, const char *fmt, ...)
 		return -errno;
 	s->len = s->off = 0;
 	s->eof = 0;
+	if (s->ptes)
+		s->ptes->count = 0;
 	return 0;
 }
 
@@ -238,6 +240,10 @@ void pts_close(struct pts_session *s)
 		close(s->fd);
 	free(s->buf);
 	s->buf = NULL;
+	free(s->layout);
+	s->layout = NULL;
+	free(s->ptes);
+	s->ptes = NULL;
 	s->fd = -1;
 }
 
@@ -266,7 +272,7 @@ static int fill(struct pts_session *s, size_t need)
 	return 0;
 }
 
-int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec)
+static int next_rec(struct pts_session *s, const struct ptscope_rec_hdr **rec)
 {
 	const struct ptscope_rec_hdr *h;
 	int ret;
@@ -277,7 +283,7 @@ int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec)
 	if (ret)
 		return s->len == s->off ? 0 : -EPROTO;
 	h = (const void *)(s->buf + s->off);
-	if (h->size < sizeof(*h) || h->size > PTS_REC_MAX)
+	if (h->size < sizeof(*h))
 		return -EPROTO;
 	ret = fill(s, h->size);
 	if (ret < 0)
@@ -287,6 +293,172 @@ int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec)
 	*rec = (const void *)(s->buf + s->off);
 	s->off += (*rec)->size;
 	return 1;
+}
+
+static uint64_t bits_field(uint64_t e, uint32_t shift, uint32_t bits)
+{
+	if (shift >= 64)
+		return 0;
+	e >>= shift;
+	return bits >= 64 ? e : e & ((1ULL << bits) - 1);
+}
+
+static uint64_t by_rules(const struct ptscope_layout *l, uint32_t first,
+			 uint32_t n, uint64_t e)
+{
+	uint64_t f = 0;
+	uint32_t i;
+
+	for (i = first; i < first + n; i++)
+		if ((e & l->rules[i].mask) == l->rules[i].value)
+			f |= l->rules[i].flags;
+	return f;
+}
+
+/* A present entry (see PTSCOPE_REC_LAYOUT). */
+static void decode_present(const struct ptscope_layout *l, uint32_t pflags,
+			   uint64_t e, uint64_t facts, struct ptscope_leaf *leaf)
+{
+	uint64_t f = PTSCOPE_F_PFN_VALID | by_rules(l, 0, l->nr_present, e);
+	uint64_t fe = e;
+
+	if (l->pfn_invert_unless && !(e & l->pfn_invert_unless))
+		fe = ~e;
+	leaf->pfn = (fe & l->pfn_mask) >> 12;
+	leaf->pkey = l->pkey_mask ? (e & l->pkey_mask) >> l->pkey_shift : 0;
+	if ((f & PTSCOPE_F_PROTNONE) && (pflags & PTSCOPE_PTES_ACCESSIBLE) &&
+	    !((pflags & PTSCOPE_PTES_UFFD_RWP) && (e & l->rwp_mask)))
+		f |= PTSCOPE_F_NUMA_HINT;
+	if (leaf->pfn == l->zero_pfn) {
+		f |= PTSCOPE_F_ZERO_PAGE | PTSCOPE_F_FOLIO;
+		leaf->folio_pfn = leaf->pfn;
+	} else {
+		leaf->mapcount = facts & PTSCOPE_FACT_MAPCOUNT;
+		if (facts & PTSCOPE_FACT_ANON)
+			f |= PTSCOPE_F_ANON_PAGE;
+		if (facts & PTSCOPE_FACT_FILE)
+			f |= PTSCOPE_F_FILE_PAGE;
+		if (facts & PTSCOPE_FACT_EXCLUSIVE)
+			f |= PTSCOPE_F_EXCLUSIVE;
+		if (facts & PTSCOPE_FACT_FOLIO) {
+			f |= PTSCOPE_F_FOLIO;
+			leaf->folio_pfn = leaf->pfn -
+				((facts >> PTSCOPE_FACT_INDEX_SHIFT) & PTSCOPE_FACT_INDEX_MASK);
+			leaf->folio_order = (facts >> PTSCOPE_FACT_ORDER_SHIFT) &
+					    PTSCOPE_FACT_ORDER_MASK;
+		}
+	}
+	leaf->flags = f;
+}
+
+/* A non-present, non-empty entry (see PTSCOPE_REC_LAYOUT). */
+static void decode_swp(const struct ptscope_layout *l, uint64_t e,
+		       struct ptscope_leaf *leaf)
+{
+	uint64_t type = bits_field(e, l->swp_type_shift, l->swp_type_bits);
+	uint64_t off = bits_field(e ^ l->swp_offset_xor, l->swp_offset_shift,
+				  l->swp_offset_bits);
+	uint64_t f = by_rules(l, l->nr_present, l->nr_swp, e);
+	int b;
+
+	if (type < PTSCOPE_LAYOUT_TYPES &&
+	    (type || off || !(l->flags & PTSCOPE_LAYOUT_SWP0_NONE)))
+		f |= l->type_flags[type];
+	if (f & PTSCOPE_F_SWAP) {
+		leaf->swap_type = type;
+		leaf->swap_offset = off;
+	}
+	if (f & PTSCOPE_F_PFN_VALID)
+		leaf->pfn = off & l->swp_pfn_mask;
+	if (f & PTSCOPE_F_MARKER) {
+		leaf->swap_offset = off & l->marker_mask;
+		for (b = 0; b < PTSCOPE_LAYOUT_MARKER_BITS; b++)
+			if (leaf->swap_offset & (1ULL << b))
+				f |= l->marker_flags[b];
+	}
+	leaf->flags = f;
+}
+
+int pts_ptes_leaf(const struct ptscope_layout *layout,
+		  const struct ptscope_ptes *p, unsigned int i,
+		  struct ptscope_leaf *leaf)
+{
+	unsigned int stride = p->flags & PTSCOPE_PTES_FACTS ? 2 : 1;
+	uint64_t e = p->e[i * stride];
+
+	if (!(e & layout->none_mask))
+		return 0;
+	memset(leaf, 0, sizeof(*leaf));
+	leaf->hdr.type = PTSCOPE_REC_LEAF;
+	leaf->hdr.size = sizeof(*leaf);
+	leaf->va = p->va + ((uint64_t)i << 12);
+	leaf->entry = e;
+	leaf->count = 1;
+	leaf->level = PTSCOPE_LVL_PTE;
+	if (e & layout->present_mask)
+		decode_present(layout, p->flags, e,
+			       stride == 2 ? p->e[i * 2 + 1] : 0, leaf);
+	else
+		decode_swp(layout, e, leaf);
+	return 1;
+}
+
+/* Keep a LAYOUT or PTES record past the next read: -EPROTO if malformed. */
+static int keep_compact(struct pts_session *s, const struct ptscope_rec_hdr *h)
+{
+	if (h->type == PTSCOPE_REC_LAYOUT) {
+		const struct ptscope_layout *l = (const void *)h;
+
+		if (h->size < sizeof(*l) || l->nr_present > PTSCOPE_LAYOUT_RULES_MAX ||
+		    l->nr_swp > PTSCOPE_LAYOUT_RULES_MAX - l->nr_present)
+			return -EPROTO;
+		if (!s->layout && !(s->layout = malloc(sizeof(*s->layout))))
+			return -ENOMEM;
+		memcpy(s->layout, h, sizeof(*s->layout));
+		return 0;
+	}
+	{
+		const struct ptscope_ptes *p = (const void *)h;
+		size_t per = sizeof(uint64_t);
+
+		if (h->size < sizeof(*p) || !s->layout)
+			return -EPROTO;
+		if (p->flags & PTSCOPE_PTES_FACTS)
+			per *= 2;
+		if ((h->size - sizeof(*p)) / per < p->count)
+			return -EPROTO;
+		if (!s->ptes && !(s->ptes = malloc(PTS_REC_MAX)))
+			return -ENOMEM;
+		memcpy(s->ptes, h, h->size);
+		s->ptes_next = 0;
+		return 0;
+	}
+}
+
+int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec)
+{
+	int ret;
+
+	for (;;) {
+		while (s->ptes && s->ptes_next < s->ptes->count) {
+			if (pts_ptes_leaf(s->layout, s->ptes, s->ptes_next++,
+					  &s->leaf)) {
+				*rec = &s->leaf.hdr;
+				return 1;
+			}
+		}
+		ret = next_rec(s, rec);
+		if (ret <= 0)
+			return ret;
+		if ((*rec)->type != PTSCOPE_REC_LAYOUT &&
+		    (*rec)->type != PTSCOPE_REC_PTES)
+			return 1;
+		ret = keep_compact(s, *rec);
+		if (ret)
+			return ret;
+		if ((*rec)->type == PTSCOPE_REC_LAYOUT)
+			return 1;
+	}
 }
 
 int pts_copy_text(struct pts_session *s, int fd)

@@ -37,6 +37,11 @@ struct pts_session {
 	const char *keys;		/* the device: keys naming the view */
 	const struct pts_source *src;	/* NULL: read(fd) */
 	void *priv;			/* the source's */
+	/* a compact stream (request "compact"), decoded by pts_next() */
+	struct ptscope_layout *layout;	/* its LAYOUT record */
+	struct ptscope_ptes *ptes;	/* the PTES record being decoded */
+	unsigned int ptes_next;		/* its next entry */
+	struct ptscope_leaf leaf;	/* the leaf pts_next() gave out */
 };
 
 /* Module information from the version file. */
@@ -92,8 +97,21 @@ int pts_open_source(struct pts_session *s, const struct pts_source *src,
 /*
  * Next record of a binary session: 1 and *rec set (valid until the next
  * call), 0 at the end of the stream, -errno on error (-EPROTO: malformed).
+ * A compact stream comes out as a full one: each non-empty entry of a
+ * PTSCOPE_REC_PTES record as a PTSCOPE_REC_LEAF, decoded by its LAYOUT
+ * (which is passed on too, for readers that want it).
  */
 int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec);
+/*
+ * Entry I of a compact stream's PTES record P, decoded by LAYOUT into
+ * *LEAF exactly as the module decodes a full walk's leaf (without facts:
+ * no frame facts but the zero page; see PTSCOPE_REC_LAYOUT in
+ * linux/ptscope.h).  1 if the entry is not empty, 0 if it is (*LEAF
+ * untouched).
+ */
+int pts_ptes_leaf(const struct ptscope_layout *layout,
+		  const struct ptscope_ptes *p, unsigned int i,
+		  struct ptscope_leaf *leaf);
 
 /* Read a text session to the end, writing it to FD.  0 or -errno. */
 int pts_copy_text(struct pts_session *s, int fd);

@@ -11,11 +11,16 @@
  * Request line (ASCII, at most PTSCOPE_REQ_MAX bytes, one write()):
  *
  *	pid=<N> [range=<START>-<END>] [va=<ADDR>] [coalesce] [op=<walk|translate|ptcost>]
+ *	pid=<N> [range=<START>-<END>] compact [facts]
  *	kernel [range=<START>-<END>] [va=<ADDR>] [coalesce] [op=<walk|translate>]
  *
  * "kernel" walks or translates in the kernel half of the caller's own
  * top-level table (every process shares it) instead of a process's user
  * half; it takes no pid.  See PTSCOPE_HDR_KERNEL.
+ * "compact" (a records walk of a process, not coalesced) sends PTE tables
+ * as raw entries (PTSCOPE_REC_PTES) after a PTSCOPE_REC_LAYOUT that says
+ * how to decode them; "facts" adds what the frames are.  See
+ * PTSCOPE_REQ_COMPACT.
  * Numbers are decimal or 0x-prefixed hex.  Unknown keys are rejected.
  *
  * Binary stream (the "records" file): a sequence of records, each
@@ -58,6 +63,8 @@ enum ptscope_rec_type {
 	PTSCOPE_REC_XLATE = 5,		/* struct ptscope_xlate */
 	PTSCOPE_REC_COST = 6,		/* struct ptscope_cost */
 	PTSCOPE_REC_END = 7,		/* struct ptscope_end */
+	PTSCOPE_REC_LAYOUT = 8,		/* struct ptscope_layout (compact walks) */
+	PTSCOPE_REC_PTES = 9,		/* struct ptscope_ptes (compact walks) */
 };
 
 struct ptscope_rec_hdr {
@@ -90,6 +97,8 @@ struct ptscope_header {
 };
 
 #define PTSCOPE_REQ_COALESCE	(1U << 0)
+#define PTSCOPE_REQ_COMPACT	(1U << 1)	/* request "compact" */
+#define PTSCOPE_REQ_FACTS	(1U << 2)	/* request "facts" (with compact) */
 /*
  * Header flags beside the request's PTSCOPE_REQ_*: what the stream can
  * and cannot tell.
@@ -297,6 +306,108 @@ struct ptscope_cost {
 	__u64 pgd_pages;		/* pages in the top-level allocation (2 with PTI) */
 	__u64 deposited;		/* PTE tables deposited for anonymous THPs,
 					 * one per huge PMD; counted in VmPTE */
+};
+
+/*
+ * The compact stream (request "compact", records only, a process walk
+ * without "coalesce").  PTE tables are sent as their raw entries: a
+ * PTSCOPE_REC_PTES record per run of entries of one table (runs are split
+ * at three or more empty entries), 8 bytes per entry, 16 with "facts".
+ * Huge leaves (PMD, PUD) stay PTSCOPE_REC_LEAF records, as do all leaves
+ * of other walks.  The stream is HEADER, LAYOUT, then VMA, PTES and LEAF
+ * records in address order, then END, whose counts are those of the full
+ * walk (leaves = entries = non-empty entries).
+ *
+ * PTSCOPE_REC_LAYOUT says how this kernel encodes an entry, as the module
+ * was built to decode it, so that a reader decodes exactly as the module
+ * would, with no knowledge of the kernel (libptscope's pts_next() does):
+ *
+ *  - entry e is empty if (e & none_mask) == 0; else present (a PTE the
+ *    kernel calls present: PRESENT or PROTNONE) if (e & present_mask);
+ *  - a present entry: flags = PTSCOPE_F_PFN_VALID | the flags of every
+ *    rule r of the first nr_present rules with (e & r.mask) == r.value;
+ *    pfn = ((e ^ (e & pfn_invert_unless ? 0 : ~0)) & pfn_mask) >> 12 (the
+ *    frame of a PROTNONE entry is stored inverted, L1TF); pkey =
+ *    (e & pkey_mask) >> pkey_shift; PTSCOPE_F_ZERO_PAGE | PTSCOPE_F_FOLIO,
+ *    folio_pfn = pfn if pfn == zero_pfn; PTSCOPE_F_NUMA_HINT if
+ *    PTSCOPE_F_PROTNONE, PTSCOPE_PTES_ACCESSIBLE, and not both
+ *    PTSCOPE_PTES_UFFD_RWP and (e & rwp_mask);
+ *  - a non-present entry: flags = the flags of every rule of the next
+ *    nr_swp rules that matches; type = (e >> swp_type_shift) &
+ *    (2^swp_type_bits - 1); offset = ((e ^ swp_offset_xor) >>
+ *    swp_offset_shift) & (2^swp_offset_bits - 1); flags |=
+ *    type_flags[type] (none for type 0, offset 0 with
+ *    PTSCOPE_LAYOUT_SWP0_NONE), then: PTSCOPE_F_SWAP: swap_type = type,
+ *    swap_offset = offset; PTSCOPE_F_PFN_VALID: pfn = offset &
+ *    swp_pfn_mask; PTSCOPE_F_MARKER: swap_offset = offset & marker_mask,
+ *    flags |= marker_flags[b] for every bit b set in it.
+ *
+ * Everything else of the leaf (va, entry, level PTE, count 1) is plain.
+ * Without "facts" the frame's own facts are not sent: no
+ * PTSCOPE_F_ANON_PAGE, _FILE_PAGE, _EXCLUSIVE, mapcount or folio (but the
+ * zero page).  With "facts" each entry is followed by a facts word:
+ */
+#define PTSCOPE_FACT_MAPCOUNT	0xffffffffULL		/* bits 0-31: mapcount */
+#define PTSCOPE_FACT_INDEX_SHIFT 32			/* bits 32-51: page index in */
+#define PTSCOPE_FACT_INDEX_MASK	0xfffffULL		/* the folio: pfn - folio_pfn */
+#define PTSCOPE_FACT_ORDER_SHIFT 52			/* bits 52-57: folio_order */
+#define PTSCOPE_FACT_ORDER_MASK	0x3fULL
+#define PTSCOPE_FACT_ANON	(1ULL << 58)		/* PTSCOPE_F_ANON_PAGE */
+#define PTSCOPE_FACT_FILE	(1ULL << 59)		/* PTSCOPE_F_FILE_PAGE */
+#define PTSCOPE_FACT_EXCLUSIVE	(1ULL << 60)		/* PTSCOPE_F_EXCLUSIVE */
+#define PTSCOPE_FACT_FOLIO	(1ULL << 61)		/* PTSCOPE_F_FOLIO: index, order */
+
+/* Type 0, offset 0 is no entry at all (7.x softleaf_type()): no type flags. */
+#define PTSCOPE_LAYOUT_SWP0_NONE	(1U << 0)
+
+#define PTSCOPE_LAYOUT_RULES_MAX	64
+#define PTSCOPE_LAYOUT_TYPES		32	/* 2^swp_type_bits at most */
+#define PTSCOPE_LAYOUT_MARKER_BITS	16
+
+struct ptscope_layout_rule {
+	__u64 mask;
+	__u64 value;
+	__u64 flags;			/* PTSCOPE_F_* set on a match */
+};
+
+struct ptscope_layout {
+	struct ptscope_rec_hdr hdr;
+	__u32 nr_present;		/* rules[0..nr_present) */
+	__u32 nr_swp;			/* rules[nr_present..+nr_swp) */
+	__u64 none_mask;
+	__u64 present_mask;
+	__u64 pfn_mask;
+	__u64 pfn_invert_unless;
+	__u64 pkey_mask;
+	__u64 rwp_mask;
+	__u64 zero_pfn;
+	__u64 swp_offset_xor;
+	__u64 swp_pfn_mask;
+	__u64 marker_mask;
+	__u32 pkey_shift;
+	__u32 swp_type_shift;
+	__u32 swp_type_bits;
+	__u32 swp_offset_shift;
+	__u32 swp_offset_bits;
+	__u32 flags;			/* PTSCOPE_LAYOUT_* */
+	__u64 type_flags[PTSCOPE_LAYOUT_TYPES];
+	__u64 marker_flags[PTSCOPE_LAYOUT_MARKER_BITS];
+	struct ptscope_layout_rule rules[PTSCOPE_LAYOUT_RULES_MAX];
+};
+
+/* PTSCOPE_REC_PTES: a run of raw entries of one PTE table. */
+#define PTSCOPE_PTES_FACTS	(1U << 0)	/* a facts word after each entry */
+#define PTSCOPE_PTES_ACCESSIBLE	(1U << 1)	/* the VMA is accessible: PROTNONE is
+						 * a NUMA hint */
+#define PTSCOPE_PTES_UFFD_RWP	(1U << 2)	/* the VMA is registered for userfaultfd
+						 * read-write protection (7.x) */
+
+struct ptscope_ptes {
+	struct ptscope_rec_hdr hdr;
+	__u64 va;			/* address of e[0] */
+	__u32 count;			/* entries (some may be empty) */
+	__u32 flags;			/* PTSCOPE_PTES_* */
+	__u64 e[];			/* count entries, or count (entry, facts) pairs */
 };
 
 /* PTSCOPE_REC_END: last record. */
