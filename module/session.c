@@ -35,14 +35,16 @@
 
 #define LINE_MAX_LEN	512	/* longest text line or record we emit */
 /*
- * The output buffer is sized for the request, on the first request that
- * needs it (session_buf()): a text walk needs room for a whole PTE table
- * of text lines (the walker reports a PTE table within one lock hold), a
- * VMA line and a flushed run; a records walk twice its largest chunk, at
- * least BUF_MIN; the rest BUF_MIN.
+ * The output buffer is sized for the request (session_buf_for()): room
+ * for the largest chunk of the walk (a whole PTE table's leaves, or as
+ * many as the range has pages: the walker reports a PTE table within one
+ * lock hold, a VMA and a flushed run), twice that for records; BUF_SMALL
+ * for a translation or ptcost.  The kernel zeroes every allocation
+ * (init_on_alloc), so a one-page walk must not pay for a whole table of
+ * text lines.
  */
-#define TEXT_WALK_BUF	((PTRS_PER_PTE + 1) * LINE_MAX_LEN + 16 * 1024)
-#define BUF_MIN		SZ_64K
+#define BUF_SMALL	SZ_8K
+#define TEXT_SLACK	SZ_16K
 
 enum stage { ST_IDLE, ST_HEADER, ST_BODY, ST_TRAILER, ST_EOF };
 
@@ -67,6 +69,8 @@ struct session {
 	size_t len, off;
 	/* a PTE table's leaves, for walks that do not decode in place */
 	struct ptscope_leaf *scratch;
+	unsigned int scratch_n;		/* leaves at scratch */
+	unsigned int table_max;		/* most leaves one PTE table can give */
 
 	struct ptscope_walk walk;
 	struct ptscope_leaf run;	/* pending coalesced run */
@@ -335,10 +339,12 @@ static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
 /* Room to go on walking: a PTE table, a VMA and a flushed run. */
 static size_t chunk_need(struct session *s)
 {
-	size_t table = (PTRS_PER_PTE + 1) * per_leaf(s);
+	size_t table = (s->table_max + 1) * per_leaf(s);
 
+	if (s->op == PTSCOPE_OP_PTCOST)		/* counts, emits nothing */
+		return LINE_MAX_LEN;
 	if (s->reqflags & PTSCOPE_REQ_COMPACT)
-		table = ptes_size(s, PTRS_PER_PTE) + per_leaf(s);
+		table = ptes_size(s, s->table_max) + per_leaf(s);
 	return table + sizeof(struct ptscope_vma) + LINE_MAX_LEN;
 }
 
@@ -1070,7 +1076,7 @@ static int parse_request(const struct ptscope_file *pf, char *line,
  * next request if big enough; a session that only reads records never
  * pays for a text walk's buffer.
  */
-static int session_buf(struct session *s, size_t need, bool scratch)
+static int session_buf(struct session *s, size_t need, unsigned int scratch)
 {
 	if (s->cap < need) {
 		char *buf = kvmalloc(need, GFP_KERNEL);
@@ -1081,11 +1087,15 @@ static int session_buf(struct session *s, size_t need, bool scratch)
 		s->buf = buf;
 		s->cap = need;
 	}
-	if (scratch && !s->scratch) {
-		s->scratch = kvmalloc_array(PTRS_PER_PTE, sizeof(*s->scratch),
-					    GFP_KERNEL);
-		if (!s->scratch)
+	if (s->scratch_n < scratch) {
+		struct ptscope_leaf *l = kvmalloc_array(scratch, sizeof(*l),
+							GFP_KERNEL);
+
+		if (!l)
 			return -ENOMEM;
+		kvfree(s->scratch);
+		s->scratch = l;
+		s->scratch_n = scratch;
 	}
 	return 0;
 }
@@ -1094,13 +1104,16 @@ static int session_buf(struct session *s, size_t need, bool scratch)
 static int session_buf_for(struct session *s)
 {
 	bool in_place = s->binary && !(s->reqflags & PTSCOPE_REQ_COALESCE) &&
-			s->op == PTSCOPE_OP_WALK;
-	size_t need = BUF_MIN;
+			s->op == PTSCOPE_OP_WALK && !s->kernel;
+	size_t need = BUF_SMALL;
 
+	s->table_max = PTRS_PER_PTE;
+	if (!s->kernel)
+		s->table_max = min_t(unsigned long, PTRS_PER_PTE,
+				     (s->end - s->start) >> PAGE_SHIFT);
 	if (s->op == PTSCOPE_OP_WALK)
-		need = s->binary ? max_t(size_t, BUF_MIN, 2 * chunk_need(s)) :
-				   TEXT_WALK_BUF;
-	return session_buf(s, need, !in_place || s->kernel);
+		need = s->binary ? 2 * chunk_need(s) : chunk_need(s) + TEXT_SLACK;
+	return session_buf(s, need, in_place ? 0 : s->table_max);
 }
 
 static void session_reset(struct session *s)
@@ -1145,8 +1158,8 @@ static int device_op(struct file *file, struct session *s,
 	}
 	session_reset(s);
 	s->op = r->op;
-	ret = session_buf(s, max_t(size_t, BUF_MIN, PTSCOPE_FAULTS_TEXT_MAX),
-			  false);
+	ret = session_buf(s, r->op == OP_FAULTS ? PTSCOPE_FAULTS_TEXT_MAX :
+			  BUF_SMALL, 0);
 	if (ret) {
 		mutex_unlock(&s->lock);
 		return ret;

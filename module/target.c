@@ -175,6 +175,18 @@ static int check_mm_opener(struct file *proc, const char *name,
 	return c.ret;
 }
 
+/*
+ * The writer's own check already was the opener's: the same credentials
+ * (the very cred the file was opened with: nothing changed since), made
+ * from a task outside the target's thread group, which ptrace_may_access()
+ * would have let through whatever the credentials.  The worker round trip
+ * is then skipped (it is most of a one-page walk's cost).
+ */
+static bool same_creds_elsewhere(struct file *file, struct task_struct *task)
+{
+	return file->f_cred == current_cred() && !same_thread_group(task, current);
+}
+
 /* Pin @task's mm with mmgrab(); NULL if it has none (exited). */
 static struct mm_struct *task_mm_grab(struct task_struct *task)
 {
@@ -213,7 +225,7 @@ static struct mm_struct *check_access(struct file *file, struct file *proc,
 		if (!mm)
 			return ERR_PTR(-ESRCH);
 		ret = check_mm(proc, name, pid, NULL, mm);
-		if (!ret)
+		if (!ret && !same_creds_elsewhere(file, task))
 			ret = check_mm_opener(proc, name, pid, file->f_cred,
 					      mm);
 		if (!ret)
