@@ -277,22 +277,6 @@ static int flush_run(struct session *s)
 	return ret;
 }
 
-/* Does @l continue the pending run, as mm/ptdump.c merges equal entries? */
-static bool extends_run(const struct ptscope_leaf *r, const struct ptscope_leaf *l)
-{
-	unsigned long size = 1UL << PTSCOPE_LEVEL_SHIFT(r->level);
-
-	if (l->level != r->level || l->flags != r->flags ||
-	    l->va != r->va + r->count * size || l->pkey != r->pkey)
-		return false;
-	if (r->flags & PTSCOPE_F_PFN_VALID)
-		return l->pfn == r->pfn + r->count * (size >> PAGE_SHIFT);
-	if (r->flags & PTSCOPE_F_SWAP)
-		return l->swap_type == r->swap_type &&
-		       l->swap_offset == r->swap_offset + r->count;
-	return l->swap_offset == r->swap_offset;
-}
-
 /*
  * In a kernel walk, runs merge as ptdump merges them: equal level and
  * flags over contiguous addresses, whatever the frames.  A run whose
@@ -470,8 +454,8 @@ static void on_leaves(struct ptscope_walk *w, struct ptscope_leaf *l,
 			count_cost(s, l);
 		} else if (!(s->reqflags & PTSCOPE_REQ_COALESCE)) {
 			put_leaf(s, l);
-		} else if (s->have_run && extends_run(&s->run, l)) {
-			s->run.count++;
+		} else if (s->have_run && ptscope_extends_run(&s->run, l)) {
+			s->run.count += l->count;
 		} else if (s->kernel && s->have_run && extends_krun(&s->run, l)) {
 			s->run.count++;
 			s->run.flags &= ~PTSCOPE_F_PFN_VALID;
@@ -1273,6 +1257,7 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 		ptscope_walk_init(&s->walk, t.mm, r.start, r.end,
 				  &session_walk_ops, s);
 	s->walk.compact = r.flags & PTSCOPE_REQ_COMPACT;
+	s->walk.merge = !kw && (r.flags & PTSCOPE_REQ_COALESCE);
 	s->walk.facts = r.flags & PTSCOPE_REQ_FACTS;
 	s->stage = ST_HEADER;
 	mutex_unlock(&s->lock);

@@ -187,13 +187,34 @@ static u64 note_folio(struct folio *folio, struct ptscope_leaf *leaf)
 }
 
 /*
+ * The page of a frame, or NULL if it has none online.  @sub, if not NULL,
+ * is the subsection of the last frame found online during one hold of a
+ * PTE table's lock (ULONG_MAX at first): a frame in the same subsection
+ * is online too, and pfn_to_online_page()'s section look-up is skipped.
+ * While the lock is held, the frame found online stays mapped by its
+ * entry, and offlining its memory would first have to migrate it, which
+ * takes this lock: the subsection stays online and its memmap in place.
+ */
+static struct page *frame_page(u64 pfn, unsigned long *sub)
+{
+	struct page *page;
+
+	if (sub && (pfn >> PFN_SUBSECTION_SHIFT) == *sub)
+		return pfn_to_page(pfn);
+	page = pfn_to_online_page(pfn);
+	if (page && sub)
+		*sub = pfn >> PFN_SUBSECTION_SHIFT;
+	return page;
+}
+
+/*
  * What the frame behind a present entry is: PTSCOPE_F_* bits, its map
  * count in @leaf->mapcount and its folio.  The page is not pinned: the
  * memmap entry of an online frame always exists, and the values read are
  * a snapshot, exactly as pagemap's are.
  */
 static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
-			u64 flags, struct ptscope_leaf *leaf)
+			u64 flags, struct ptscope_leaf *leaf, unsigned long *sub)
 {
 	struct folio *folio;
 	struct page *page;
@@ -215,7 +236,7 @@ static u64 decode_frame(struct vm_area_struct *vma, u64 pfn, int level,
 		return 0;
 	if (flags & PTSCOPE_F_DEVMAP)
 		return 0;
-	page = pfn_to_online_page(pfn);
+	page = frame_page(pfn, sub);
 	if (!page)
 		return 0;
 	folio = page_folio(page);
@@ -423,7 +444,7 @@ static u64 present_pfn(u64 raw, int level)
 
 /* A present entry: hardware and software bits, and the frame number. */
 static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
-			  struct ptscope_leaf *leaf)
+			  struct ptscope_leaf *leaf, unsigned long *sub)
 {
 	u64 f = present_bits(pte, level);
 
@@ -440,7 +461,7 @@ static u64 decode_present(struct vm_area_struct *vma, pte_t pte, int level,
 #ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
 	leaf->pkey = pte_flags_pkey(pte_flags(pte));
 #endif
-	return f | decode_frame(vma, leaf->pfn, level, f, leaf);
+	return f | decode_frame(vma, leaf->pfn, level, f, leaf, sub);
 }
 
 /*
@@ -470,7 +491,8 @@ static bool leaf_present(u64 raw, int level)
  * inversion of a non-present frame number).
  */
 static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
-			unsigned long va, struct ptscope_leaf *leaf)
+			unsigned long va, struct ptscope_leaf *leaf,
+			unsigned long *sub)
 {
 	pte_t pte = __pte(raw);
 
@@ -490,7 +512,7 @@ static void decode_leaf(struct vm_area_struct *vma, u64 raw, int level,
 	leaf->swap_type = 0;
 	leaf->folio_order = 0;
 	if (leaf_present(raw, level))
-		leaf->flags = decode_present(vma, pte, level, leaf);
+		leaf->flags = decode_present(vma, pte, level, leaf, sub);
 	else
 		leaf->flags = decode_nonpresent(pte, leaf);
 }
@@ -536,7 +558,8 @@ u64 ptscope_marker_flags(unsigned long marker)
  * a full walk decodes it under.  The zero page has none: a reader knows
  * it by zero_pfn.
  */
-static u64 entry_facts(struct vm_area_struct *vma, pte_t pte)
+static u64 entry_facts(struct vm_area_struct *vma, pte_t pte,
+		       unsigned long *sub)
 {
 	struct ptscope_leaf l;
 	u64 pfn = pte_pfn(pte), bits = 0, f, facts;
@@ -550,7 +573,7 @@ static u64 entry_facts(struct vm_area_struct *vma, pte_t pte)
 	l.mapcount = 0;
 	l.folio_pfn = 0;
 	l.folio_order = 0;
-	f = decode_frame(vma, pfn, PTSCOPE_LVL_PTE, bits, &l);
+	f = decode_frame(vma, pfn, PTSCOPE_LVL_PTE, bits, &l, sub);
 	if (f & PTSCOPE_F_ZERO_PAGE)
 		return 0;
 	facts = l.mapcount;
@@ -566,6 +589,32 @@ static u64 entry_facts(struct vm_area_struct *vma, pte_t pte)
 			 (pfn - l.folio_pfn) << PTSCOPE_FACT_INDEX_SHIFT |
 			 (u64)l.folio_order << PTSCOPE_FACT_ORDER_SHIFT;
 	return facts;
+}
+
+/**
+ * ptscope_extends_run() - does a leaf continue a run, as ptdump merges?
+ * @r: the run (a leaf with count >= 1)
+ * @l: the next leaf (count 1)
+ *
+ * Equal level, flags and protection key, at the next address, with the
+ * next frame (or swap slot), or the same marker bits.
+ *
+ * Return: true if @l can be merged into @r (@r->count++).
+ */
+bool ptscope_extends_run(const struct ptscope_leaf *r,
+			 const struct ptscope_leaf *l)
+{
+	unsigned long size = 1UL << PTSCOPE_LEVEL_SHIFT(r->level);
+
+	if (l->level != r->level || l->flags != r->flags ||
+	    l->va != r->va + r->count * size || l->pkey != r->pkey)
+		return false;
+	if (r->flags & PTSCOPE_F_PFN_VALID)
+		return l->pfn == r->pfn + r->count * (size >> PAGE_SHIFT);
+	if (r->flags & PTSCOPE_F_SWAP)
+		return l->swap_type == r->swap_type &&
+		       l->swap_offset == r->swap_offset + r->count;
+	return l->swap_offset == r->swap_offset;
 }
 
 static void note_table(struct ptscope_walk *w, int level, unsigned long pa)
@@ -696,7 +745,7 @@ static int walk_shared_pmds(struct ptscope_walk *w, struct vm_area_struct *vma,
 		ptl = shared_pmd_lock(w->mm, pudp, addr, &pud, &pmd, &flags);
 		if (!pmd_none(pmd))
 			decode_leaf(vma, pmd_val(pmd), PTSCOPE_LVL_PMD,
-				    addr & PMD_MASK, leaf);
+				    addr & PMD_MASK, leaf, NULL);
 		shared_pmd_unlock(ptl, flags);
 		if (pmd_none(pmd))
 			continue;
@@ -748,7 +797,8 @@ static int walk_huge_pmd(struct ptscope_walk *w, struct vm_area_struct *vma,
 	 * Decode under the lock: the frame stays mapped (and the folio
 	 * neither freed nor split) only while the entry cannot change.
 	 */
-	decode_leaf(vma, pmd_val(pmd), PTSCOPE_LVL_PMD, addr & PMD_MASK, leaf);
+	decode_leaf(vma, pmd_val(pmd), PTSCOPE_LVL_PMD, addr & PMD_MASK, leaf,
+		    NULL);
 	spin_unlock(ptl);
 	w->ops->leaves(w, leaf, 1);
 	return 0;
@@ -768,6 +818,7 @@ static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
 {
 	struct ptscope_leaf *leaves;
 	unsigned int n = 0;
+	unsigned long sub = ULONG_MAX;	/* frame_page()'s, for this lock hold */
 	spinlock_t *ptl;	/* the lock the kernel changes the entry under */
 	pte_t *ptep;
 
@@ -789,7 +840,12 @@ static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
 
 		if (!pte_none(pte)) {
 			decode_leaf(vma, pte_val(pte), PTSCOPE_LVL_PTE, addr,
-				    &leaves[n++]);
+				    &leaves[n], &sub);
+			if (w->merge && n &&
+			    ptscope_extends_run(&leaves[n - 1], &leaves[n]))
+				leaves[n - 1].count++;
+			else
+				n++;
 			addr += PAGE_SIZE;
 			ptep++;
 			continue;
@@ -816,6 +872,7 @@ static int walk_pte_raw(struct ptscope_walk *w, struct vm_area_struct *vma,
 {
 	unsigned int n = (end - addr) >> PAGE_SHIFT, i;
 	unsigned int stride = w->facts ? 2 : 1;
+	unsigned long sub = ULONG_MAX;	/* frame_page()'s, for this lock hold */
 	spinlock_t *ptl;	/* the lock the kernel changes the entry under */
 	pte_t *ptep;
 	u64 *e;
@@ -838,7 +895,7 @@ static int walk_pte_raw(struct ptscope_walk *w, struct vm_area_struct *vma,
 		e[i * stride] = pte_val(pte);
 		if (stride == 2)
 			e[i * 2 + 1] = pte_present(pte) ?
-				       entry_facts(vma, pte) : 0;
+				       entry_facts(vma, pte, &sub) : 0;
 	}
 	spin_unlock(ptl);
 	note_table(w, PTSCOPE_LVL_PTE, pmd_pfn(pmd) << PAGE_SHIFT);
@@ -911,7 +968,8 @@ static int walk_huge_pud(struct ptscope_walk *w, struct vm_area_struct *vma,
 		spin_unlock(ptl);
 		return -EAGAIN;
 	}
-	decode_leaf(vma, pud_val(pud), PTSCOPE_LVL_PUD, addr & PUD_MASK, leaf);
+	decode_leaf(vma, pud_val(pud), PTSCOPE_LVL_PUD, addr & PUD_MASK, leaf,
+		    NULL);
 	spin_unlock(ptl);
 	w->ops->leaves(w, leaf, 1);
 	return 0;
@@ -1134,7 +1192,7 @@ static void xlate_leaf(struct vm_area_struct *vma, struct ptscope_xlate *out,
 	struct ptscope_leaf *leaf = &out->leaf;
 	u64 f;
 
-	decode_leaf(vma, raw, level, va & ~(size - 1), leaf);
+	decode_leaf(vma, raw, level, va & ~(size - 1), leaf, NULL);
 	f = leaf->flags;
 	out->stop_level = level;
 	if (leaf_present(raw, level)) {

@@ -79,6 +79,9 @@ struct ptscope_walk_ops {
  * @start:    first address of the range (a kernel walk's passes restart there)
  * @compact:  report PTE tables raw, through @ops->ptes
  * @facts:    with @compact, a facts word per entry
+ * @merge:    leaves of a PTE table that continue a run
+ *            (ptscope_extends_run()) come merged into it: @ops->leaves
+ *            may get runs (count > 1)
  */
 struct ptscope_walk {
 	struct mm_struct *mm;
@@ -94,6 +97,7 @@ struct ptscope_walk {
 	unsigned long start;
 	bool compact;
 	bool facts;
+	bool merge;
 };
 
 void ptscope_walk_init(struct ptscope_walk *w, struct mm_struct *mm,
@@ -110,6 +114,8 @@ unsigned long ptscope_user_end(void);
 void ptscope_vma_describe(struct vm_area_struct *vma, struct ptscope_vma *rec);
 u64 ptscope_decode_hw(u64 v, int level);
 u64 ptscope_pte_bits(u64 raw);
+bool ptscope_extends_run(const struct ptscope_leaf *r,
+			 const struct ptscope_leaf *l);
 u64 ptscope_swp_decode(u64 raw, struct ptscope_leaf *leaf);
 u64 ptscope_swp_bits(u64 raw);
 u64 ptscope_marker_flags(unsigned long marker);
