@@ -117,8 +117,17 @@ static __printf(2, 3) void out(struct session *s, const char *fmt, ...)
 	s->len += min_t(size_t, n, room(s) ? room(s) - 1 : 0);
 }
 
+/*
+ * Every caller has made room first (the buffer is sized for the request's
+ * largest piece); a record that would not fit is never written past the
+ * buffer: the read fails with EOVERFLOW once what came before is read.
+ */
 static void out_rec(struct session *s, const void *rec, size_t size)
 {
+	if (size > room(s)) {
+		s->error = -EOVERFLOW;
+		return;
+	}
 	memcpy(s->buf + s->len, rec, size);
 	s->len += size;
 }
@@ -1097,6 +1106,10 @@ static int session_buf_for(struct session *s)
 				     (s->end - s->start) >> PAGE_SHIFT);
 	if (s->op == PTSCOPE_OP_WALK)
 		need = s->binary ? 2 * chunk_need(s) : chunk_need(s) + TEXT_SLACK;
+	/* the first piece: the header, and a compact stream's layout */
+	need = max(need, sizeof(struct ptscope_header) + LINE_MAX_LEN +
+		   ((s->reqflags & PTSCOPE_REQ_COMPACT) ?
+		    sizeof(struct ptscope_layout) : 0));
 	return session_buf(s, need, in_place ? 0 : s->table_max);
 }
 

@@ -493,6 +493,32 @@ TEST_F(compact, runs_and_bytes_per_entry)
 	free(pm);
 }
 
+/*
+ * Walks of one page: the session buffer is sized by the range, and the
+ * first piece (the header, and a compact stream's 2 KiB layout) must fit
+ * too.  It did not: a one-page compact walk wrote past a 2 KiB buffer
+ * (caught by hardened usercopy as the record was read).
+ */
+TEST_F(compact, one_page_walks)
+{
+	static const char *const more[] = { "", " coalesce", " compact", " compact facts" };
+	unsigned long s = (unsigned long)self->r->p;
+	struct ptw_walk w;
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+		unsigned int fl = i == 1 ? PTW_COALESCE : i == 2 ? PTW_COMPACT :
+				  i == 3 ? PTW_COMPACT | PTW_FACTS : 0;
+
+		ASSERT_EQ(0, ptw_walk(self->c.pid, s, s + PAGE, fl, &w)) TH_LOG("%s", more[i]);
+		EXPECT_EQ(0, w.status) TH_LOG("one page%s: %s", more[i], strerror(-w.status));
+		EXPECT_EQ(0, ptw_check(&w, self->c.pid, why, sizeof(why)))
+			TH_LOG("one page%s: %s", more[i], why);
+		ptw_free(&w);
+	}
+}
+
 /* Bad requests: refused with EINVAL, and the session still works after. */
 TEST(compact_bad_requests)
 {

@@ -649,6 +649,7 @@ static int module_stream(struct cli_stream *st, int pid, const char *req,
 			 int *why)
 {
 	struct pts_version v;
+	bool compact;
 	int ret;
 
 	ret = pts_read_version(&v);
@@ -667,9 +668,21 @@ static int module_stream(struct cli_stream *st, int pid, const char *req,
 	}
 	if (ret)
 		return cli_fail(ret, pid, NULL);
+	/*
+	 * A plain walk of a process reads the compact stream (raw entries and
+	 * the frames' facts, 16 bytes an entry against a leaf's 72), which
+	 * pts_next() turns back into leaves; a module that does not offer it
+	 * (EINVAL: built before it, EOPNOTSUPP: its layout check failed on
+	 * this kernel) is asked for the full one.
+	 */
+	compact = pid != CLI_PID_KERNEL && !strstr(req, "coalesce") &&
+		  !strstr(req, "op=") && !strstr(req, "va=");
 	if (pid == CLI_PID_KERNEL)
 		ret = pts_request(&st->s, "kernel%s%s", *req ? " " : "", req);
 	else
+		ret = pts_request(&st->s, "pid=%d%s%s%s", pid, *req ? " " : "", req,
+				  compact ? " compact facts" : "");
+	if (compact && (ret == -EINVAL || ret == -EOPNOTSUPP))
 		ret = pts_request(&st->s, "pid=%d%s%s", pid, *req ? " " : "", req);
 	if (ret) {
 		cli_stream_close(st);
@@ -785,6 +798,8 @@ opened:
 		return CLI_ERR;
 	}
 	memcpy(&st->hdr, rec, sizeof(st->hdr));
+	/* how the walk was sent is not what it says: see module_stream() */
+	st->hdr.flags &= ~(PTSCOPE_REQ_COMPACT | PTSCOPE_REQ_FACTS);
 	if (st->hdr.magic != PTSCOPE_MAGIC || st->hdr.abi_version != PTSCOPE_ABI_VERSION) {
 		proto_err(st, "bad magic or ABI version in the header");
 		cli_stream_close(st);
@@ -800,7 +815,9 @@ int cli_stream_next(struct cli_stream *st, const struct ptscope_rec_hdr **rec)
 
 	if (st->have_end)
 		return 0;
-	ret = pts_next(&st->s, rec);
+	do	/* the compact stream's LAYOUT is pts_next()'s business */
+		ret = pts_next(&st->s, rec);
+	while (ret > 0 && (*rec)->type == PTSCOPE_REC_LAYOUT);
 	if (ret < 0) {
 		if (ret == -EPROTO)
 			return proto_err(st, "truncated or oversized record");
