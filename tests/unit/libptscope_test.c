@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host-side unit tests of libptscope's pure parts: number parsing, flag
- * names, and the record reader fed through a pipe in awkward pieces.
+ * names, the record reader fed through a pipe in awkward pieces, and the
+ * compact stream's decoder on a hand-made layout (the real layouts are
+ * checked against the module's own decoding in tests/compact_test.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -120,6 +122,190 @@ TEST(record_reader_rejects_garbage)
 	s.fd = fds[0];
 	s.cap = 4096;
 	s.buf = malloc(s.cap);
+	EXPECT_EQ(-EPROTO, pts_next(&s, &rec));
+	pts_close(&s);
+}
+
+/* A layout shaped like x86-64's, small enough to reason about by hand. */
+static void toy_layout(struct ptscope_layout *l)
+{
+	static const struct ptscope_layout_rule rules[] = {
+		{ 0x101, 0x001, PTSCOPE_F_PRESENT },
+		{ 0x103, 0x003, PTSCOPE_F_RW | PTSCOPE_F_WRITE },
+		{ 0x101, 0x100, PTSCOPE_F_PROTNONE },
+		{ 0x002, 0x002, PTSCOPE_F_SOFT_DIRTY },		/* non-present */
+	};
+	int t;
+
+	memset(l, 0, sizeof(*l));
+	l->hdr.type = PTSCOPE_REC_LAYOUT;
+	l->hdr.size = sizeof(*l);
+	l->nr_present = 3;
+	l->nr_swp = 1;
+	memcpy(l->rules, rules, sizeof(rules));
+	l->none_mask = ~0x60ULL;
+	l->present_mask = 0x101;
+	l->pfn_mask = 0x000ffffffffff000ULL;
+	l->pfn_invert_unless = 0x1;
+	l->pkey_mask = 0x7800000000000000ULL;
+	l->pkey_shift = 59;
+	l->rwp_mask = 0x400;
+	l->zero_pfn = 0x1234;
+	l->swp_type_shift = 59;
+	l->swp_type_bits = 5;
+	l->swp_offset_shift = 9;
+	l->swp_offset_bits = 50;
+	l->swp_offset_xor = ~0ULL;
+	l->swp_pfn_mask = (1ULL << 40) - 1;
+	l->marker_mask = 7;
+	l->flags = PTSCOPE_LAYOUT_SWP0_NONE;
+	for (t = 0; t < 24; t++)
+		l->type_flags[t] = PTSCOPE_F_SWAP;
+	l->type_flags[24] = PTSCOPE_F_HWPOISON | PTSCOPE_F_PFN_VALID;
+	l->type_flags[25] = PTSCOPE_F_MIGRATION | PTSCOPE_F_PFN_VALID;
+	l->type_flags[31] = PTSCOPE_F_MARKER;
+	l->marker_flags[0] = PTSCOPE_F_UFFD_WP;
+	l->marker_flags[2] = PTSCOPE_F_MARKER_GUARD;
+}
+
+/* A non-present entry of TYPE and OFFSET, encoded as the toy layout says. */
+static uint64_t toy_swp(uint64_t type, uint64_t offset)
+{
+	return (type << 59) | ((~offset << 9) & ((1ULL << 59) - 1) & ~0x1ffULL);
+}
+
+TEST(compact_entries_decode)
+{
+	struct {
+		struct ptscope_ptes p;
+		uint64_t e[2 * 12];
+	} r = { .p = { .hdr = { PTSCOPE_REC_PTES, sizeof(r) }, .va = 0x400000,
+		       .count = 12, .flags = PTSCOPE_PTES_FACTS | PTSCOPE_PTES_ACCESSIBLE } };
+	const uint64_t F = PTSCOPE_F_PFN_VALID;
+	struct ptscope_layout lay;
+	struct ptscope_leaf l;
+
+	toy_layout(&lay);
+	r.p.e[0] = 0x60;					/* A and D alone: empty */
+	r.p.e[2] = (0x5555ULL << 12) | 0x3 | (3ULL << 59);	/* rw, pkey 3 */
+	r.p.e[3] = PTSCOPE_FACT_ANON | PTSCOPE_FACT_EXCLUSIVE | PTSCOPE_FACT_FOLIO |
+		   (3ULL << PTSCOPE_FACT_INDEX_SHIFT) | (4ULL << PTSCOPE_FACT_ORDER_SHIFT) | 1;
+	r.p.e[4] = (~(0x777ULL << 12) & lay.pfn_mask) | 0x100;	/* PROT_NONE, L1TF */
+	r.p.e[6] = (0x1234ULL << 12) | 0x1;			/* the zero page */
+	r.p.e[8] = toy_swp(3, 0x42) | 0x2;			/* swap, soft-dirty */
+	r.p.e[10] = toy_swp(0, 0);				/* no entry (7.x) */
+	r.p.e[12] = toy_swp(25, 0xabc);				/* migration */
+	r.p.e[14] = toy_swp(31, 5);				/* uffd-wp + guard marker */
+	r.p.e[16] = toy_swp(24, 0x99);				/* hwpoison */
+
+	EXPECT_EQ(0, pts_ptes_leaf(&lay, &r.p, 0, &l));
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 1, &l));
+	EXPECT_EQ(0x401000ULL, l.va);
+	EXPECT_EQ(PTSCOPE_F_PRESENT | PTSCOPE_F_RW | PTSCOPE_F_WRITE | F | PTSCOPE_F_ANON_PAGE |
+		  PTSCOPE_F_EXCLUSIVE | PTSCOPE_F_FOLIO, l.flags);
+	EXPECT_EQ(0x5555ULL, l.pfn);
+	EXPECT_EQ(3, l.pkey);
+	EXPECT_EQ(1U, l.mapcount);
+	EXPECT_EQ(0x5552ULL, l.folio_pfn);
+	EXPECT_EQ(4, l.folio_order);
+	EXPECT_EQ(1ULL, l.count);
+	EXPECT_EQ(PTSCOPE_LVL_PTE, l.level);
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 2, &l));
+	EXPECT_EQ(PTSCOPE_F_PROTNONE | PTSCOPE_F_NUMA_HINT | F, l.flags);
+	EXPECT_EQ(0x777ULL, l.pfn);
+	r.p.flags |= PTSCOPE_PTES_UFFD_RWP;
+	r.p.e[4] |= 0x400;				/* the uffd bit: an RWP trap */
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 2, &l));
+	EXPECT_EQ(PTSCOPE_F_PROTNONE | F, l.flags);
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 3, &l));
+	EXPECT_EQ(PTSCOPE_F_PRESENT | F | PTSCOPE_F_ZERO_PAGE | PTSCOPE_F_FOLIO, l.flags);
+	EXPECT_EQ(0x1234ULL, l.folio_pfn);
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 4, &l));
+	EXPECT_EQ(PTSCOPE_F_SWAP | PTSCOPE_F_SOFT_DIRTY, l.flags);
+	EXPECT_EQ(3, l.swap_type);
+	EXPECT_EQ(0x42ULL, l.swap_offset);
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 5, &l));
+	EXPECT_EQ(0ULL, l.flags);
+	lay.flags = 0;					/* 6.x: swap slot 0:0 */
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 5, &l));
+	EXPECT_EQ(PTSCOPE_F_SWAP, l.flags);
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 6, &l));
+	EXPECT_EQ(PTSCOPE_F_MIGRATION | F, l.flags);
+	EXPECT_EQ(0xabcULL, l.pfn);
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 7, &l));
+	EXPECT_EQ(PTSCOPE_F_MARKER | PTSCOPE_F_UFFD_WP | PTSCOPE_F_MARKER_GUARD, l.flags);
+	EXPECT_EQ(5ULL, l.swap_offset);
+	ASSERT_EQ(1, pts_ptes_leaf(&lay, &r.p, 8, &l));
+	EXPECT_EQ(PTSCOPE_F_HWPOISON | F, l.flags);
+	EXPECT_EQ(0x99ULL, l.pfn);
+	EXPECT_EQ(0, pts_ptes_leaf(&lay, &r.p, 9, &l));	/* zero: empty */
+}
+
+/* Feed BYTES through a pipe into a session; the caller reads it. */
+static void pipe_session(struct pts_session *s, const void *bytes, size_t n)
+{
+	int fds[2];
+
+	memset(s, 0, sizeof(*s));
+	if (pipe(fds) || write(fds[1], bytes, n) != (ssize_t)n)
+		abort();
+	close(fds[1]);
+	s->fd = fds[0];
+	s->cap = 64 * 1024;
+	s->buf = malloc(s->cap);
+}
+
+TEST(compact_stream_comes_out_as_leaves)
+{
+	struct {
+		struct ptscope_layout lay;
+		struct ptscope_ptes p;
+		uint64_t e[4];
+		struct ptscope_end end;
+	} st;	/* no padding: every record is a multiple of 8 bytes */
+	const struct ptscope_rec_hdr *rec;
+	struct pts_session s;
+	int leaves = 0, layouts = 0, ret;
+
+	_Static_assert(sizeof(st) == sizeof(st.lay) + sizeof(st.p) + sizeof(st.e) +
+		       sizeof(st.end), "records back to back");
+	toy_layout(&st.lay);
+	memset(&st.p, 0, sizeof(st.p) + sizeof(st.e));
+	st.p.hdr.type = PTSCOPE_REC_PTES;
+	st.p.hdr.size = sizeof(st.p) + sizeof(st.e);
+	st.p.va = 0x10000;
+	st.p.count = 4;
+	st.e[0] = (1ULL << 12) | 1;
+	st.e[2] = (3ULL << 12) | 1;
+	st.e[3] = (4ULL << 12) | 1;
+	memset(&st.end, 0, sizeof(st.end));
+	st.end.hdr.type = PTSCOPE_REC_END;
+	st.end.hdr.size = sizeof(st.end);
+	pipe_session(&s, &st, sizeof(st));
+	while ((ret = pts_next(&s, &rec)) == 1) {
+		if (rec->type == PTSCOPE_REC_LAYOUT)
+			layouts++;
+		if (rec->type == PTSCOPE_REC_LEAF) {
+			const struct ptscope_leaf *l = (const void *)rec;
+
+			/* e[1] is empty: frames 1, 3, 4 at 0x10000, 0x12000, 0x13000 */
+			EXPECT_EQ(leaves ? leaves + 2ULL : 1ULL, l->pfn);
+			EXPECT_EQ(0x10000ULL + (leaves ? leaves + 1 : 0) * 0x1000, l->va);
+			leaves++;
+		}
+	}
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(1, layouts);
+	EXPECT_EQ(3, leaves);
+	pts_close(&s);
+
+	/* PTES without a LAYOUT before it, or shorter than its count */
+	pipe_session(&s, &st.p, sizeof(st.p) + sizeof(st.e));
+	EXPECT_EQ(-EPROTO, pts_next(&s, &rec));
+	pts_close(&s);
+	st.p.count = 5;
+	pipe_session(&s, &st, sizeof(st));
+	EXPECT_EQ(1, pts_next(&s, &rec));
 	EXPECT_EQ(-EPROTO, pts_next(&s, &rec));
 	pts_close(&s);
 }
