@@ -253,11 +253,15 @@ static size_t per_leaf(struct session *s)
 	return s->binary ? sizeof(struct ptscope_leaf) : LINE_MAX_LEN;
 }
 
-/* Bytes of a PTSCOPE_REC_PTES record of @n entries. */
+/*
+ * Bytes of a PTSCOPE_REC_PTES record of @n entries: with facts, or as
+ * (entry, count) runs (compact coalesce), two words an entry at most.
+ */
 static size_t ptes_size(struct session *s, unsigned int n)
 {
-	return sizeof(struct ptscope_ptes) +
-	       n * sizeof(u64) * ((s->reqflags & PTSCOPE_REQ_FACTS) ? 2 : 1);
+	bool two = s->reqflags & (PTSCOPE_REQ_FACTS | PTSCOPE_REQ_COALESCE);
+
+	return sizeof(struct ptscope_ptes) + n * sizeof(u64) * (two ? 2 : 1);
 }
 
 /* Emit a leaf or a run; PTSCOPE_WALK_FULL if it does not fit. */
@@ -370,16 +374,78 @@ static struct ptscope_leaf *on_leaves_get(struct ptscope_walk *w,
 static u64 *on_ptes_get(struct ptscope_walk *w, unsigned int n)
 {
 	struct session *s = w->priv;
-	struct ptscope_ptes *p = (struct ptscope_ptes *)(s->buf + s->len);
+	struct ptscope_ptes *p;
 
-	if (room(s) < ptes_size(s, n) + per_leaf(s))
+	/* a huge leaf's pending run goes first, in address order */
+	if (flush_run(s) || room(s) < ptes_size(s, n) + per_leaf(s))
 		return NULL;
+	p = (struct ptscope_ptes *)(s->buf + s->len);
+	/* runs are written below the entries they are made from */
+	if (s->reqflags & PTSCOPE_REQ_COALESCE)
+		return p->e + n;
 	return p->e;
 }
 
 static bool pte_empty(u64 e)
 {
 	return pte_none(__pte(e));
+}
+
+/*
+ * Does @e continue the run of @prev: the same bits but the next frame,
+ * both present with PRESENT (a PROT_NONE frame is stored inverted)?
+ */
+static bool raw_extends(u64 prev, u64 e)
+{
+	return (e & _PAGE_PRESENT) && e == prev + PAGE_SIZE &&
+	       !((e ^ prev) & ~PTE_PFN_MASK);
+}
+
+/*
+ * A compact coalesced walk's PTE table: the @n entries at @e (the upper
+ * half of the record's room) become (entry, count) runs from the
+ * record's first word on: a run of empty entries, a run of entries that
+ * differ only by the next frame, or one entry of any other kind.  Run k
+ * is written at words 2k and 2k + 1 after its entries were read, and the
+ * entries not yet read start at word n + k + 1 or later: never
+ * overwritten.
+ */
+static void on_ptes_runs(struct session *s, unsigned long va, u64 *e,
+			 unsigned int n)
+{
+	struct ptscope_ptes *p = (struct ptscope_ptes *)(s->buf + s->len);
+	unsigned int i = 0, j, k = 0;
+
+	while (i < n && pte_empty(e[i]))	/* the record starts at an entry */
+		i++;
+	if (i == n)
+		return;
+	p->va = va + ((unsigned long)i << PAGE_SHIFT);
+	while (i < n) {
+		u64 first = e[i];
+		bool empty = pte_empty(first);
+
+		for (j = i + 1; j < n; j++) {
+			if (empty ? !pte_empty(e[j]) : !raw_extends(e[j - 1], e[j]))
+				break;
+		}
+		if (empty && j == n)		/* no trailing empty run */
+			break;
+		p->e[2 * k] = first;
+		p->e[2 * k + 1] = j - i;
+		k++;
+		if (!empty) {
+			s->totals.leaves++;
+			s->totals.entries += j - i;
+		}
+		i = j;
+	}
+	p->hdr.type = PTSCOPE_REC_PTES;
+	p->hdr.size = sizeof(*p) + 2 * k * sizeof(u64);
+	p->hdr.reserved = 0;
+	p->count = k;
+	p->flags = PTSCOPE_PTES_RUNS;
+	s->len += p->hdr.size;
 }
 
 /*
@@ -400,6 +466,10 @@ static void on_ptes(struct ptscope_walk *w, struct vm_area_struct *vma,
 	unsigned int i = 0, j, gap, present;
 
 	BUILD_BUG_ON(sizeof(struct ptscope_ptes) > 3 * sizeof(u64));
+	if (s->reqflags & PTSCOPE_REQ_COALESCE) {
+		on_ptes_runs(s, va, e, n);
+		return;
+	}
 	if (vma_is_accessible(vma))
 		flags |= PTSCOPE_PTES_ACCESSIBLE;
 #ifdef PTSCOPE_HAVE_UFFD_RWP
@@ -1043,8 +1113,9 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 	if ((r->flags & PTSCOPE_REQ_FACTS) && !(r->flags & PTSCOPE_REQ_COMPACT))
 		return -EINVAL;
 	if ((r->flags & PTSCOPE_REQ_COMPACT) &&
-	    (!(r->format ? records : pf->binary) || r->kernel ||
-	     (r->flags & PTSCOPE_REQ_COALESCE)))
+	    (!(r->format ? records : pf->binary) || r->kernel))
+		return -EINVAL;
+	if ((r->flags & PTSCOPE_REQ_FACTS) && (r->flags & PTSCOPE_REQ_COALESCE))
 		return -EINVAL;
 	if ((r->flags & PTSCOPE_REQ_COMPACT) && !ptscope_layout())
 		return -EOPNOTSUPP;
@@ -1270,7 +1341,8 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 		ptscope_walk_init(&s->walk, t.mm, r.start, r.end,
 				  &session_walk_ops, s);
 	s->walk.compact = r.flags & PTSCOPE_REQ_COMPACT;
-	s->walk.merge = !kw && (r.flags & PTSCOPE_REQ_COALESCE);
+	s->walk.merge = !kw && (r.flags & PTSCOPE_REQ_COALESCE) &&
+			!(r.flags & PTSCOPE_REQ_COMPACT);
 	s->walk.facts = r.flags & PTSCOPE_REQ_FACTS;
 	s->stage = ST_HEADER;
 	mutex_unlock(&s->lock);

@@ -177,14 +177,14 @@ static int check_mm_opener(struct file *proc, const char *name,
 
 /*
  * The writer's own check already was the opener's: the same credentials
- * (the very cred the file was opened with: nothing changed since), made
- * from a task outside the target's thread group, which ptrace_may_access()
- * would have let through whatever the credentials.  The worker round trip
- * is then skipped (it is most of a one-page walk's cost).
+ * (the very cred the file was opened with: nothing changed since), and
+ * a real check, not mm_access()'s pass for a caller whose own mm is the
+ * target's (@mm: the one pagemap approved).  The worker round trip is
+ * then skipped (it was most of a one-page walk's cost).
  */
-static bool same_creds_elsewhere(struct file *file, struct task_struct *task)
+static bool writer_was_opener(struct file *file, struct mm_struct *mm)
 {
-	return file->f_cred == current_cred() && !same_thread_group(task, current);
+	return file->f_cred == current_cred() && mm != current->mm;
 }
 
 /* Pin @task's mm with mmgrab(); NULL if it has none (exited). */
@@ -225,7 +225,7 @@ static struct mm_struct *check_access(struct file *file, struct file *proc,
 		if (!mm)
 			return ERR_PTR(-ESRCH);
 		ret = check_mm(proc, name, pid, NULL, mm);
-		if (!ret && !same_creds_elsewhere(file, task))
+		if (!ret && !writer_was_opener(file, mm))
 			ret = check_mm_opener(proc, name, pid, file->f_cred,
 					      mm);
 		if (!ret)

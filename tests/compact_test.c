@@ -396,6 +396,63 @@ TEST_F(compact, decodes_as_the_full_walk)
 }
 
 /*
+ * "compact coalesce": every run, entry by entry, is the plain compact
+ * walk's entries (the same bits, the frame one up each time), and runs
+ * are as long as they can be within a PTE table.
+ */
+TEST_F(compact, coalesced_runs_are_the_entries)
+{
+	unsigned long s = (unsigned long)self->r->p, e = s + self->r->len;
+	struct ptw_walk c, r;
+	char why[256];
+	size_t i, j = 0;
+	uint64_t k;
+
+	ASSERT_EQ(0, ptw_walk(self->c.pid, s, e, PTW_COMPACT, &c));
+	ASSERT_EQ(0, ptw_walk(self->c.pid, s, e, PTW_COMPACT | PTW_COALESCE, &r));
+	ASSERT_EQ(0, ptw_check(&r, self->c.pid, why, sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(c.end.entries, r.end.entries);
+	for (i = 0; i < r.nleaves; i++) {
+		const struct ptscope_leaf *run = &r.leaves[i];
+		uint64_t size = pts_level_size(run->level);
+
+		for (k = 0; k < run->count; k++, j++) {
+			struct ptscope_leaf want, got = *run;
+
+			ASSERT_LT(j, c.nleaves) TH_LOG("more entries in runs than in the walk");
+			want = c.leaves[j];
+			got.va += k * size;
+			got.count = 1;
+			if (k) {
+				got.entry += k * size;
+				got.pfn += k * (size >> 12);
+			}
+			if (memcmp(&want, &got, sizeof(want))) {
+				print_leaf("entry", &want);
+				print_leaf("run", &got);
+				ASSERT_TRUE(0) TH_LOG("run %zu, entry %llu differs", i,
+						       (unsigned long long)k);
+			}
+		}
+		/* maximal: the next run does not continue this one in its table */
+		if (i + 1 < r.nleaves && run->level == PTSCOPE_LVL_PTE) {
+			const struct ptscope_leaf *nx = &r.leaves[i + 1];
+			uint64_t end = run->va + run->count * 4096;
+
+			EXPECT_FALSE(nx->level == PTSCOPE_LVL_PTE && nx->va == end &&
+				     end % HUGE && (nx->entry & 1) &&
+				     nx->entry == run->entry + run->count * 4096)
+				TH_LOG("runs at 0x%llx and 0x%llx should be one",
+				       (unsigned long long)run->va, (unsigned long long)nx->va);
+		}
+	}
+	EXPECT_EQ(c.nleaves, j);
+	fprintf(stderr, "# %zu entries in %zu runs\n", c.nleaves, r.nleaves);
+	ptw_free(&c);
+	ptw_free(&r);
+}
+
+/*
  * The raw stream: PTES records, what they cost per entry, and where runs
  * split, against pagemap (an empty page has a zero entry there).
  */
@@ -501,7 +558,8 @@ TEST_F(compact, runs_and_bytes_per_entry)
  */
 TEST_F(compact, one_page_walks)
 {
-	static const char *const more[] = { "", " coalesce", " compact", " compact facts" };
+	static const char *const more[] = { "", " coalesce", " compact", " compact facts",
+					     " compact coalesce" };
 	unsigned long s = (unsigned long)self->r->p;
 	struct ptw_walk w;
 	char why[256];
@@ -509,7 +567,8 @@ TEST_F(compact, one_page_walks)
 
 	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
 		unsigned int fl = i == 1 ? PTW_COALESCE : i == 2 ? PTW_COMPACT :
-				  i == 3 ? PTW_COMPACT | PTW_FACTS : 0;
+				  i == 3 ? PTW_COMPACT | PTW_FACTS :
+				  i == 4 ? PTW_COMPACT | PTW_COALESCE : 0;
 
 		ASSERT_EQ(0, ptw_walk(self->c.pid, s, s + PAGE, fl, &w)) TH_LOG("%s", more[i]);
 		EXPECT_EQ(0, w.status) TH_LOG("one page%s: %s", more[i], strerror(-w.status));
@@ -523,7 +582,7 @@ TEST_F(compact, one_page_walks)
 TEST(compact_bad_requests)
 {
 	static const char *const bad[] = {
-		"facts", "compact coalesce", "compact op=ptcost", "compact va=0x1000",
+		"facts", "compact facts coalesce", "compact op=ptcost", "compact va=0x1000",
 	};
 	struct pts_session s;
 	size_t i;

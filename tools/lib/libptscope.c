@@ -379,28 +379,36 @@ static void decode_swp(const struct ptscope_layout *l, uint64_t e,
 	leaf->flags = f;
 }
 
-int pts_ptes_leaf(const struct ptscope_layout *layout,
-		  const struct ptscope_ptes *p, unsigned int i,
-		  struct ptscope_leaf *leaf)
+/* One entry E at VA (the first of COUNT): 1, or 0 if it is empty. */
+static int decode_entry(const struct ptscope_layout *layout, uint32_t pflags,
+			uint64_t e, uint64_t facts, uint64_t va, uint64_t count,
+			struct ptscope_leaf *leaf)
 {
-	unsigned int stride = p->flags & PTSCOPE_PTES_FACTS ? 2 : 1;
-	uint64_t e = p->e[i * stride];
-
 	if (!(e & layout->none_mask))
 		return 0;
 	memset(leaf, 0, sizeof(*leaf));
 	leaf->hdr.type = PTSCOPE_REC_LEAF;
 	leaf->hdr.size = sizeof(*leaf);
-	leaf->va = p->va + ((uint64_t)i << 12);
+	leaf->va = va;
 	leaf->entry = e;
-	leaf->count = 1;
+	leaf->count = count;
 	leaf->level = PTSCOPE_LVL_PTE;
 	if (e & layout->present_mask)
-		decode_present(layout, p->flags, e,
-			       stride == 2 ? p->e[i * 2 + 1] : 0, leaf);
+		decode_present(layout, pflags, e, facts, leaf);
 	else
 		decode_swp(layout, e, leaf);
 	return 1;
+}
+
+int pts_ptes_leaf(const struct ptscope_layout *layout,
+		  const struct ptscope_ptes *p, unsigned int i,
+		  struct ptscope_leaf *leaf)
+{
+	unsigned int stride = p->flags & PTSCOPE_PTES_FACTS ? 2 : 1;
+
+	return decode_entry(layout, p->flags, p->e[i * stride],
+			    stride == 2 ? p->e[i * 2 + 1] : 0,
+			    p->va + ((uint64_t)i << 12), 1, leaf);
 }
 
 /* Keep a LAYOUT or PTES record past the next read: -EPROTO if malformed. */
@@ -423,7 +431,7 @@ static int keep_compact(struct pts_session *s, const struct ptscope_rec_hdr *h)
 
 		if (h->size < sizeof(*p) || !s->layout)
 			return -EPROTO;
-		if (p->flags & PTSCOPE_PTES_FACTS)
+		if (p->flags & (PTSCOPE_PTES_FACTS | PTSCOPE_PTES_RUNS))
 			per *= 2;
 		if ((h->size - sizeof(*p)) / per < p->count)
 			return -EPROTO;
@@ -431,6 +439,7 @@ static int keep_compact(struct pts_session *s, const struct ptscope_rec_hdr *h)
 			return -ENOMEM;
 		memcpy(s->ptes, h, h->size);
 		s->ptes_next = 0;
+		s->ptes_va = p->va;
 		return 0;
 	}
 }
@@ -441,8 +450,20 @@ int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec)
 
 	for (;;) {
 		while (s->ptes && s->ptes_next < s->ptes->count) {
-			if (pts_ptes_leaf(s->layout, s->ptes, s->ptes_next++,
-					  &s->leaf)) {
+			const struct ptscope_ptes *p = s->ptes;
+			unsigned int i = s->ptes_next++;
+			int got;
+
+			if (p->flags & PTSCOPE_PTES_RUNS) {
+				uint64_t n = p->e[2 * i + 1];
+
+				got = decode_entry(s->layout, p->flags, p->e[2 * i], 0,
+						   s->ptes_va, n, &s->leaf);
+				s->ptes_va += n << 12;
+			} else {
+				got = pts_ptes_leaf(s->layout, p, i, &s->leaf);
+			}
+			if (got) {
 				*rec = &s->leaf.hdr;
 				return 1;
 			}

@@ -40,7 +40,8 @@ struct pts_session {
 	/* a compact stream (request "compact"), decoded by pts_next() */
 	struct ptscope_layout *layout;	/* its LAYOUT record */
 	struct ptscope_ptes *ptes;	/* the PTES record being decoded */
-	unsigned int ptes_next;		/* its next entry */
+	unsigned int ptes_next;		/* its next entry (or run) */
+	uint64_t ptes_va;		/* address of that run (PTSCOPE_PTES_RUNS) */
 	struct ptscope_leaf leaf;	/* the leaf pts_next() gave out */
 };
 
@@ -103,7 +104,8 @@ int pts_open_source(struct pts_session *s, const struct pts_source *src,
  */
 int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec);
 /*
- * Entry I of a compact stream's PTES record P, decoded by LAYOUT into
+ * Entry I of a compact stream's PTES record P (not PTSCOPE_PTES_RUNS:
+ * pts_next() decodes those), decoded by LAYOUT into
  * *LEAF exactly as the module decodes a full walk's leaf (without facts:
  * no frame facts but the zero page; see PTSCOPE_REC_LAYOUT in
  * linux/ptscope.h).  1 if the entry is not empty, 0 if it is (*LEAF

@@ -17,10 +17,10 @@
  * "kernel" walks or translates in the kernel half of the caller's own
  * top-level table (every process shares it) instead of a process's user
  * half; it takes no pid.  See PTSCOPE_HDR_KERNEL.
- * "compact" (a records walk of a process, not coalesced) sends PTE tables
- * as raw entries (PTSCOPE_REC_PTES) after a PTSCOPE_REC_LAYOUT that says
- * how to decode them; "facts" adds what the frames are.  See
- * PTSCOPE_REQ_COMPACT.
+ * "compact" (a records walk of a process) sends PTE tables as raw
+ * entries (PTSCOPE_REC_PTES) after a PTSCOPE_REC_LAYOUT that says how to
+ * decode them; "facts" adds what the frames are; with "coalesce" (not
+ * with facts), runs of entries.  See PTSCOPE_REQ_COMPACT.
  * Numbers are decimal or 0x-prefixed hex.  Unknown keys are rejected.
  *
  * Binary stream (the "records" file): a sequence of records, each
@@ -309,8 +309,8 @@ struct ptscope_cost {
 };
 
 /*
- * The compact stream (request "compact", records only, a process walk
- * without "coalesce").  PTE tables are sent as their raw entries: a
+ * The compact stream (request "compact", records only, a process walk;
+ * with "coalesce" see PTSCOPE_PTES_RUNS).  PTE tables are sent as their raw entries: a
  * PTSCOPE_REC_PTES record per run of entries of one table (runs are split
  * at three or more empty entries), 8 bytes per entry, 16 with "facts".
  * Huge leaves (PMD, PUD) stay PTSCOPE_REC_LEAF records, as do all leaves
@@ -401,6 +401,8 @@ struct ptscope_layout {
 						 * a NUMA hint */
 #define PTSCOPE_PTES_UFFD_RWP	(1U << 2)	/* the VMA is registered for userfaultfd
 						 * read-write protection (7.x) */
+#define PTSCOPE_PTES_RUNS	(1U << 3)	/* "compact coalesce": e[] holds count
+						 * (entry, n) pairs, see below */
 
 struct ptscope_ptes {
 	struct ptscope_rec_hdr hdr;
@@ -409,6 +411,19 @@ struct ptscope_ptes {
 	__u32 flags;			/* PTSCOPE_PTES_* */
 	__u64 e[];			/* count entries, or count (entry, facts) pairs */
 };
+
+/*
+ * "compact coalesce" (no facts): each PTE table's entries as runs, one
+ * PTSCOPE_REC_PTES record with PTSCOPE_PTES_RUNS per table, its pairs
+ * (entry, n) covering consecutive addresses from va on: n empty entries,
+ * or n entries equal to entry but for the frame, which goes up by one
+ * each (PRESENT entries only: runs merge as ptdump merges entries), or
+ * one entry (n = 1) of any other kind.  A reader decodes each pair into
+ * one leaf of count n (the full walk's "coalesce" also merges on the
+ * frames' facts and across tables; this one does not look at frames).
+ * Leading and trailing empty runs are left out.  END's leaves counts the
+ * runs, entries the non-empty entries.
+ */
 
 /* PTSCOPE_REC_END: last record. */
 struct ptscope_end {
