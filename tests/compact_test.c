@@ -70,7 +70,9 @@ struct uffdio_rwprotect {
 #endif
 
 enum kind { K_ANON, K_HOLES, K_ZERO, K_FILE, K_PROTNONE, K_SWAP, K_THP, K_MTHP,
-	    K_GUARD, K_SOFT_DIRTY, K_UFFD_WP, K_PKEY, K_SHARED, K_POISON, K_SWAP_BITS, K_RWP };
+	    K_GUARD, K_SPARSE,
+	    /* set up by setup_bits() */
+	    K_SOFT_DIRTY, K_UFFD_WP, K_PKEY, K_SHARED, K_POISON, K_SWAP_BITS, K_RWP };
 
 struct region {
 	char *p;
@@ -97,6 +99,19 @@ static bool hole_touched(size_t i)
 		k++;
 	}
 	return false;
+}
+
+/*
+ * Pages of the "sparse" region: single pages three empty ones apart (each
+ * split saves just a record header: on_ptes() moves every run exactly
+ * onto the place of the next one's header), from page 3 on, then two apart
+ * in the second half (joined).
+ */
+static bool sparse_touched(size_t i)
+{
+	if (i < NPAGES / 2)
+		return i % 4 == 3;
+	return i % 3 == 0;
 }
 
 static char *aligned(size_t len)
@@ -173,6 +188,8 @@ static int setup(struct region *r)
 	}
 	for (i = 0; i < r->len / PAGE; i++) {
 		if (r->kind == K_HOLES && !hole_touched(i))
+			continue;
+		if (r->kind == K_SPARSE && !sparse_touched(i))
 			continue;
 		if (r->kind == K_ZERO)
 			(void)((volatile char *)r->p)[i * PAGE];
@@ -399,6 +416,7 @@ FIXTURE_VARIANT_ADD(compact, shared) { .kind = K_SHARED };
 FIXTURE_VARIANT_ADD(compact, poison) { .kind = K_POISON };
 FIXTURE_VARIANT_ADD(compact, swap_bits) { .kind = K_SWAP_BITS };
 FIXTURE_VARIANT_ADD(compact, uffd_rwp) { .kind = K_RWP };
+FIXTURE_VARIANT_ADD(compact, sparse) { .kind = K_SPARSE };
 
 FIXTURE_SETUP(compact)
 {
@@ -592,6 +610,15 @@ static void check_kind(struct __test_metadata *_metadata, int kind,
 	case K_POISON:
 		EXPECT_EQ(64, count_flag(w, PTSCOPE_F_MARKER_POISON));
 		break;
+	case K_SPARSE: {
+		size_t i;
+		int want = 0;
+
+		for (i = 0; i < NPAGES; i++)
+			want += sparse_touched(i);
+		EXPECT_EQ(want, count_flag(w, PTSCOPE_F_ANON_PAGE));
+		break;
+	}
 	case K_RWP:
 		EXPECT_EQ(NPAGES / 2, count_flag(w, PTSCOPE_F_PROTNONE));
 		EXPECT_EQ(0, count_flag(w, PTSCOPE_F_NUMA_HINT));
