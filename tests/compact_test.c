@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -72,7 +74,7 @@ struct uffdio_rwprotect {
 enum kind { K_ANON, K_HOLES, K_ZERO, K_FILE, K_PROTNONE, K_SWAP, K_THP, K_MTHP,
 	    K_GUARD, K_SPARSE,
 	    /* set up by setup_bits() */
-	    K_SOFT_DIRTY, K_UFFD_WP, K_PKEY, K_SHARED, K_POISON, K_SWAP_BITS, K_RWP };
+	    K_SOFT_DIRTY, K_UFFD_WP, K_PKEY, K_SHARED, K_POISON, K_SWAP_BITS, K_RWP, K_NUMA };
 
 struct region {
 	char *p;
@@ -242,6 +244,13 @@ static int uffd_wp(int fd, void *p, size_t len)
 	return ioctl(fd, UFFDIO_WRITEPROTECT, &wp);
 }
 
+static void *sleeper(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
 /*
  * Entry bits the first variants do not reach: soft-dirty, uffd-wp on
  * present entries, markers and swap entries, protection keys, frames
@@ -364,6 +373,24 @@ static int setup_bits(struct region *r)
 			return 33;
 		break;
 	}
+	case K_NUMA: {
+		/*
+		 * NUMA hints: PROTNONE in an accessible VMA (PTSCOPE_PTES_ACCESSIBLE).
+		 * A second thread (mm_users > 1) makes the scanner mark pages
+		 * on any node; the child then runs for the scanner (it runs
+		 * from the task's ticks), touching nothing.
+		 */
+		pthread_t t;
+		struct timespec a, b;
+
+		if (pthread_create(&t, NULL, sleeper, NULL))
+			return 34;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		do
+			clock_gettime(CLOCK_MONOTONIC, &b);
+		while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 1000);
+		return 0;
+	}
 	case K_SWAP_BITS:
 		/* uffd-wp on half, then out to swap: SWP_UFFD, _EXCLUSIVE, _SOFT_DIRTY */
 		fd = uffd_register(r->p, r->len, 0, UFFDIO_REGISTER_MODE_WP);
@@ -389,10 +416,18 @@ static int region_fn(void *arg, int cmd)
 	return r->kind >= K_SOFT_DIRTY ? setup_bits(r) : setup(r);
 }
 
+/* NUMA balancing on, scanning every 100 ms (the last two: debugfs). */
+static const char *const numa_knobs[3] = {
+	"/proc/sys/kernel/numa_balancing",
+	"/sys/kernel/debug/sched/numa_balancing/scan_delay_ms",
+	"/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
+};
+static const char *const numa_values[3] = { "1", "100", "100" };
+
 FIXTURE(compact) {
 	struct pml_child c;
 	struct region *r;
-	char mthp_saved[32], thp_saved[32], cua_saved[32];
+	char mthp_saved[32], thp_saved[32], cua_saved[32], numa_saved[3][32];
 	bool zram;
 };
 
@@ -417,6 +452,7 @@ FIXTURE_VARIANT_ADD(compact, poison) { .kind = K_POISON };
 FIXTURE_VARIANT_ADD(compact, swap_bits) { .kind = K_SWAP_BITS };
 FIXTURE_VARIANT_ADD(compact, uffd_rwp) { .kind = K_RWP };
 FIXTURE_VARIANT_ADD(compact, sparse) { .kind = K_SPARSE };
+FIXTURE_VARIANT_ADD(compact, numa_hint) { .kind = K_NUMA };
 
 FIXTURE_SETUP(compact)
 {
@@ -448,6 +484,20 @@ FIXTURE_SETUP(compact)
 		snprintf(self->cua_saved, sizeof(self->cua_saved), "%s", cur);
 		ASSERT_EQ(0, pml_write_str(COMPACT_UNEVICTABLE, "0"));
 	}
+	if (variant->kind == K_NUMA) {
+		int i;
+
+		if (access("/sys/devices/system/node/node1", F_OK))
+			SKIP(return, "one NUMA node (tools/vm/run --numa 2 gives two)");
+		if (access(numa_knobs[0], W_OK))
+			SKIP(return, "no NUMA balancing (kernel.numa_balancing)");
+		for (i = 0; i < 3; i++) {
+			if (pml_read_str(numa_knobs[i], cur, sizeof(cur)))
+				continue;
+			snprintf(self->numa_saved[i], sizeof(self->numa_saved[i]), "%s", cur);
+			ASSERT_EQ(0, pml_write_str(numa_knobs[i], numa_values[i]));
+		}
+	}
 	if (variant->kind == K_SWAP || variant->kind == K_SWAP_BITS) {
 		if (zram_on())
 			SKIP(return, "no zram swap device");
@@ -474,6 +524,9 @@ FIXTURE_TEARDOWN(compact)
 		pml_write_str(THP_ENABLED, self->thp_saved);
 	if (self->cua_saved[0])
 		pml_write_str(COMPACT_UNEVICTABLE, self->cua_saved);
+	for (int i = 0; i < 3; i++)
+		if (self->numa_saved[i][0])
+			pml_write_str(numa_knobs[i], self->numa_saved[i]);
 	if (self->r && self->r != MAP_FAILED)
 		munmap(self->r, PAGE);
 }
@@ -652,10 +705,13 @@ TEST_F(compact, decodes_as_the_full_walk)
 	ASSERT_EQ(0, ptw_check(&full, self->c.pid, why, sizeof(why))) TH_LOG("%s", why);
 	ASSERT_EQ(0, ptw_check(&cf, self->c.pid, why, sizeof(why))) TH_LOG("%s", why);
 	ASSERT_EQ(0, ptw_check(&c, self->c.pid, why, sizeof(why))) TH_LOG("%s", why);
+	if (self->r->kind == K_NUMA && !count_flag(&full, PTSCOPE_F_NUMA_HINT))
+		SKIP(goto out, "the NUMA scanner marked no page");
 	check_kind(_metadata, self->r->kind, &full);
 	EXPECT_EQ(PTSCOPE_REQ_COMPACT | PTSCOPE_REQ_FACTS, cf.hdr.flags & 0xffff);
 	EXPECT_EQ(0, same_walk(&full, &cf, true)) TH_LOG("compact facts != full");
 	EXPECT_EQ(0, same_walk(&full, &c, false)) TH_LOG("compact != full");
+out:
 	ptw_free(&full);
 	ptw_free(&cf);
 	ptw_free(&c);
