@@ -25,7 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <time.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "guest_harness.h"
@@ -46,9 +51,30 @@
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
+#ifndef UFFD_FEATURE_POISON
+#define UFFD_FEATURE_POISON	(1 << 14)
+struct uffdio_poison {
+	struct uffdio_range range;
+	__u64 mode;
+	__s64 updated;
+};
+#define UFFDIO_POISON		_IOWR(UFFDIO, 0x08, struct uffdio_poison)
+#endif
+#ifndef UFFD_FEATURE_RWP	/* 7.x: read-write protection */
+#define UFFD_FEATURE_RWP	(1 << 17)
+#define UFFDIO_REGISTER_MODE_RWP ((__u64)1 << 3)
+#define UFFDIO_RWPROTECT_MODE_RWP ((__u64)1 << 0)
+struct uffdio_rwprotect {
+	struct uffdio_range range;
+	__u64 mode;
+};
+#define UFFDIO_RWPROTECT	_IOWR(UFFDIO, 0x09, struct uffdio_rwprotect)
+#endif
 
 enum kind { K_ANON, K_HOLES, K_ZERO, K_FILE, K_PROTNONE, K_SWAP, K_THP, K_MTHP,
-	    K_GUARD };
+	    K_GUARD, K_SPARSE,
+	    /* set up by setup_bits() */
+	    K_SOFT_DIRTY, K_UFFD_WP, K_PKEY, K_SHARED, K_POISON, K_SWAP_BITS, K_RWP, K_NUMA };
 
 struct region {
 	char *p;
@@ -75,6 +101,19 @@ static bool hole_touched(size_t i)
 		k++;
 	}
 	return false;
+}
+
+/*
+ * Pages of the "sparse" region: single pages three empty ones apart (each
+ * split saves just a record header: on_ptes() moves every run exactly
+ * onto the place of the next one's header), from page 3 on, then two apart
+ * in the second half (joined).
+ */
+static bool sparse_touched(size_t i)
+{
+	if (i < NPAGES / 2)
+		return i % 4 == 3;
+	return i % 3 == 0;
 }
 
 static char *aligned(size_t len)
@@ -152,6 +191,8 @@ static int setup(struct region *r)
 	for (i = 0; i < r->len / PAGE; i++) {
 		if (r->kind == K_HOLES && !hole_touched(i))
 			continue;
+		if (r->kind == K_SPARSE && !sparse_touched(i))
+			continue;
 		if (r->kind == K_ZERO)
 			(void)((volatile char *)r->p)[i * PAGE];
 		else
@@ -178,15 +219,253 @@ static int setup(struct region *r)
 	return lock(r) ? 10 : 0;
 }
 
+/* A userfaultfd with @features, @len bytes at @p registered in @mode. */
+static int uffd_register(void *p, size_t len, __u64 features, __u64 mode)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)p, .len = len }, .mode = mode,
+	};
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0 || ioctl(fd, UFFDIO_API, &api) ||
+	    (api.features & features) != features || ioctl(fd, UFFDIO_REGISTER, &reg))
+		return -1;
+	return fd;	/* kept open: closing it would unregister */
+}
+
+static int uffd_wp(int fd, void *p, size_t len)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (unsigned long)p, .len = len },
+		.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+	};
+
+	return ioctl(fd, UFFDIO_WRITEPROTECT, &wp);
+}
+
+/* NUMA-hint entries in @r, by a walk of the caller itself. */
+static int hinted(const struct region *r)
+{
+	unsigned long s = (unsigned long)r->p;
+	struct ptw_walk w;
+	size_t i;
+	int n = 0;
+
+	if (ptw_walk(getpid(), s, s + r->len, 0, &w) || w.status) {
+		ptw_free(&w);
+		return -1;
+	}
+	for (i = 0; i < w.nleaves; i++)
+		n += !!(w.leaves[i].flags & PTSCOPE_F_NUMA_HINT);
+	ptw_free(&w);
+	return n;
+}
+
+static void *sleeper(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/*
+ * Entry bits the first variants do not reach: soft-dirty, uffd-wp on
+ * present entries, markers and swap entries, protection keys, frames
+ * mapped twice, poison markers.  Each is decoded from the layout's rules
+ * in user space and must read as the module's full walk reads it.
+ */
+static int setup_bits(struct region *r)
+{
+	size_t i, n = NPAGES;
+	int fd;
+
+	r->len = n * PAGE;
+	switch (r->kind) {
+	case K_UFFD_WP:
+	case K_SHARED:
+		/* shmem: uffd-wp markers on its empty entries, or two mappings */
+		fd = memfd_create("ptscope-compact", 0);
+		if (fd < 0 || ftruncate(fd, r->len))
+			return 20;
+		r->p = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (r->p == MAP_FAILED)
+			return 21;
+		if (r->kind == K_SHARED) {
+			char *q = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				       fd, 0);
+
+			if (q == MAP_FAILED)
+				return 22;
+			for (i = 0; i < n; i++)
+				r->p[i * PAGE] = q[i * PAGE] = 1;
+			if (mlock2(q, r->len, MLOCK_ONFAULT))
+				return 23;
+			close(fd);
+			return lock(r) ? 24 : 0;
+		}
+		close(fd);
+		fd = uffd_register(r->p, r->len, UFFD_FEATURE_WP_HUGETLBFS_SHMEM,
+				   UFFDIO_REGISTER_MODE_WP);
+		if (fd < 0) {
+			r->skip = 1;
+			return 0;
+		}
+		for (i = 0; i < n; i += 2)
+			r->p[i * PAGE] = 1;
+		if (uffd_wp(fd, r->p, r->len))
+			return 25;
+		return lock(r) ? 26 : 0;
+	default:
+		break;
+	}
+	r->p = aligned(r->len);
+	if (!r->p || madvise(r->p, r->len, MADV_NOHUGEPAGE))
+		return 27;
+	switch (r->kind) {
+	case K_PKEY: {
+		int key = syscall(__NR_pkey_alloc, 0, 0);
+
+		if (key <= 0) {
+			r->skip = 1;
+			return 0;
+		}
+		if (syscall(__NR_pkey_mprotect, r->p, r->len / 2,
+			    PROT_READ | PROT_WRITE, key))
+			return 28;
+		break;
+	}
+	case K_POISON: {
+		struct uffdio_poison po = {
+			.range = { .start = (unsigned long)r->p + 16 * PAGE,
+				   .len = 64 * PAGE },
+		};
+
+		/* fill the rest first: no missing fault may reach the idle uffd */
+		for (i = 0; i < n; i++)
+			if (i < 16 || i >= 80)
+				r->p[i * PAGE] = 1;
+		fd = uffd_register(r->p, r->len, UFFD_FEATURE_POISON,
+				   UFFDIO_REGISTER_MODE_MISSING);
+		if (fd < 0) {
+			r->skip = 1;
+			return 0;
+		}
+		if (ioctl(fd, UFFDIO_POISON, &po))
+			return 29;
+		return lock(r) ? 30 : 0;
+	}
+	default:
+		break;
+	}
+	for (i = 0; i < n; i++)
+		r->p[i * PAGE] = (char)i;
+	switch (r->kind) {
+	case K_SOFT_DIRTY:
+		/* clear every soft-dirty bit, then dirty every other page */
+		fd = open("/proc/self/clear_refs", O_WRONLY);
+		if (fd < 0 || write(fd, "4", 1) != 1)
+			return 31;
+		close(fd);
+		for (i = 0; i < n; i += 2)
+			r->p[i * PAGE] = 2;
+		break;
+	case K_RWP: {
+		/*
+		 * 7.x: PROTNONE entries with the uffd bit in an accessible
+		 * VMA registered for read-write protection: traps, not NUMA
+		 * hints (PTSCOPE_PTES_UFFD_RWP and the layout's rwp_mask)
+		 */
+		struct uffdio_rwprotect rwp = {
+			.range = { .start = (unsigned long)r->p, .len = r->len / 2 },
+			.mode = UFFDIO_RWPROTECT_MODE_RWP,
+		};
+
+		fd = uffd_register(r->p, r->len, UFFD_FEATURE_RWP,
+				   UFFDIO_REGISTER_MODE_RWP);
+		if (fd < 0) {
+			r->skip = 1;
+			return 0;
+		}
+		if (ioctl(fd, UFFDIO_RWPROTECT, &rwp))
+			return 33;
+		break;
+	}
+	case K_NUMA: {
+		/*
+		 * NUMA hints: PROTNONE in an accessible VMA (PTSCOPE_PTES_ACCESSIBLE).
+		 * A second thread (mm_users > 1) makes the scanner mark pages
+		 * on any node; the child then runs for the scanner (it runs
+		 * from the task's ticks), touching nothing.
+		 */
+		pthread_t t;
+		int k;
+
+		if (pthread_create(&t, NULL, sleeper, NULL))
+			return 34;
+		/*
+		 * Until every page is a hint: the scanner skips entries that
+		 * are PROTNONE already, so the region then stays as it is
+		 * while the child sleeps (a half-marked one could change
+		 * under the walks: skipped instead).
+		 */
+		for (k = 0; k < 30; k++) {
+			struct timespec a, b;
+
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			do
+				clock_gettime(CLOCK_MONOTONIC, &b);
+			while ((b.tv_sec - a.tv_sec) * 1000 +
+			       (b.tv_nsec - a.tv_nsec) / 1000000 < 100);
+			if (hinted(r) == NPAGES)
+				return 0;
+		}
+		r->skip = 1;
+		return 0;
+	}
+	case K_SWAP_BITS:
+		/* uffd-wp on half, then out to swap: SWP_UFFD, _EXCLUSIVE, _SOFT_DIRTY */
+		fd = uffd_register(r->p, r->len, 0, UFFDIO_REGISTER_MODE_WP);
+		if (fd < 0 || uffd_wp(fd, r->p, r->len / 2)) {
+			r->skip = 1;
+			return 0;
+		}
+		if (madvise(r->p, r->len, MADV_PAGEOUT))
+			r->skip = 1;
+		return 0;
+	default:
+		break;
+	}
+	return lock(r) ? 32 : 0;
+}
+
 static int region_fn(void *arg, int cmd)
 {
-	return cmd ? 0 : setup(arg);
+	struct region *r = arg;
+
+	if (cmd)
+		return 0;
+	return r->kind >= K_SOFT_DIRTY ? setup_bits(r) : setup(r);
 }
+
+/*
+ * NUMA balancing on, scanning every 100 ms (the middle two: debugfs); no
+ * proactive compaction (the NUMA region is not mlocked: mlock's populate
+ * would resolve the hints).
+ */
+#define NUMA_KNOBS	4
+static const char *const numa_knobs[NUMA_KNOBS] = {
+	"/proc/sys/kernel/numa_balancing",
+	"/sys/kernel/debug/sched/numa_balancing/scan_delay_ms",
+	"/sys/kernel/debug/sched/numa_balancing/scan_period_min_ms",
+	"/proc/sys/vm/compaction_proactiveness",
+};
+static const char *const numa_values[NUMA_KNOBS] = { "1", "100", "100", "0" };
 
 FIXTURE(compact) {
 	struct pml_child c;
 	struct region *r;
-	char mthp_saved[32], thp_saved[32], cua_saved[32];
+	char mthp_saved[32], thp_saved[32], cua_saved[32], numa_saved[NUMA_KNOBS][32];
 	bool zram;
 };
 
@@ -203,6 +482,15 @@ FIXTURE_VARIANT_ADD(compact, swap) { .kind = K_SWAP };
 FIXTURE_VARIANT_ADD(compact, thp) { .kind = K_THP };
 FIXTURE_VARIANT_ADD(compact, mthp_64k) { .kind = K_MTHP };
 FIXTURE_VARIANT_ADD(compact, guard) { .kind = K_GUARD };
+FIXTURE_VARIANT_ADD(compact, soft_dirty) { .kind = K_SOFT_DIRTY };
+FIXTURE_VARIANT_ADD(compact, uffd_wp) { .kind = K_UFFD_WP };
+FIXTURE_VARIANT_ADD(compact, pkey) { .kind = K_PKEY };
+FIXTURE_VARIANT_ADD(compact, shared) { .kind = K_SHARED };
+FIXTURE_VARIANT_ADD(compact, poison) { .kind = K_POISON };
+FIXTURE_VARIANT_ADD(compact, swap_bits) { .kind = K_SWAP_BITS };
+FIXTURE_VARIANT_ADD(compact, uffd_rwp) { .kind = K_RWP };
+FIXTURE_VARIANT_ADD(compact, sparse) { .kind = K_SPARSE };
+FIXTURE_VARIANT_ADD(compact, numa_hint) { .kind = K_NUMA };
 
 FIXTURE_SETUP(compact)
 {
@@ -234,7 +522,21 @@ FIXTURE_SETUP(compact)
 		snprintf(self->cua_saved, sizeof(self->cua_saved), "%s", cur);
 		ASSERT_EQ(0, pml_write_str(COMPACT_UNEVICTABLE, "0"));
 	}
-	if (variant->kind == K_SWAP) {
+	if (variant->kind == K_NUMA) {
+		int i;
+
+		if (access("/sys/devices/system/node/node1", F_OK))
+			SKIP(return, "one NUMA node (tools/vm/run --numa 2 gives two)");
+		if (access(numa_knobs[0], W_OK))
+			SKIP(return, "no NUMA balancing (kernel.numa_balancing)");
+		for (i = 0; i < NUMA_KNOBS; i++) {
+			if (pml_read_str(numa_knobs[i], cur, sizeof(cur)))
+				continue;
+			snprintf(self->numa_saved[i], sizeof(self->numa_saved[i]), "%s", cur);
+			ASSERT_EQ(0, pml_write_str(numa_knobs[i], numa_values[i]));
+		}
+	}
+	if (variant->kind == K_SWAP || variant->kind == K_SWAP_BITS) {
 		if (zram_on())
 			SKIP(return, "no zram swap device");
 		self->zram = true;
@@ -260,6 +562,9 @@ FIXTURE_TEARDOWN(compact)
 		pml_write_str(THP_ENABLED, self->thp_saved);
 	if (self->cua_saved[0])
 		pml_write_str(COMPACT_UNEVICTABLE, self->cua_saved);
+	for (int i = 0; i < NUMA_KNOBS; i++)
+		if (self->numa_saved[i][0])
+			pml_write_str(numa_knobs[i], self->numa_saved[i]);
 	if (self->r && self->r != MAP_FAILED)
 		munmap(self->r, PAGE);
 }
@@ -368,6 +673,61 @@ static void check_kind(struct __test_metadata *_metadata, int kind,
 	case K_GUARD:
 		EXPECT_EQ(64, count_flag(w, PTSCOPE_F_MARKER_GUARD));
 		break;
+	case K_SOFT_DIRTY:
+		EXPECT_EQ(NPAGES / 2, count_flag(w, PTSCOPE_F_SOFT_DIRTY));
+		break;
+	case K_UFFD_WP:
+		EXPECT_EQ(NPAGES, count_flag(w, PTSCOPE_F_UFFD_WP));
+		EXPECT_EQ(NPAGES / 2, count_flag(w, PTSCOPE_F_MARKER));
+		break;
+	case K_PKEY: {
+		size_t i;
+		int keyed = 0;
+
+		for (i = 0; i < w->nleaves; i++)
+			keyed += w->leaves[i].pkey != 0;
+		EXPECT_EQ(NPAGES / 2, keyed);
+		break;
+	}
+	case K_SHARED: {
+		size_t i;
+		int twice = 0;
+
+		for (i = 0; i < w->nleaves; i++)
+			twice += w->leaves[i].mapcount == 2;
+		EXPECT_EQ(NPAGES, twice);
+		break;
+	}
+	case K_POISON:
+		EXPECT_EQ(64, count_flag(w, PTSCOPE_F_MARKER_POISON));
+		break;
+	case K_SPARSE: {
+		size_t i;
+		int want = 0;
+
+		for (i = 0; i < NPAGES; i++)
+			want += sparse_touched(i);
+		EXPECT_EQ(want, count_flag(w, PTSCOPE_F_ANON_PAGE));
+		break;
+	}
+	case K_NUMA:
+		EXPECT_EQ(NPAGES, count_flag(w, PTSCOPE_F_NUMA_HINT));
+		break;
+	case K_RWP:
+		EXPECT_EQ(NPAGES / 2, count_flag(w, PTSCOPE_F_PROTNONE));
+		EXPECT_EQ(0, count_flag(w, PTSCOPE_F_NUMA_HINT));
+		break;
+	case K_SWAP_BITS: {
+		size_t i;
+		int wp = 0;
+
+		for (i = 0; i < w->nleaves; i++)
+			wp += (w->leaves[i].flags & (PTSCOPE_F_SWAP | PTSCOPE_F_UFFD_WP)) ==
+			      (PTSCOPE_F_SWAP | PTSCOPE_F_UFFD_WP);
+		EXPECT_LT(0, wp) TH_LOG("no uffd-wp swap entry");
+		EXPECT_LT(0, count_flag(w, PTSCOPE_F_SWP_EXCLUSIVE));
+		break;
+	}
 	default:
 		EXPECT_LT(0, count_flag(w, PTSCOPE_F_ANON_PAGE));
 		break;
@@ -481,8 +841,11 @@ TEST_F(compact, runs_and_bytes_per_entry)
 		const struct pml_map *m = pml_maps_find(maps, nmaps, s + i * PAGE);
 		bool full = pm[i] & (PML_PRESENT | PML_SWAP);
 
-		if (self->r->kind == K_GUARD && i >= 16 && i < 80)
+		if ((self->r->kind == K_GUARD || self->r->kind == K_POISON) &&
+		    i >= 16 && i < 80)
 			full = true;	/* markers: not in pagemap's bits */
+		if (self->r->kind == K_UFFD_WP)
+			full = true;	/* uffd-wp markers on the empty pages */
 		if (!full) {
 			gap++;
 			continue;
