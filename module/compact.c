@@ -172,32 +172,48 @@ static u64 layout_pfn(const struct ptscope_layout *l, u64 e)
 	return (e & l->pfn_mask) >> PAGE_SHIFT;
 }
 
+/* Is @e decoded the same by the rules and by the module? */
+static bool present_same(const struct ptscope_layout *l, u64 e)
+{
+	if (ptscope_pte_bits(e) == by_rules(l, 0, l->nr_present, e) &&
+	    pte_pfn(__pte(e)) == layout_pfn(l, e))
+		return true;
+	pr_warn("layout: entry 0x%llx: flags 0x%llx pfn 0x%lx, by the layout 0x%llx 0x%llx\n",
+		e, ptscope_pte_bits(e), pte_pfn(__pte(e)),
+		by_rules(l, 0, l->nr_present, e), layout_pfn(l, e));
+	return false;
+}
+
 /*
- * Present entries: each of the 4096 mixes of the low twelve bits with
- * each single high bit (52-63) and a frame, decoded both ways.
+ * Present entries, decoded both ways: each of the 4096 mixes of the low
+ * twelve bits with each single high bit (52-63), and each of the 4096
+ * mixes of the high bits with every way of being present, written and
+ * dirty (the rules assume no two bits mean something together that
+ * neither means alone: this is where a kernel that did so would show).
  */
 static bool check_present(const struct ptscope_layout *l)
 {
-	u64 lo, hi;
+	static const u64 lows[] = { 0, _PAGE_RW, _PAGE_DIRTY, _PAGE_RW | _PAGE_DIRTY };
+	static const u64 states[] = { _PAGE_PRESENT, _PAGE_PROTNONE,
+				      _PAGE_PRESENT | _PAGE_PROTNONE };
+	u64 frame = 0x1234ULL << PAGE_SHIFT, lo, hi;
+	int i, j;
 
 	for (hi = 0; hi <= 12; hi++) {
 		u64 h = hi ? 1ULL << (51 + hi) : 0;
 
-		for (lo = 0; lo < 4096; lo++) {
-			u64 e = lo | h | (0x1234ULL << PAGE_SHIFT);
-
-			if (!(e & l->present_mask))
-				continue;
-			if (ptscope_pte_bits(e) !=
-			    by_rules(l, 0, l->nr_present, e) ||
-			    pte_pfn(__pte(e)) != layout_pfn(l, e)) {
-				pr_warn("layout: entry 0x%llx: flags 0x%llx pfn 0x%lx, by the layout 0x%llx 0x%llx\n",
-					e, ptscope_pte_bits(e), pte_pfn(__pte(e)),
-					by_rules(l, 0, l->nr_present, e),
-					layout_pfn(l, e));
+		for (lo = 0; lo < 4096; lo++)
+			if (((lo | h) & l->present_mask) &&
+			    !present_same(l, lo | h | frame))
 				return false;
-			}
-		}
+	}
+	for (hi = 0; hi < 4096; hi++) {
+		for (i = 0; i < ARRAY_SIZE(states); i++)
+			for (j = 0; j < ARRAY_SIZE(lows); j++)
+				if (!present_same(l, (hi << 52) | states[i] |
+						  lows[j] | frame))
+					return false;
+		cond_resched();
 	}
 	return true;
 }
