@@ -223,6 +223,12 @@ $(BUILD)/unit/audit_explain_test: tools/ptscope/audit_rules.c tools/ptscope/audi
 $(BUILD)/unit/audit_explain_test: UNIT_CFLAGS := $(JSON_CFLAGS)
 $(BUILD)/unit/audit_explain_test: UNIT_LIBS := $(JSON_LIBS)
 
+# the walk's writers, against the printf-based ones they replaced
+$(BUILD)/unit/walkfmt_test: tools/ptscope/walkfmt.c tools/ptscope/walkfmt.h \
+	tools/ptscope/cli.h
+$(BUILD)/unit/walkfmt_test: UNIT_CFLAGS := $(JSON_CFLAGS)
+$(BUILD)/unit/walkfmt_test: UNIT_LIBS := $(JSON_LIBS)
+
 unit: $(UNIT_BINS)
 
 checkpatch: $(KSFT_STAMP)
