@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The walk's leaf writers as they were before tools/ptscope/walkfmt.c
- * (walk.c's text_leaf() and json_leaf() at commit 9e25993, printf per
+ * (walk.c's text_vma(), text_leaf() and json_leaf() at commit 9e25993, printf per
  * field), kept as the reference the new writers must match byte for byte
  * (tests/unit/walkfmt_test.c) and as the "before" of the bench's format
  * section (tools/bench/bench.c).  Only the destination changed: a FILE
@@ -20,6 +20,7 @@ struct ref_out {
 	FILE *f;
 	bool coalesce;
 	const char *yellow, *magenta, *dim, *reset;	/* "" without colour */
+	const char *bold, *cyan;
 	const char *vma_json, *region_json;
 };
 
@@ -44,6 +45,24 @@ static const char *ref_pfn_col(const struct ptscope_leaf *l, char *buf, size_t l
 	else
 		snprintf(buf, len, "-");
 	return buf;
+}
+
+static void ref_text_vma(const struct ref_out *w, const struct ptscope_vma *v)
+{
+	char perm[5];
+
+	if (v->backing == PTSCOPE_BACK_KERNEL) {
+		fprintf(w->f, "%s%sregion 0x%016llx-0x%016llx %6s %s%s\n", w->bold,
+			w->cyan, (unsigned long long)v->start,
+			(unsigned long long)v->end, ref_sz(v->end - v->start), v->name,
+			w->reset);
+		return;
+	}
+	fprintf(w->f, "%s%svma 0x%016llx-0x%016llx %s %6s %-7s %s%s\n", w->bold,
+		w->cyan, (unsigned long long)v->start,
+		(unsigned long long)v->end, pts_vma_perm(v, perm),
+		ref_sz(v->end - v->start), pts_backing_name(v->backing), v->name,
+		w->reset);
 }
 
 static void ref_text_leaf(const struct ref_out *w, const struct ptscope_leaf *l)

@@ -28,7 +28,8 @@ struct pair {
 	const char *explain;	/* JSON: NULL, or what -v would add */
 };
 
-static const struct wf_colors colours = { "\033[33m", "\033[35m", "\033[2m", "\033[0m" };
+static const struct wf_colors colours = { "\033[33m", "\033[35m", "\033[2m", "\033[0m",
+					  "\033[1m", "\033[36m" };
 
 static void pair_open(struct __test_metadata *_metadata, struct pair *p, int mode,
 		      bool colour)
@@ -44,6 +45,8 @@ static void pair_open(struct __test_metadata *_metadata, struct pair *p, int mod
 	p->r.magenta = colour ? colours.magenta : "";
 	p->r.dim = colour ? colours.dim : "";
 	p->r.reset = colour ? colours.reset : "";
+	p->r.bold = colour ? colours.bold : "";
+	p->r.cyan = colour ? colours.cyan : "";
 	ASSERT_EQ(0, wf_init(&p->w, p->nf, mode == TEXT_CO, colour ? &colours : NULL));
 }
 
@@ -239,6 +242,24 @@ static void random_leaf(struct ptscope_leaf *l, uint64_t *flag_pool)
 	l->folio_order = rnd() % 3 ? rnd() % 10 : rnd() % 64;
 }
 
+/* A VMA line (text modes) between the leaves. */
+static void random_vma(struct pair *p)
+{
+	static const char *const names[] = { "", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+					     "[stack]", "direct map" };
+	struct ptscope_vma v = { 0 };
+
+	v.start = rnd_val();
+	v.end = rnd() % 2 ? v.start + rnd_val() : rnd_val();
+	v.flags = rnd();
+	v.backing = rnd() % 14;
+	strcpy(v.name, names[rnd() % 4]);
+	if (p->mode == JSON)
+		return;
+	ref_text_vma(&p->r, &v);
+	wf_text_vma(&p->w, &v);
+}
+
 FIXTURE(fmt) {
 	uint64_t flag_pool[300];
 };
@@ -296,6 +317,8 @@ TEST_F(fmt, random_leaves)
 			pair_vma(&p, "{\"start\":\"0x7f0000000000\",\"name\":\"/usr/lib/x\"}",
 				 colour ? "\"vmalloc\"" : NULL);
 			for (i = 0; i < 12000; i++) {
+				if (rnd() % 200 == 0)
+					random_vma(&p);
 				random_leaf(&l, self->flag_pool);
 				pair_leaf(&p, &l);
 			}

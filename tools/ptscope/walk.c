@@ -91,24 +91,6 @@ struct walk_ctx {
 	struct wf out;			/* every line after the header */
 };
 
-static void text_vma(struct walk_ctx *w, const struct ptscope_vma *v)
-{
-	char perm[5];
-
-	if (v->backing == PTSCOPE_BACK_KERNEL) {
-		wf_printf(&w->out, "%s%sregion 0x%016llx-0x%016llx %6s %s%s\n", col(C_BOLD),
-		       col(C_CYAN), (unsigned long long)v->start,
-		       (unsigned long long)v->end, sz(v->end - v->start), v->name,
-		       col(C_RESET));
-		return;
-	}
-	wf_printf(&w->out, "%s%svma 0x%016llx-0x%016llx %s %6s %-7s %s%s\n", col(C_BOLD),
-	       col(C_CYAN), (unsigned long long)v->start,
-	       (unsigned long long)v->end, pts_vma_perm(v, perm),
-	       sz(v->end - v->start), pts_backing_name(v->backing), v->name,
-	       col(C_RESET));
-}
-
 /* A leaf line (walkfmt.c), and with -v the explanation below it. */
 static void text_leaf(struct walk_ctx *w, const struct ptscope_leaf *l,
 		      const struct xpl *e)
@@ -338,7 +320,7 @@ int cmd_walk(int argc, char **argv)
 		       "PFN", "MAPS", "FOLIO", "FLAGS", col(C_RESET));
 	}
 	colors = (struct wf_colors){ col(C_YELLOW), col(C_MAGENTA), col(C_DIM),
-				     col(C_RESET) };
+				     col(C_RESET), col(C_BOLD), col(C_CYAN) };
 	if (wf_init(&w.out, stdout, w.coalesce, &colors)) {
 		cli_err("out of memory");
 		cli_stream_close(&st);
@@ -364,7 +346,7 @@ int cmd_walk(int argc, char **argv)
 					break;
 				}
 			} else {
-				text_vma(&w, v);
+				wf_text_vma(&w.out, v);
 			}
 			vma_begin(&w, v);
 		} else if (rec->type == PTSCOPE_REC_LEAF) {

@@ -72,7 +72,7 @@ static struct wf *on_stdout;
 
 int wf_init(struct wf *w, FILE *f, bool coalesce, const struct wf_colors *c)
 {
-	static const struct wf_colors none = { "", "", "", "" };
+	static const struct wf_colors none = { "", "", "", "", "", "" };
 	unsigned int i;
 
 	memset(w, 0, sizeof(*w));
@@ -187,34 +187,46 @@ void wf_printf(struct wf *w, const char *fmt, ...)
 
 /* ---- numbers and strings --------------------------------------------------- */
 
-static const char hexdig[] = "0123456789abcdef";
-
 static const char dec2[200] =
 	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
+/*
+ * Eight hex digits of V (its low 32 bits) as eight bytes: each nibble
+ * spread into a byte (most significant first after the swap), then
+ * '0' + n, or 'a' + n - 10 where n >= 10, in all eight bytes at once.
+ */
+static inline uint64_t hex8(uint32_t v)
+{
+	uint64_t x = v, ge10;
+
+	x = (x | x << 16) & 0x0000ffff0000ffffULL;
+	x = (x | x << 8) & 0x00ff00ff00ff00ffULL;
+	x = (x | x << 4) & 0x0f0f0f0f0f0f0f0fULL;
+	x = __builtin_bswap64(x);
+	ge10 = ((x + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+	return x + 0x3030303030303030ULL + ge10 * ('a' - '0' - 10);
+}
+
 /* %016llx */
 static inline char *put_hex16(char *p, uint64_t v)
 {
-	int i;
+	uint64_t hi = hex8(v >> 32), lo = hex8(v);
 
-	for (i = 15; i >= 0; i--) {
-		p[i] = hexdig[v & 15];
-		v >>= 4;
-	}
+	memcpy(p, &hi, 8);
+	memcpy(p + 8, &lo, 8);
 	return p + 16;
 }
 
 /* %llx */
 static inline char *put_hex(char *p, uint64_t v)
 {
-	int n = v ? (64 - __builtin_clzll(v) + 3) / 4 : 1, i;
+	int n = v ? (64 - __builtin_clzll(v) + 3) / 4 : 1;
+	char tmp[16];
 
-	for (i = n - 1; i >= 0; i--) {
-		p[i] = hexdig[v & 15];
-		v >>= 4;
-	}
+	put_hex16(tmp, v);
+	memcpy(p, tmp + 16 - n, n);
 	return p + n;
 }
 
@@ -259,11 +271,10 @@ static inline char *put_str(char *p, const char *s, size_t n)
 
 static inline char *pad(char *p, size_t have, size_t width)
 {
-	while (have < width) {
-		*p++ = ' ';
-		have++;
-	}
-	return p;
+	if (have >= width)
+		return p;
+	memset(p, ' ', width - have);
+	return p + width - have;
 }
 
 /* %-Ns */
@@ -312,6 +323,23 @@ static const struct wf_flagstr *flagstr(struct wf *w, uint64_t flags)
 }
 
 /* ---- text --------------------------------------------------------------- */
+
+void wf_text_vma(struct wf *w, const struct ptscope_vma *v)
+{
+	char perm[5], size[16];
+
+	pts_fmt_size(v->end - v->start, size, sizeof(size));
+	if (v->backing == PTSCOPE_BACK_KERNEL) {
+		wf_printf(w, "%s%sregion 0x%016llx-0x%016llx %6s %s%s\n", w->c.bold,
+			  w->c.cyan, (unsigned long long)v->start,
+			  (unsigned long long)v->end, size, v->name, w->c.reset);
+		return;
+	}
+	wf_printf(w, "%s%svma 0x%016llx-0x%016llx %s %6s %-7s %s%s\n", w->c.bold,
+		  w->c.cyan, (unsigned long long)v->start,
+		  (unsigned long long)v->end, pts_vma_perm(v, perm), size,
+		  pts_backing_name(v->backing), v->name, w->c.reset);
+}
 
 /*
  * The frame column: "swap %u:0x%llx", "marker 0x%llx", "0x%llx" or "-",

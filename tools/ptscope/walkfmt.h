@@ -28,12 +28,13 @@
 #define WF_FLAGS_JSON	768		/* ["present","rw",...]: all names fit */
 #define WF_ORDERS	32		/* folio orders with a cached size */
 
-/* Colour escapes of a text leaf line: "" each without colour. */
+/* Colour escapes of the text lines: "" each without colour. */
 struct wf_colors {
 	const char *yellow;		/* not present */
 	const char *magenta;		/* huge (not a PTE) */
 	const char *dim;		/* the zero page */
 	const char *reset;
+	const char *bold, *cyan;	/* a VMA or region line */
 };
 
 struct wf_flagstr {
@@ -82,6 +83,8 @@ void wf_put(struct wf *w, const char *s, size_t len);
 void wf_printf(struct wf *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A text VMA line ("vma START-END perm size backing name"), or a region's. */
+void wf_text_vma(struct wf *w, const struct ptscope_vma *v);
 /*
  * A text leaf line: address, size (or COUNT x SIZE), level, raw entry,
  * frame (or swap/marker), map count, folio, flags and pkey, as
