@@ -94,6 +94,12 @@ int wf_init(struct wf *w, FILE *f, bool coalesce, const struct wf_colors *c)
 		w->lname[i] = pts_level_name(i);
 		w->lname_len[i] = strlen(w->lname[i]);
 	}
+	for (i = 0; i < PTSCOPE_NR_LEVELS; i++) {
+		/* " %4s %-4s 0x", or after the count " x %-4s %-4s 0x" */
+		snprintf(w->lpart[i], sizeof(w->lpart[i]), coalesce ? " x %-4s %-4s 0x" :
+			 " %4s %-4s 0x", w->lsize[i], w->lname[i]);
+		w->lpart_len[i] = strlen(w->lpart[i]);
+	}
 	w->reset_len = strlen(w->c.reset);
 	for (i = 0; i < WF_ORDERS; i++) {
 		pts_fmt_size(4096ULL << i, w->osize[i], sizeof(w->osize[i]));
@@ -317,6 +323,15 @@ static const struct wf_flagstr *flagstr(struct wf *w, uint64_t flags)
 	}
 	*p++ = ']';
 	e->json_len = p - e->json;
+	/* the folio column ("%-8s" of "4K" or "-"), a space and the names */
+	p = e->tail0;
+	if (flags & PTSCOPE_F_FOLIO)
+		p = put_left(p, w->osize[0], w->osize_len[0], 8);
+	else
+		p = put_left(p, "-", 1, 8);
+	*p++ = ' ';
+	p = put_str(p, e->text, e->text_len);
+	e->tail0_len = p - e->tail0;
 	e->flags = flags;
 	e->valid = true;
 	return e;
@@ -398,9 +413,9 @@ static inline char *put_folio_col(char *p, const struct wf *w,
 void wf_text_leaf(struct wf *w, const struct ptscope_leaf *l)
 {
 	const struct wf_flagstr *fs = flagstr(w, l->flags);
-	const char *c = "", *size, *name;
-	size_t clen, slen, nlen;
-	char sbuf[16], *p;
+	const char *c = "";
+	size_t clen;
+	char *p;
 
 	if (!(l->flags & PTSCOPE_F_PRESENT))
 		c = w->c.yellow;
@@ -409,50 +424,56 @@ void wf_text_leaf(struct wf *w, const struct ptscope_leaf *l)
 	else if (l->flags & PTSCOPE_F_ZERO_PAGE)
 		c = w->c.dim;
 	clen = strlen(c);
-	if (l->level < PTSCOPE_NR_LEVELS) {
-		size = w->lsize[l->level];
-		slen = w->lsize_len[l->level];
-		name = w->lname[l->level];
-		nlen = w->lname_len[l->level];
-	} else {
-		size = pts_fmt_size(pts_level_size(l->level), sbuf, sizeof(sbuf));
-		slen = strlen(size);
-		name = lvl(l->level);
-		nlen = strlen(name);
-	}
 
 	p = room(w, 1024 + clen + w->reset_len);
 	p = put_str(p, c, clen);
 	p = PUT_LIT(p, "    0x");
 	p = put_hex16(p, l->va);
-	*p++ = ' ';
 	if (w->coalesce) {
 		char tmp[20], *q = dec_back(tmp + sizeof(tmp), l->count);
 
+		*p++ = ' ';
 		p = put_right(p, q, tmp + sizeof(tmp) - q, 7);
-		p = PUT_LIT(p, " x ");
-		p = put_left(p, size, slen, 4);
-	} else {
-		p = put_right(p, size, slen, 4);
 	}
-	*p++ = ' ';
-	p = put_left(p, name, nlen, 4);
-	p = PUT_LIT(p, " 0x");
+	if (l->level < PTSCOPE_NR_LEVELS) {
+		p = put_str(p, w->lpart[l->level], w->lpart_len[l->level]);
+	} else {
+		const char *size, *name = lvl(l->level);
+		char sbuf[16];
+
+		size = pts_fmt_size(pts_level_size(l->level), sbuf, sizeof(sbuf));
+		if (w->coalesce) {
+			p = PUT_LIT(p, " x ");
+			p = put_left(p, size, strlen(size), 4);
+		} else {
+			*p++ = ' ';
+			p = put_right(p, size, strlen(size), 4);
+		}
+		*p++ = ' ';
+		p = put_left(p, name, strlen(name), 4);
+		p = PUT_LIT(p, " 0x");
+	}
 	p = put_hex16(p, l->entry);
 	*p++ = ' ';
 	p = put_pfn_col(p, l);
-	*p++ = ' ';
-	if (l->mapcount) {
+	if (l->mapcount < 10) {
+		memcpy(p, "    ", 4);
+		p[4] = l->mapcount ? '0' + l->mapcount : '-';
+		p += 5;
+	} else {
 		char tmp[20], *q = dec_back(tmp + sizeof(tmp), l->mapcount);
 
+		*p++ = ' ';
 		p = put_right(p, q, tmp + sizeof(tmp) - q, 4);
-	} else {
-		p = PUT_LIT(p, "   -");
 	}
 	*p++ = ' ';
-	p = put_folio_col(p, w, l);
-	*p++ = ' ';
-	p = put_str(p, fs->text, fs->text_len);
+	if (!(l->flags & PTSCOPE_F_FOLIO) || !l->folio_order) {
+		p = put_str(p, fs->tail0, fs->tail0_len);
+	} else {
+		p = put_folio_col(p, w, l);
+		*p++ = ' ';
+		p = put_str(p, fs->text, fs->text_len);
+	}
 	if (l->pkey) {
 		p = PUT_LIT(p, " pkey=");
 		p = put_dec(p, l->pkey);

@@ -43,6 +43,9 @@ struct wf_flagstr {
 	uint16_t text_len, json_len;
 	char text[WF_FLAGS_TEXT];	/* pts_flags_str(flags) */
 	char json[WF_FLAGS_JSON];	/* the JSON array of the names */
+	/* text: the folio column of a single-page folio (or none), then text */
+	uint16_t tail0_len;
+	char tail0[WF_FLAGS_TEXT + 16];
 };
 
 struct wf {
@@ -59,6 +62,9 @@ struct wf {
 	uint8_t osize_len[WF_ORDERS];
 	const char *lname[PTSCOPE_NR_LEVELS];	/* pts_level_name() */
 	uint8_t lname_len[PTSCOPE_NR_LEVELS];
+	/* text: per level, what follows the address (or the count) up to the entry */
+	char lpart[PTSCOPE_NR_LEVELS][32];
+	uint8_t lpart_len[PTSCOPE_NR_LEVELS];
 	size_t reset_len;
 	const char *vma, *region;	/* JSON: the current VMA's (wf_json_vma) */
 	size_t vma_len, region_len;
