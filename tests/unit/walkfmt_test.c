@@ -6,8 +6,9 @@
  * frame, swap and marker columns, map counts, folio orders and offsets,
  * keys, counts, colour, coalesced columns, VMA, region and explanation
  * strings, strings longer than the buffer), and on 72000 random
- * leaves (random fields, random flags values: the flag-name cache is
- * filled, hit and overwritten), in every mode.
+ * leaves with random VMA lines between them (random fields, random flags
+ * values: the flag-name cache is filled, hit and overwritten), in every
+ * mode.
  */
 #include <stdlib.h>
 #include <string.h>
