@@ -223,6 +223,12 @@ $(BUILD)/unit/audit_explain_test: tools/ptscope/audit_rules.c tools/ptscope/audi
 $(BUILD)/unit/audit_explain_test: UNIT_CFLAGS := $(JSON_CFLAGS)
 $(BUILD)/unit/audit_explain_test: UNIT_LIBS := $(JSON_LIBS)
 
+# the walk's writers, against the printf-based ones they replaced
+$(BUILD)/unit/walkfmt_test: tools/ptscope/walkfmt.c tools/ptscope/walkfmt.h \
+	tools/ptscope/cli.h
+$(BUILD)/unit/walkfmt_test: UNIT_CFLAGS := $(JSON_CFLAGS)
+$(BUILD)/unit/walkfmt_test: UNIT_LIBS := $(JSON_LIBS)
+
 unit: $(UNIT_BINS)
 
 checkpatch: $(KSFT_STAMP)
@@ -250,9 +256,12 @@ check-kernels:
 
 # make bench: walk/fault-path/memory benchmark in a 6.12 guest
 # (tools/bench/run-host); results in build/bench/.  BENCH_ARGS go to bench.
-$(BUILD)/bench/bench: tools/bench/bench.c $(LIB_SRCS) $(LIB_HDRS)
+# the CLI's walk writers are built in (the format section times them)
+$(BUILD)/bench/bench: tools/bench/bench.c $(LIB_SRCS) $(LIB_HDRS) tools/ptscope/walkfmt.c \
+	tools/ptscope/walkfmt.h tools/ptscope/cli.h tests/unit/walkfmt_ref.h
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -o $@ $< $(LIB_SRCS) -lm
+	$(CC) $(UCFLAGS) -Itools/ptscope -Itests/unit $(JSON_CFLAGS) -o $@ $< \
+		tools/ptscope/walkfmt.c $(LIB_SRCS) $(JSON_LIBS) -lm
 
 bench: module cli $(BUILD)/bench/bench
 	@tools/bench/run-host $(BENCH_ARGS)

@@ -6,10 +6,12 @@
  *   bench [--dense MiB] [--sizes MiB,MiB,...] [--reps N] [--out DIR]
  *         [--cli PATH] [--fault-mib MiB] [--fault-rounds N]
  *         [--wss-mib MiB] [--wss-interval S] [--wss-rounds N]
+ *         [--fmt-mib MiB] [--sections walk,faults,memory,sparse,wss,format]
  *
  * Sections: dense walk (records, walk text, CLI --json, pagemap,
  * PAGEMAP_SCAN), sparse vs packed, scaling, fault-path overhead, memory,
- * what working-set sampling costs the target (wss).
+ * what working-set sampling costs the target (wss), the CLI's text and JSON
+ * writers against one fwrite() of their output (format).
  * Prints a table, writes DIR/results.csv and DIR/scaling.svg.  Targets
  * are reported as met or missed; a missed target never fails the run.
  *
@@ -39,6 +41,8 @@
 #include <linux/types.h>
 #include <linux/ptscope.h>
 #include "libptscope.h"
+#include "walkfmt.h"
+#include "walkfmt_ref.h"
 
 /* PAGEMAP_SCAN UAPI (linux/fs.h, 6.7+), in case the host headers lack it. */
 #ifndef PAGEMAP_SCAN
@@ -1467,24 +1471,350 @@ static void wss_section(unsigned long mib, double interval, int rounds)
 	munmap(sh, sizeof(*sh));
 }
 
+/* ---- 7: the CLI's writers (issue 20) ------------------------------------ */
+
+/*
+ * What `ptscope walk` and `ptscope walk --json` spend on formatting, apart
+ * from the walk: one walk's records (a dense target of MiB, its mapping
+ * only, as the dense section's CLI run) are read into memory once; then,
+ * interleaved, each rep times the CLI's writers (tools/ptscope/walkfmt.c,
+ * built in here) turning them into a file on tmpfs (/dev/shm), against one
+ * fwrite() of exactly the bytes they produce to the same kind of file,
+ * and the printf-based writers they replaced (tests/unit/walkfmt_ref.h).
+ * One fwrite() is timed as one call and as calls of the writer's 128 KiB
+ * (in the TCG guest one large write() to tmpfs costs about twice the same
+ * bytes in 128 KiB writes): the target is judged against the cheaper.
+ * Each timing includes the fflush(); the file is truncated before, untimed.
+ * The same writers into a memory FILE (fmemopen) show what is left when
+ * the kernel's copy is gone.  Then the whole CLI (fork to exit, stdout to
+ * the tmpfs file) against the pagemap read of the same range.
+ */
+#define FMT_FILE	"/dev/shm/ptscope-bench-fmt"
+
+struct fmt_recs {
+	struct ptscope_vma *vmas;	/* in walk order */
+	struct ptscope_leaf *leaves;
+	uint32_t *leaf_vma;		/* the VMA each leaf is in */
+	size_t nvmas, nleaves;
+};
+
+static void fmt_read(const struct target *t, struct fmt_recs *r)
+{
+	const struct ptscope_rec_hdr *h;
+	struct pts_session s;
+	size_t cap = 1024, vcap = 16;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->leaves = malloc(cap * sizeof(*r->leaves));
+	r->leaf_vma = malloc(cap * sizeof(*r->leaf_vma));
+	r->vmas = malloc(vcap * sizeof(*r->vmas));
+	ret = pts_open(&s, "records");
+	if (!ret)
+		ret = pts_request(&s, "pid=%d range=0x%" PRIx64 "-0x%" PRIx64, t->pid,
+				  t->start, t->end);
+	if (ret)
+		die("records: %s", strerror(-ret));
+	while ((ret = pts_next(&s, &h)) > 0) {
+		if (h->type == PTSCOPE_REC_VMA) {
+			if (r->nvmas == vcap) {
+				vcap *= 2;
+				r->vmas = realloc(r->vmas, vcap * sizeof(*r->vmas));
+			}
+			if (!r->vmas)
+				die("out of memory");
+			memset(&r->vmas[r->nvmas], 0, sizeof(*r->vmas));
+			memcpy(&r->vmas[r->nvmas], h, h->size < sizeof(*r->vmas) ?
+			       h->size : sizeof(*r->vmas));
+			r->vmas[r->nvmas].name[PTSCOPE_NAME_MAX - 1] = '\0';
+			r->nvmas++;
+		} else if (h->type == PTSCOPE_REC_LEAF) {
+			if (!r->nvmas)
+				die("records: a leaf before any VMA");
+			if (r->nleaves == cap) {
+				cap *= 2;
+				r->leaves = realloc(r->leaves, cap * sizeof(*r->leaves));
+				r->leaf_vma = realloc(r->leaf_vma, cap * sizeof(*r->leaf_vma));
+			}
+			if (!r->leaves || !r->leaf_vma)
+				die("out of memory");
+			memset(&r->leaves[r->nleaves], 0, sizeof(*r->leaves));
+			memcpy(&r->leaves[r->nleaves], h, h->size < sizeof(*r->leaves) ?
+			       h->size : sizeof(*r->leaves));
+			r->leaf_vma[r->nleaves++] = r->nvmas - 1;
+		}
+	}
+	if (ret < 0)
+		die("records: %s", strerror(-ret));
+	pts_close(&s);
+}
+
+/* The CLI's loop over the records (walk.c, cmd_walk), through walkfmt.c. */
+static void fmt_new(const struct fmt_recs *r, FILE *f, bool json)
+{
+	char *vma = NULL;
+	size_t i, cur = (size_t)-1;
+	struct wf w;
+
+	if (wf_init(&w, f, false, NULL))
+		die("out of memory");
+	for (i = 0; i < r->nleaves; i++) {
+		if (r->leaf_vma[i] != cur) {
+			cur = r->leaf_vma[i];
+			if (json) {
+				free(vma);
+				vma = wf_vma_json(&r->vmas[cur]);
+				wf_json_vma(&w, vma, NULL);
+			} else {
+				wf_text_vma(&w, &r->vmas[cur]);
+			}
+		}
+		if (json)
+			wf_json_leaf(&w, &r->leaves[i], NULL);
+		else
+			wf_text_leaf(&w, &r->leaves[i]);
+	}
+	wf_free(&w);
+	free(vma);
+}
+
+/* The same with the printf-based writers walk.c had before. */
+static void fmt_old(const struct fmt_recs *r, FILE *f, bool json)
+{
+	struct ref_out o = { .f = f, .yellow = "", .magenta = "", .dim = "", .reset = "",
+			     .bold = "", .cyan = "" };
+	char *vma = NULL;
+	size_t i, cur = (size_t)-1;
+
+	for (i = 0; i < r->nleaves; i++) {
+		if (r->leaf_vma[i] != cur) {
+			cur = r->leaf_vma[i];
+			if (json) {
+				free(vma);
+				vma = wf_vma_json(&r->vmas[cur]);
+				o.vma_json = vma;
+			} else {
+				ref_text_vma(&o, &r->vmas[cur]);
+			}
+		}
+		if (json)
+			ref_json_leaf(&o, &r->leaves[i], NULL);
+		else
+			ref_text_leaf(&o, &r->leaves[i]);
+	}
+	free(vma);
+}
+
+/* Output of WRITER (fmt_new or fmt_old) in memory. */
+static char *fmt_capture(void (*writer)(const struct fmt_recs *, FILE *, bool),
+			 const struct fmt_recs *r, bool json, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		die("open_memstream: %s", strerror(errno));
+	writer(r, f, json);
+	if (fclose(f))
+		die("open_memstream: write failed");
+	return buf;
+}
+
+enum { FM_FWRITE, FM_CHUNKS, FM_NEW, FM_OLD, FM_MEM_FWRITE, FM_MEM_NEW, NR_FM };
+static const char *const fm_name[NR_FM] = {
+	"fwrite", "fwrite 128K", "writer", "printf writer", "fwrite (memory)",
+	"writer (memory)"
+};
+
+/* One timing of method M for text or JSON; BYTES is the expected output. */
+static double fmt_once(int m, const struct fmt_recs *r, bool json, const char *bytes,
+		       size_t len, char *mem)
+{
+	uint64_t t0;
+	FILE *f;
+
+	if (m >= FM_MEM_FWRITE)
+		f = fmemopen(mem, len + 1, "w");
+	else
+		f = fopen(FMT_FILE, "w");
+	if (!f)
+		die("%s: %s", m >= FM_MEM_FWRITE ? "fmemopen" : FMT_FILE, strerror(errno));
+	t0 = now_ns();
+	if (m == FM_FWRITE || m == FM_MEM_FWRITE) {
+		if (fwrite(bytes, 1, len, f) != len)
+			die("fwrite: %s", strerror(errno));
+	} else if (m == FM_CHUNKS) {
+		size_t o, n;
+
+		for (o = 0; o < len; o += n) {
+			n = len - o < WF_BUF_SIZE ? len - o : WF_BUF_SIZE;
+			if (fwrite(bytes + o, 1, n, f) != n)
+				die("fwrite: %s", strerror(errno));
+		}
+	} else if (m == FM_NEW || m == FM_MEM_NEW) {
+		fmt_new(r, f, json);
+	} else {
+		fmt_old(r, f, json);
+	}
+	if (fflush(f) || ferror(f))
+		die("%s: write failed", fm_name[m]);
+	t0 = now_ns() - t0;
+	if (m != FM_MEM_FWRITE && m != FM_MEM_NEW && ftell(f) != (long)len)
+		die("%s wrote %ld bytes, not %zu", fm_name[m], ftell(f), len);
+	fclose(f);
+	return (double)t0;
+}
+
+/* `ptscope walk PID --range R [--json] > FMT_FILE`, fork to exit. */
+static double fmt_cli(const struct target *t, bool json)
+{
+	char pid[16], range[64];
+	uint64_t t0 = now_ns();
+	int status;
+	pid_t c;
+
+	snprintf(pid, sizeof(pid), "%d", t->pid);
+	snprintf(range, sizeof(range), "0x%" PRIx64 "-0x%" PRIx64, t->start, t->end);
+	c = fork();
+	if (c < 0)
+		die("fork: %s", strerror(errno));
+	if (c == 0) {
+		int fd = open(FMT_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0)
+			_exit(126);
+		dup2(fd, 1);
+		execl(cli, cli, "walk", pid, "--range", range, json ? "--json" : NULL,
+		      (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(c, &status, 0) < 0)
+		die("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("%s walk failed (status 0x%x)", cli, status);
+	return (double)(now_ns() - t0);
+}
+
+static void format_section(unsigned long mib)
+{
+	double v[2][NR_FM][MAX_REPS], e2e[3][MAX_REPS];
+	struct stat3 st[2][NR_FM], se[3];
+	struct target t = spawn_target(DENSE, mib * MIB);
+	char *bytes[2], *old, *mem, name[64];
+	size_t len[2], olen;
+	struct fmt_recs r;
+	int i, j, m;
+
+	fmt_read(&t, &r);
+	for (j = 0; j < 2; j++) {
+		bytes[j] = fmt_capture(fmt_new, &r, j, &len[j]);
+		old = fmt_capture(fmt_old, &r, j, &olen);
+		if (olen != len[j] || memcmp(old, bytes[j], olen))
+			die("format: the %s writer's output differs from the printf writer's",
+			    j ? "JSON" : "text");
+		free(old);
+	}
+	mem = malloc((len[0] > len[1] ? len[0] : len[1]) + 1);
+	if (!mem)
+		die("out of memory");
+	memset(mem, 0, (len[0] > len[1] ? len[0] : len[1]) + 1);
+	for (i = 0; i < reps; i++) {
+		for (j = 0; j < 2; j++)
+			for (m = 0; m < NR_FM; m++)
+				v[j][m][i] = fmt_once(m, &r, j, bytes[j], len[j], mem);
+		e2e[0][i] = fmt_cli(&t, false);
+		e2e[1][i] = fmt_cli(&t, true);
+		e2e[2][i] = time_once(M_PAGEMAP, &t, NULL);
+	}
+	stop_target(&t);
+	unlink(FMT_FILE);
+
+	printf("\n== The CLI's writers: %zu leaves of %lu MiB into a file on tmpfs "
+	       "(%s) ==\n", r.nleaves, mib, FMT_FILE);
+	printf("%-6s %-16s %11s %11s %11s %10s %12s\n", "output", "method", "median ms",
+	       "min ms", "max ms", "x fwrite", "MB");
+	for (j = 0; j < 2; j++) {
+		for (m = 0; m < NR_FM; m++) {
+			int base = m >= FM_MEM_FWRITE ? FM_MEM_FWRITE : FM_FWRITE;
+			char extra[64];
+
+			st[j][m] = stats(v[j][m], reps);
+			st[j][base] = stats(v[j][base], reps);
+			printf("%-6s %-16s %11.2f %11.2f %11.2f %10.2f %12.2f\n",
+			       j ? "json" : "text", fm_name[m], st[j][m].med / 1e6,
+			       st[j][m].min / 1e6, st[j][m].max / 1e6,
+			       st[j][m].med / st[j][base].med, len[j] / 1e6);
+			snprintf(name, sizeof(name), "%s %s", j ? "json" : "text", fm_name[m]);
+			snprintf(extra, sizeof(extra), "bytes=%zu ratio_to_fwrite=%.4f", len[j],
+				 st[j][m].med / st[j][base].med);
+			csv_row("format", name, mib, st[j][m], "ns", extra);
+		}
+	}
+	for (j = 0; j < 3; j++)
+		se[j] = stats(e2e[j], reps);
+	printf("%-23s %11.2f %11.2f %11.2f %9.1fx pagemap\n", "ptscope walk (CLI)",
+	       se[0].med / 1e6, se[0].min / 1e6, se[0].max / 1e6, se[0].med / se[2].med);
+	printf("%-23s %11.2f %11.2f %11.2f %9.1fx pagemap\n", "ptscope walk --json",
+	       se[1].med / 1e6, se[1].min / 1e6, se[1].max / 1e6, se[1].med / se[2].med);
+	printf("%-23s %11.2f %11.2f %11.2f\n", "pagemap read", se[2].med / 1e6,
+	       se[2].min / 1e6, se[2].max / 1e6);
+	csv_row("format", "cli text", mib, se[0], "ns", "");
+	csv_row("format", "cli json", mib, se[1], "ns", "");
+	csv_row("format", "pagemap", mib, se[2], "ns", "");
+	/*
+	 * Against the cheaper of one fwrite and the same bytes in the
+	 * writer's 128 KiB pieces (in this guest one large write() costs
+	 * about twice as much as the same bytes in 128 KiB writes), as the
+	 * median of the ratios of the interleaved pairs.
+	 */
+	for (j = 0; j < 2; j++) {
+		int base = st[j][FM_FWRITE].med < st[j][FM_CHUNKS].med ? FM_FWRITE : FM_CHUNKS;
+		double pair[MAX_REPS], x;
+		struct stat3 sp;
+
+		/* the median of the interleaved pairs' ratios: host load cancels */
+		for (i = 0; i < reps; i++)
+			pair[i] = v[j][FM_NEW][i] / v[j][base][i];
+		sp = stats(pair, reps);
+		x = sp.med;
+		printf("target: CLI %s writer >= 0.5x fwrite speed: %s (%.2fx the time of "
+		       "fwrite of its %.1f MB to tmpfs in %s, median of pairs %.2fx-%.2fx; "
+		       "printf writer %.2fx; into memory %.2fx)\n", j ? "JSON" : "text",
+		       met(x <= 2.0), x, len[j] / 1e6,
+		       base == FM_FWRITE ? "one call" : "128 KiB calls", sp.min, sp.max,
+		       st[j][FM_OLD].med / st[j][base].med,
+		       st[j][FM_MEM_NEW].med / st[j][FM_MEM_FWRITE].med);
+		snprintf(name, sizeof(name), "%s writer / fwrite", j ? "json" : "text");
+		csv_row("format", name, mib, sp, "ratio", base == FM_FWRITE ? "base=one-call" :
+			"base=128KiB-calls");
+	}
+	free(bytes[0]);
+	free(bytes[1]);
+	free(mem);
+	free(r.vmas);
+	free(r.leaves);
+	free(r.leaf_vma);
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 enum { SEC_WALK = 1, SEC_FAULTS = 2, SEC_MEMORY = 4, SEC_SPARSE = 8, SEC_WSS = 16,
-       SEC_ALL = 31 };
+       SEC_FORMAT = 32, SEC_ALL = 63 };
 
-/* --sections walk,faults,memory,sparse,wss ("walk" is dense + scaling). */
+/* --sections walk,faults,memory,sparse,wss,format ("walk" is dense + scaling). */
 static int parse_sections(const char *list)
 {
-	static const char *const names[] = { "walk", "faults", "memory", "sparse", "wss" };
+	static const char *const names[] = { "walk", "faults", "memory", "sparse", "wss",
+					     "format" };
 	char *copy = strdup(list), *tok, *save;
 	int sec = 0, i;
 
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < 5 && strcmp(tok, names[i]); i++)
+		for (i = 0; i < 6 && strcmp(tok, names[i]); i++)
 			;
-		if (i == 5)
-			die("--sections: unknown section '%s' (walk, faults, memory, sparse, wss)",
-			    tok);
+		if (i == 6)
+			die("--sections: unknown section '%s' (walk, faults, memory, sparse, wss, "
+			    "format)", tok);
 		sec |= 1 << i;
 	}
 	free(copy);
@@ -1495,7 +1825,7 @@ int main(int argc, char **argv)
 {
 	unsigned long sizes[MAX_SIZES] = { 64, 256, 1024, 2048, 4096 };
 	unsigned long dense = 1024, fault_anon = 32, fault_file = 16, fault_rounds = 8;
-	unsigned long biggest = 0, wss_mib = 1024;
+	unsigned long biggest = 0, wss_mib = 1024, fmt_mib = 256;
 	double wss_interval = 1.0;
 	int wss_rounds = 8;
 	int nsizes = 5, i, m, dense_idx = -1, sections = SEC_ALL;
@@ -1544,6 +1874,8 @@ int main(int argc, char **argv)
 			wss_rounds = atoi(val);
 			if (wss_rounds < 1 || wss_rounds > WSS_MAX_ROUNDS)
 				die("--wss-rounds: 1..%d", WSS_MAX_ROUNDS);
+		} else if (!strcmp(a, "--fmt-mib")) {
+			fmt_mib = strtoul(val, NULL, 0);
 		} else if (!strcmp(a, "--sections")) {
 			sections = parse_sections(val);
 		} else if (!strcmp(a, "--sizes")) {
@@ -1666,6 +1998,10 @@ int main(int argc, char **argv)
 	/* 6: what working-set sampling costs the target. */
 	if (sections & SEC_WSS)
 		wss_section(wss_mib, wss_interval, wss_rounds);
+
+	/* 7: the CLI's writers against fwrite. */
+	if (sections & SEC_FORMAT)
+		format_section(fmt_mib);
 
 	fclose(csv);
 	printf("\nresults: %s/results.csv\n", out_dir);

@@ -230,7 +230,7 @@ const char *sz(uint64_t bytes);
 /* The same, but "0" for nothing. */
 const char *sz0(uint64_t bytes);
 
-/* JSON helpers (json-c). */
+/* JSON helpers (json-c; cli_json_hex, cli_json_vma and jset in walkfmt.c). */
 json_object *cli_json_hex(uint64_t v);
 json_object *cli_json_flags(uint64_t flags);
 json_object *cli_json_vma(const struct ptscope_vma *v);

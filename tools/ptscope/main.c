@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "walkfmt.h"
 
 struct cli_state cli;
 
@@ -172,6 +173,7 @@ void cli_print_help(const struct cli_cmd *cmd, FILE *f)
 static void vmsg(FILE *f, const char *kind, enum cli_color c, const char *fmt,
 		 va_list ap)
 {
+	wf_flush_stdout();
 	fflush(stdout);
 	fprintf(f, "%sptscope%s%s: %s%s", col_err(C_BOLD), cli.cmd ? " " : "",
 		cli.cmd ? cli.cmd : "", col_err(C_RESET), col_err(c));

@@ -2,7 +2,7 @@
 /*
  * ptscope CLI output helpers: colour (only on a terminal whose TERM is
  * set and not dumb, NO_COLOR respected), human-readable sizes, and JSON
- * through json-c.
+ * through json-c (the JSON of a VMA is in walkfmt.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,14 +71,6 @@ const char *sz0(uint64_t bytes)
 	return bytes ? sz(bytes) : "0";
 }
 
-json_object *cli_json_hex(uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	return json_object_new_string(buf);
-}
-
 json_object *cli_json_flags(uint64_t flags)
 {
 	json_object *a = json_object_new_array();
@@ -94,27 +86,6 @@ json_object *cli_json_flags(uint64_t flags)
 			json_object_array_add(a, json_object_new_string(name));
 	}
 	return a;
-}
-
-void jset(json_object *o, const char *key, json_object *val)
-{
-	json_object_object_add(o, key, val);
-}
-
-json_object *cli_json_vma(const struct ptscope_vma *v)
-{
-	json_object *o = json_object_new_object();
-	char perm[5];
-
-	jset(o, "start", cli_json_hex(v->start));
-	jset(o, "end", cli_json_hex(v->end));
-	jset(o, "perm", json_object_new_string(pts_vma_perm(v, perm)));
-	jset(o, "backing", json_object_new_string(pts_backing_name(v->backing)));
-	jset(o, "name", v->name[0] ?
-	     json_object_new_string_len(v->name, strnlen(v->name, sizeof(v->name))) :
-	     NULL);
-	jset(o, "pagesize", json_object_new_int64(v->pagesize));
-	return o;
 }
 
 json_object *cli_json_leaf(const struct ptscope_leaf *l)

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "explain.h"
+#include "walkfmt.h"
 
 const struct cli_cmd cli_cmd_walk = {
 	.name = "walk",
@@ -87,132 +88,40 @@ struct walk_ctx {
 	char *vma_json;			/* current VMA, serialised once */
 	char *region_json;		/* --kernel: its name, serialised once */
 	uint64_t present_bytes, swap_bytes, huge_bytes;
+	struct wf out;			/* every line after the header */
 };
 
-static const char *pfn_col(const struct ptscope_leaf *l, char *buf, size_t len)
-{
-	if (l->flags & PTSCOPE_F_SWAP)
-		snprintf(buf, len, "swap %u:0x%llx", l->swap_type,
-			 (unsigned long long)l->swap_offset);
-	else if (l->flags & PTSCOPE_F_MARKER)
-		snprintf(buf, len, "marker 0x%llx", (unsigned long long)l->swap_offset);
-	else if (l->flags & PTSCOPE_F_PFN_VALID)
-		snprintf(buf, len, "0x%llx", (unsigned long long)l->pfn);
-	else
-		snprintf(buf, len, "-");
-	return buf;
-}
-
-static void text_vma(const struct ptscope_vma *v)
-{
-	char perm[5];
-
-	if (v->backing == PTSCOPE_BACK_KERNEL) {
-		printf("%s%sregion 0x%016llx-0x%016llx %6s %s%s\n", col(C_BOLD),
-		       col(C_CYAN), (unsigned long long)v->start,
-		       (unsigned long long)v->end, sz(v->end - v->start), v->name,
-		       col(C_RESET));
-		return;
-	}
-	printf("%s%svma 0x%016llx-0x%016llx %s %6s %-7s %s%s\n", col(C_BOLD),
-	       col(C_CYAN), (unsigned long long)v->start,
-	       (unsigned long long)v->end, pts_vma_perm(v, perm),
-	       sz(v->end - v->start), pts_backing_name(v->backing), v->name,
-	       col(C_RESET));
-}
-
-static void text_leaf(const struct walk_ctx *w, const struct ptscope_leaf *l,
+/* A leaf line (walkfmt.c), and with -v the explanation below it. */
+static void text_leaf(struct walk_ctx *w, const struct ptscope_leaf *l,
 		      const struct xpl *e)
 {
-	uint64_t size = pts_level_size(l->level);
-	char pfn[48], flags[512], count[40], mc[16], folio[32];
-	const char *c = "";
-
-	if (!(l->flags & PTSCOPE_F_PRESENT))
-		c = col(C_YELLOW);
-	else if (l->level != PTSCOPE_LVL_PTE)
-		c = col(C_MAGENTA);
-	else if (l->flags & PTSCOPE_F_ZERO_PAGE)
-		c = col(C_DIM);
-	if (w->coalesce)
-		snprintf(count, sizeof(count), "%7llu x %-4s",
-			 (unsigned long long)l->count, sz(size));
-	else
-		snprintf(count, sizeof(count), "%4s", sz(size));
-	if (l->mapcount)
-		snprintf(mc, sizeof(mc), "%u", l->mapcount);
-	else
-		snprintf(mc, sizeof(mc), "-");
-	printf("%s    0x%016llx %s %-4s 0x%016llx %-12s %4s %-8s %s", c,
-	       (unsigned long long)l->va, count, lvl(l->level),
-	       (unsigned long long)l->entry, pfn_col(l, pfn, sizeof(pfn)), mc,
-	       pts_folio_str(l, folio, sizeof(folio)),
-	       pts_flags_str(l->flags, flags, sizeof(flags)));
-	if (l->pkey)
-		printf(" pkey=%u", l->pkey);
-	printf("%s\n", *c ? col(C_RESET) : "");
+	wf_text_leaf(&w->out, l);
 	if (e)
-		printf("%s      explained (%s): %s%s\n", col(C_DIM), e->kind, e->text,
-		       col(C_RESET));
+		wf_printf(&w->out, "%s      explained (%s): %s%s\n", col(C_DIM), e->kind,
+			  e->text, col(C_RESET));
 }
 
 /*
- * One JSON Lines object per leaf, written directly (a json-c object per
- * leaf, with the VMA object serialised again on every line, cost 100
- * times the walk itself; Documentation/performance.rst).  Every string
- * written here comes from fixed tables or is a number; the VMA, whose
- * name needs escaping, is serialised once per VMA by json-c.
+ * One JSON Lines object per leaf, written by walkfmt.c (a json-c object
+ * per leaf, with the VMA object serialised again on every line, cost 100
+ * times the walk itself, and printf() per field still 75 times a fwrite
+ * of the same bytes; Documentation/performance.rst).  The VMA, whose
+ * name needs escaping, is serialised once per VMA by json-c, and so is
+ * an explanation (-v).
  */
 static void json_leaf(struct walk_ctx *w, const struct ptscope_leaf *l,
 		      const struct xpl *e)
 {
-	uint64_t f = l->flags & ~PTSCOPE_F_PFN_VALID;
-	const char *sep = "";
-	int i;
+	json_object *o;
 
-	printf("{\"va\":\"0x%llx\",\"size\":%llu,\"count\":%llu,\"level\":\"%s\","
-	       "\"entry\":\"0x%llx\",\"pfn\":", (unsigned long long)l->va,
-	       (unsigned long long)pts_level_size(l->level),
-	       (unsigned long long)l->count, lvl(l->level),
-	       (unsigned long long)l->entry);
-	if (l->flags & PTSCOPE_F_PFN_VALID)
-		printf("%llu", (unsigned long long)l->pfn);
-	else
-		fputs("null", stdout);
-	printf(",\"present\":%s,\"flags\":[",
-	       l->flags & PTSCOPE_F_PRESENT ? "true" : "false");
-	for (i = 0; f; i++, f >>= 1) {
-		const char *name = f & 1 ? pts_flag_name(1ULL << i) : NULL;
-
-		if (name) {
-			printf("%s\"%s\"", sep, name);
-			sep = ",";
-		}
+	if (!w->verbose) {
+		wf_json_leaf(&w->out, l, NULL);
+		return;
 	}
-	fputs("],\"swap\":", stdout);
-	if (l->flags & PTSCOPE_F_SWAP)
-		printf("{\"type\":%u,\"offset\":%llu}", l->swap_type,
-		       (unsigned long long)l->swap_offset);
-	else
-		fputs("null", stdout);
-	fputs(",\"folio\":", stdout);
-	if (l->flags & PTSCOPE_F_FOLIO)
-		printf("{\"pfn\":%llu,\"size\":%llu}", (unsigned long long)l->folio_pfn,
-		       (unsigned long long)pts_folio_size(l));
-	else
-		fputs("null", stdout);
-	printf(",\"mapcount\":%u,\"pkey\":%u,\"vma\":%s", l->mapcount,
-	       l->pkey, w->vma_json ? w->vma_json : "null");
-	if (w->region_json)
-		printf(",\"region\":%s", w->region_json);
-	if (w->verbose) {
-		json_object *o = e ? xpl_json(e) : NULL;
-
-		printf(",\"explain\":%s", o ? json_object_to_json_string_ext(o,
-		       JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
-		json_object_put(o);
-	}
-	fputs("}\n", stdout);
+	o = e ? xpl_json(e) : NULL;
+	wf_json_leaf(&w->out, l, o ? json_object_to_json_string_ext(o,
+		     JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
+	json_object_put(o);
 }
 
 /* -v: an empty range [from, to) of the current VMA, explained. */
@@ -226,17 +135,17 @@ static void empty_range(struct walk_ctx *w, uint64_t from, uint64_t to)
 	if (cli.json) {
 		json_object *o = xpl_json(&e);
 
-		printf("{\"va\":\"0x%llx\",\"size\":4096,\"count\":%llu,"
-		       "\"empty\":true,\"explain\":%s,\"vma\":%s}\n",
-		       (unsigned long long)from, (unsigned long long)(to - from) / 4096,
-		       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE),
-		       w->vma_json ? w->vma_json : "null");
+		wf_printf(&w->out, "{\"va\":\"0x%llx\",\"size\":4096,\"count\":%llu,"
+			  "\"empty\":true,\"explain\":%s,\"vma\":%s}\n",
+			  (unsigned long long)from, (unsigned long long)(to - from) / 4096,
+			  json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							 JSON_C_TO_STRING_NOSLASHESCAPE),
+			  w->vma_json ? w->vma_json : "null");
 		json_object_put(o);
 	} else {
-		printf("%s    0x%016llx-0x%016llx %s empty (%s): %s%s\n", col(C_DIM),
-		       (unsigned long long)from, (unsigned long long)to,
-		       sz(to - from), e.kind, e.text, col(C_RESET));
+		wf_printf(&w->out, "%s    0x%016llx-0x%016llx %s empty (%s): %s%s\n",
+			  col(C_DIM), (unsigned long long)from, (unsigned long long)to,
+			  sz(to - from), e.kind, e.text, col(C_RESET));
 	}
 }
 
@@ -315,6 +224,7 @@ int cmd_walk(int argc, char **argv)
 	const struct cli_cmd *cmd = &cli_cmd_walk;
 	const struct ptscope_rec_hdr *rec;
 	struct walk_ctx w = { 0 };
+	struct wf_colors colors;
 	uint64_t start = 0, end = 0;
 	bool have_range = false, kernel = false;
 	struct cli_stream st;
@@ -409,35 +319,34 @@ int cmd_walk(int argc, char **argv)
 		       w.coalesce ? "ENTRIES x SIZE" : "SIZE", "LVL", "ENTRY",
 		       "PFN", "MAPS", "FOLIO", "FLAGS", col(C_RESET));
 	}
+	colors = (struct wf_colors){ col(C_YELLOW), col(C_MAGENTA), col(C_DIM),
+				     col(C_RESET), col(C_BOLD), col(C_CYAN) };
+	if (wf_init(&w.out, stdout, w.coalesce, &colors)) {
+		cli_err("out of memory");
+		cli_stream_close(&st);
+		return CLI_ERR;
+	}
 	while ((ret = cli_stream_next(&st, &rec)) > 0) {
 		if (rec->type == PTSCOPE_REC_VMA) {
 			const struct ptscope_vma *v = (const void *)rec;
 
 			vma_done(&w);
 			if (cli.json) {
-				json_object *o = cli_json_vma(v);
-
 				free(w.vma_json);
-				w.vma_json = strdup(json_object_to_json_string_ext(o,
-					JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-				json_object_put(o);
 				free(w.region_json);
-				w.region_json = NULL;
-				if (v->backing == PTSCOPE_BACK_KERNEL) {
-					o = json_object_new_string(v->name);
-					w.region_json = strdup(json_object_to_json_string_ext(o,
-						JSON_C_TO_STRING_PLAIN |
-						JSON_C_TO_STRING_NOSLASHESCAPE));
-					json_object_put(o);
-				}
+				w.vma_json = wf_vma_json(v);
+				w.region_json = v->backing == PTSCOPE_BACK_KERNEL ?
+						wf_region_json(v) : NULL;
+				wf_json_vma(&w.out, w.vma_json, w.region_json);
 				if (!w.vma_json || (v->backing == PTSCOPE_BACK_KERNEL &&
 						    !w.region_json)) {
+					ret = -1;
+					st.rc = CLI_ERR;
 					cli_err("out of memory");
-					cli_stream_close(&st);
-					return CLI_ERR;
+					break;
 				}
 			} else {
-				text_vma(v);
+				wf_text_vma(&w.out, v);
 			}
 			vma_begin(&w, v);
 		} else if (rec->type == PTSCOPE_REC_LEAF) {
@@ -454,6 +363,7 @@ int cmd_walk(int argc, char **argv)
 	}
 	if (ret == 0)
 		vma_done(&w);
+	wf_free(&w.out);
 	free(w.vma_json);
 	free(w.region_json);
 	free(w.swaps);
