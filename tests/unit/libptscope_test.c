@@ -126,6 +126,29 @@ TEST(record_reader_rejects_garbage)
 	pts_close(&s);
 }
 
+/* Leaves whose level or folio order would make a size shift overflow. */
+TEST(record_reader_rejects_impossible_leaves)
+{
+	struct ptscope_leaf l = { .hdr = { PTSCOPE_REC_LEAF, sizeof(l) } };
+	const struct ptscope_rec_hdr *rec;
+	struct pts_session s;
+	int fds[2], i;
+
+	for (i = 0; i < 2; i++) {
+		l.level = i ? 0 : PTSCOPE_NR_LEVELS;
+		l.folio_order = i ? 60 : 0;
+		ASSERT_EQ(0, pipe(fds));
+		ASSERT_EQ(sizeof(l), write(fds[1], &l, sizeof(l)));
+		close(fds[1]);
+		memset(&s, 0, sizeof(s));
+		s.fd = fds[0];
+		s.cap = 4096;
+		s.buf = malloc(s.cap);
+		EXPECT_EQ(-EPROTO, pts_next(&s, &rec));
+		pts_close(&s);
+	}
+}
+
 /* A layout shaped like x86-64's, small enough to reason about by hand. */
 static void toy_layout(struct ptscope_layout *l)
 {

@@ -471,6 +471,13 @@ int pts_next(struct pts_session *s, const struct ptscope_rec_hdr **rec)
 		ret = next_rec(s, rec);
 		if (ret <= 0)
 			return ret;
+		if ((*rec)->type == PTSCOPE_REC_LEAF && (*rec)->size >= sizeof(s->leaf)) {
+			const struct ptscope_leaf *l = (const void *)*rec;
+
+			/* sizes are shifts of these: a corrupt snapshot stops here */
+			if (l->level >= PTSCOPE_NR_LEVELS || l->folio_order > 40)
+				return -EPROTO;
+		}
 		if ((*rec)->type != PTSCOPE_REC_LAYOUT &&
 		    (*rec)->type != PTSCOPE_REC_PTES)
 			return 1;
