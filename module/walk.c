@@ -805,12 +805,27 @@ static int walk_huge_pmd(struct ptscope_walk *w, struct vm_area_struct *vma,
 }
 
 /*
- * Report a PTE table's entries in [addr, end): all of them, read under the
- * table's lock.  The lock is found from @pmd, our copy of the PMD entry;
+ * The lock of the PTE table @pmd (our copy of *@pmdp) points at, taken;
+ * NULL if *@pmdp no longer points at it (read the PMD entry again).
  * rcu_read_lock() (held by the caller) keeps the table and its lock from
  * being freed, and the PMD entry read again under the lock proves the
  * table is still this PMD's (pte_offset_map_lock() does the same).
- * -EAGAIN if it is not: the PMD entry is read again.
+ */
+static spinlock_t *pte_table_lock(struct mm_struct *mm, pmd_t *pmdp, pmd_t pmd)
+{
+	spinlock_t *ptl = pte_lockptr(mm, &pmd);
+
+	spin_lock(ptl);
+	if (pmd_same(pmd, READ_ONCE(*pmdp)))
+		return ptl;
+	spin_unlock(ptl);
+	return NULL;
+}
+
+/*
+ * Report a PTE table's entries in [addr, end): all of them, read under the
+ * table's lock (pte_table_lock()).  -EAGAIN if the table is not this
+ * PMD's any more: the PMD entry is read again.
  */
 static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
 			  pmd_t *pmdp, pmd_t pmd, unsigned long addr,
@@ -827,12 +842,9 @@ static int walk_pte_table(struct ptscope_walk *w, struct vm_area_struct *vma,
 		w->addr = addr;
 		return PTSCOPE_WALK_FULL;
 	}
-	ptl = pte_lockptr(w->mm, &pmd);
-	spin_lock(ptl);
-	if (!pmd_same(pmd, READ_ONCE(*pmdp))) {
-		spin_unlock(ptl);
+	ptl = pte_table_lock(w->mm, pmdp, pmd);
+	if (!ptl)
 		return -EAGAIN;
-	}
 	ptep = pte_offset_kernel(&pmd, addr);
 	while (addr != end) {
 		pte_t pte = ptep_get(ptep);
@@ -882,12 +894,9 @@ static int walk_pte_raw(struct ptscope_walk *w, struct vm_area_struct *vma,
 		w->addr = addr;
 		return PTSCOPE_WALK_FULL;
 	}
-	ptl = pte_lockptr(w->mm, &pmd);
-	spin_lock(ptl);
-	if (!pmd_same(pmd, READ_ONCE(*pmdp))) {
-		spin_unlock(ptl);
+	ptl = pte_table_lock(w->mm, pmdp, pmd);
+	if (!ptl)
 		return -EAGAIN;
-	}
 	ptep = pte_offset_kernel(&pmd, addr);
 	for (i = 0; i < n; i++) {
 		pte_t pte = ptep_get(ptep + i);
