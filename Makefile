@@ -256,12 +256,14 @@ check-kernels:
 
 # make bench: walk/fault-path/memory benchmark in a 6.12 guest
 # (tools/bench/run-host); results in build/bench/.  BENCH_ARGS go to bench.
-# the CLI's walk writers are built in (the format section times them)
+# the CLI's walk writers are built in (the format section times them);
+# the fault section's floor: empty fentry/fexit programs, benchfloor.bpf.c
 $(BUILD)/bench/bench: tools/bench/bench.c $(LIB_SRCS) $(LIB_HDRS) tools/ptscope/walkfmt.c \
-	tools/ptscope/walkfmt.h tools/ptscope/cli.h tests/unit/walkfmt_ref.h
+	tools/ptscope/walkfmt.h tools/ptscope/cli.h tests/unit/walkfmt_ref.h \
+	$(BPF_OUT)/benchfloor.skel.h
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -Itools/ptscope -Itests/unit $(JSON_CFLAGS) -o $@ $< \
-		tools/ptscope/walkfmt.c $(LIB_SRCS) $(JSON_LIBS) -lm
+	$(CC) $(UCFLAGS) $(BPF_UCFLAGS) -Itools/ptscope -Itests/unit $(JSON_CFLAGS) -o $@ $< \
+		tools/ptscope/walkfmt.c $(LIB_SRCS) $(JSON_LIBS) -lm $(BPF_LIBS)
 
 bench: module cli $(BUILD)/bench/bench
 	@tools/bench/run-host $(BENCH_ARGS)

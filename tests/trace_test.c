@@ -2117,6 +2117,186 @@ TEST(quiet_target_shows_live)
 }
 
 /*
+ * --summary alone counts in the kernel (the BPF side classifies each
+ * fault and keeps a latency histogram per class; no event is sent):
+ * two tracers follow the same target at once, --summary --json with the
+ * attach points trace picks (fentry/fexit: BTF reads), and --json with
+ * every event through the fallbacks (--attach kprobe: the helper's
+ * reads; the summary of its events as before).  The target faults
+ * between two snapshots of its minflt/majflt, blocked before and after:
+ * each summary's minor and major equal the kernel's growth, the
+ * summaries' class counts equal the classes of the events one by one,
+ * and nothing is lost.  The latencies differ from tracer to tracer (each
+ * one's include the others' programs): of the percentiles, which come
+ * from the histogram, only their order is checked.
+ */
+#define SUM_TRACERS	2
+#define SUM_ANON	200
+#define SUM_FILE	64
+
+static json_object *last_summary(const char *path, int *events, json_object *classes)
+{
+	json_object *o, *sum = NULL;
+	char line[8192];
+	FILE *f = fopen(path, "re");
+
+	*events = 0;
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		json_object *s;
+
+		o = json_tokener_parse(line);
+		if (!o)
+			continue;
+		if (json_object_object_get_ex(o, "summary", &s)) {
+			if (sum)
+				json_object_put(sum);
+			sum = json_object_get(s);
+		} else if (classes) {
+			const char *c = jstr(o, "class");
+
+			(*events)++;
+			json_object_object_add(classes, c,
+					       json_object_new_int64(jint(classes, c, 0) + 1));
+		}
+		json_object_put(o);
+	}
+	fclose(f);
+	return sum;
+}
+
+TEST(summary_counted_in_the_kernel)
+{
+	static const char *const how[SUM_TRACERS][3] = {
+		{ "--summary", "--attach", "auto" },
+		{ "--attach", "kprobe", NULL },
+	};
+	char out[SUM_TRACERS][40], pidbuf[16], file[] = "/tmp/ptscope-trace-sumf-XXXXXX";
+	json_object *sum[SUM_TRACERS] = { NULL }, *ev_classes = json_object_new_object();
+	long long min0, maj0, min1, maj1;
+	int go[2], end[2], fd, i, t, nev = 0, dummy;
+	pid_t target, tr[SUM_TRACERS];
+	uint64_t t0 = now_ns();
+	char c, page[PAGE];
+
+	fd = mkstemp(file);
+	ASSERT_GE(fd, 0);
+	memset(page, 'f', sizeof(page));
+	for (i = 0; i < SUM_FILE; i++)
+		ASSERT_EQ(sizeof(page), write(fd, page, sizeof(page)));
+	close(fd);
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(end));
+	target = fork();
+	ASSERT_GE(target, 0);
+	if (!target) {
+		volatile char sink = 0;
+		char *a, *m;
+
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		/* demand-zero; zero page, then copy-on-write; file faults */
+		a = mmap(NULL, 2 * SUM_ANON * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		fd = open(file, O_RDONLY);
+		m = fd < 0 ? MAP_FAILED : mmap(NULL, SUM_FILE * PAGE, PROT_READ, MAP_PRIVATE,
+					       fd, 0);
+		if (a == MAP_FAILED || m == MAP_FAILED)
+			_exit(1);
+		madvise(a, 2 * SUM_ANON * PAGE, MADV_NOHUGEPAGE);
+		for (i = 0; i < SUM_ANON; i++)
+			a[i * PAGE] = 1;
+		for (i = SUM_ANON; i < 2 * SUM_ANON; i++)
+			sink += a[i * PAGE];
+		for (i = SUM_ANON; i < 2 * SUM_ANON; i++)
+			a[i * PAGE] = 2;
+		for (i = 0; i < SUM_FILE; i++)
+			sink += m[i * PAGE];
+		if (read(end[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	snprintf(pidbuf, sizeof(pidbuf), "%d", target);
+	for (t = 0; t < SUM_TRACERS; t++) {
+		snprintf(out[t], sizeof(out[t]), "/tmp/ptscope-trace-sum%d-XXXXXX", t);
+		fd = mkstemp(out[t]);
+		ASSERT_GE(fd, 0);
+		close(fd);
+		tr[t] = fork();
+		ASSERT_GE(tr[t], 0);
+		if (!tr[t]) {
+			if (how[t][2])
+				execl(ptscope_bin(), ptscope_bin(), "trace", "--json", "-p", pidbuf,
+				      "-o", out[t], how[t][0], how[t][1], how[t][2], NULL);
+			else
+				execl(ptscope_bin(), ptscope_bin(), "trace", "--json", "-p", pidbuf,
+				      "-o", out[t], how[t][0], how[t][1], NULL);
+			_exit(127);
+		}
+	}
+	/* Loading in parallel: about 5 s each under TCG. */
+	for (t = 0; t < SUM_TRACERS; t++)
+		ASSERT_EQ(0, wait_armed(tr[t]));
+	ASSERT_EQ(0, pml_wait_blocked_read(target, go[0], TIMEOUT_MS));
+	ASSERT_EQ(0, pts_proc_faults(target, &min0, &maj0));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(0, pml_wait_blocked_read(target, end[0], TIMEOUT_MS));
+	ASSERT_EQ(0, pts_proc_faults(target, &min1, &maj1));
+	/* Stopped while the target waits: nothing after the second snapshot. */
+	for (t = 0; t < SUM_TRACERS; t++) {
+		kill(tr[t], SIGINT);
+		EXPECT_EQ(tr[t], waitpid(tr[t], &dummy, 0));
+		EXPECT_TRUE(WIFEXITED(dummy) && WEXITSTATUS(dummy) == 0);
+		sum[t] = last_summary(out[t], &i, t == 1 ? ev_classes : NULL);
+		if (t == 1)
+			nev = i;
+		unlink(out[t]);
+	}
+	ASSERT_EQ(1, write(end[1], "e", 1));
+	waitpid(target, NULL, 0);
+	unlink(file);
+	TH_LOG("minflt +%lld, majflt +%lld; %d events", min1 - min0, maj1 - maj0, nev);
+	EXPECT_GE(min1 - min0, 2 * SUM_ANON);
+	for (t = 0; t < SUM_TRACERS; t++) {
+		json_object *cl;
+
+		ASSERT_NE(NULL, sum[t]) {
+			TH_LOG("no summary from trace %s %s", how[t][0], how[t][1]);
+		}
+		EXPECT_EQ(min1 - min0, jint(sum[t], "minor", -1)) {
+			TH_LOG("%s %s %s", how[t][0], how[t][1], how[t][2] ? how[t][2] : "");
+		}
+		EXPECT_EQ(maj1 - maj0, jint(sum[t], "major", -1));
+		EXPECT_EQ(0, jint(jobj(sum[t], "lost"), "total", -1));
+		EXPECT_EQ(nev, jint(sum[t], "events", -1));
+		cl = jobj(sum[t], "classes");
+		ASSERT_NE(NULL, cl);
+		/* the events' classes, one by one, and no other class */
+		json_object_object_foreach(ev_classes, name, n) {
+			json_object *c1 = jobj(cl, name);
+
+			EXPECT_EQ(json_object_get_int64(n), jint(c1, "count", -1)) {
+				TH_LOG("%s: %s: %lld faults, the events %lld", how[t][0], name,
+				       jint(c1, "count", -1), (long long)json_object_get_int64(n));
+			}
+		}
+		json_object_object_foreach(cl, name2, c2) {
+			EXPECT_TRUE(json_object_object_get_ex(ev_classes, name2, NULL)) {
+				TH_LOG("%s: class %s not among the events", how[t][0], name2);
+			}
+			EXPECT_LT(0, jint(c2, "p50_ns", -1));
+			EXPECT_LE(jint(c2, "p50_ns", -1), jint(c2, "p90_ns", -1));
+			EXPECT_LE(jint(c2, "p90_ns", -1), jint(c2, "p99_ns", -1));
+		}
+		json_object_put(sum[t]);
+	}
+	EXPECT_LT(0, jint(ev_classes, "demand-zero", 0));
+	json_object_put(ev_classes);
+	TH_LOG("%.1f s", (now_ns() - t0) / 1e9);
+}
+
+/*
  * CMD writes to the same file as trace's JSON: every line of the file is
  * either one of CMD's lines, whole, or a JSON object, and each of CMD's
  * lines is there once.  (Issue 12: CMD's output spliced into a JSON line.)

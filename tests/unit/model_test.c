@@ -614,4 +614,41 @@ TEST(major_file_fault_neighbours_may_be_read_ahead)
 			EXPECT_EQ(NULL, strstr(t[i].note, "already cached"));
 }
 
+/*
+ * The latency histogram of "trace --summary" (faulttrace.h): every
+ * latency falls in the bucket whose range holds it, buckets follow each
+ * other without gap or overlap, and none is wider than 1/FT_LAT_SUB of
+ * its values, up to the last one.
+ */
+TEST(latency_buckets)
+{
+	uint64_t v, lo, prev_end = 0;
+	__u64 w;
+	uint32_t b;
+	int bit;
+
+	for (b = 0; b < FT_LAT_BUCKETS; b++) {
+		lo = ft_lat_lo(b, &w);
+		ASSERT_EQ(prev_end, lo);
+		ASSERT_LE(w * FT_LAT_SUB, lo > FT_LAT_SUB ? lo : FT_LAT_SUB);
+		ASSERT_EQ(b, ft_lat_bucket(lo));
+		ASSERT_EQ(b, ft_lat_bucket(lo + w - 1));
+		prev_end = lo + w;
+	}
+	ASSERT_EQ(1ULL << FT_LAT_MAX_BIT, prev_end);
+	for (bit = 0; bit < 64; bit++) {
+		for (v = 1ULL << bit; v && v < (2ULL << bit) - 1 && v < (1ULL << bit) + 1000;
+		     v += 1 + v / 300) {
+			b = ft_lat_bucket(v);
+			lo = ft_lat_lo(b, &w);
+			if (v < 1ULL << FT_LAT_MAX_BIT) {
+				ASSERT_TRUE(lo <= v && v < lo + w);
+			} else {
+				ASSERT_EQ(FT_LAT_BUCKETS - 1, b);
+			}
+		}
+	}
+	ASSERT_EQ(0, ft_lat_bucket(0));
+}
+
 TEST_HARNESS_MAIN

@@ -9,9 +9,10 @@
  *         [--fmt-mib MiB] [--sections walk,faults,memory,sparse,wss,format]
  *
  * Sections: dense walk (records, walk text, CLI --json, pagemap,
- * PAGEMAP_SCAN), sparse vs packed, scaling, fault-path overhead, memory,
- * what working-set sampling costs the target (wss), the CLI's text and JSON
- * writers against one fwrite() of their output (format).
+ * PAGEMAP_SCAN, the compact stream), sparse vs packed, scaling, fault-path
+ * overhead (with the floor of an fentry/fexit tracer: empty programs),
+ * memory, what working-set sampling costs the target (wss), the CLI's text
+ * and JSON writers against one fwrite() of their output (format).
  * Prints a table, writes DIR/results.csv and DIR/scaling.svg.  Targets
  * are reported as met or missed; a missed target never fails the run.
  *
@@ -43,6 +44,7 @@
 #include "libptscope.h"
 #include "walkfmt.h"
 #include "walkfmt_ref.h"
+#include "benchfloor.skel.h"
 
 /* PAGEMAP_SCAN UAPI (linux/fs.h, 6.7+), in case the host headers lack it. */
 #ifndef PAGEMAP_SCAN
@@ -721,8 +723,28 @@ static int workload(int argc, char **argv)
 	return 0;
 }
 
-enum fmode { F_BARE, F_COUNTERS, F_TRACE, F_BPFTRACE, NR_FMODES };
-static const char *const fmode_name[] = { "bare", "counters", "ptscope-trace", "bpftrace" };
+enum fmode { F_BARE, F_COUNTERS, F_TRACE, F_BPFTRACE, F_FLOOR, NR_FMODES };
+static const char *const fmode_name[] = { "bare", "counters", "ptscope-trace", "bpftrace",
+					  "empty-fentry" };
+
+/*
+ * The floor of an fentry/fexit tracer: empty programs on the functions
+ * faulttrace hooks (tools/bpf/benchfloor.bpf.c), attached around the
+ * bare workload.  NULL if they cannot be loaded (no BTF, no root).
+ */
+static struct benchfloor_bpf *floor_attach(void)
+{
+	struct benchfloor_bpf *s = benchfloor_bpf__open();
+
+	if (!s)
+		return NULL;
+	bpf_program__set_autoload(s->progs.floor_pf_user, false);
+	if (benchfloor_bpf__load(s) || benchfloor_bpf__attach(s)) {
+		benchfloor_bpf__destroy(s);
+		return NULL;
+	}
+	return s;
+}
 
 /* Run the workload under MODE; returns its own elapsed ns; *lost set. */
 static double run_fault(enum fmode mode, const char *file, unsigned long anon_mib,
@@ -731,6 +753,7 @@ static double run_fault(enum fmode mode, const char *file, unsigned long anon_mi
 {
 	char res[256], log[256], a1[32], a2[32], a3[32], cmdline[1024], line[512];
 	unsigned long long faults = 0, missed = 0;
+	struct benchfloor_bpf *fl = NULL;
 	uint64_t ns = 0;
 	int status;
 	pid_t c;
@@ -743,6 +766,13 @@ static double run_fault(enum fmode mode, const char *file, unsigned long anon_mi
 	snprintf(a3, sizeof(a3), "%lu", rounds);
 	unlink(res);
 	*lost = -1;
+	if (mode == F_FLOOR) {
+		fl = floor_attach();
+		if (!fl) {
+			fprintf(stderr, "bench: empty fentry/fexit: cannot load or attach\n");
+			return -1;
+		}
+	}
 	c = fork();
 	if (c < 0)
 		die("fork: %s", strerror(errno));
@@ -755,6 +785,7 @@ static double run_fault(enum fmode mode, const char *file, unsigned long anon_mi
 		switch (mode) {
 		case F_BARE:
 		case F_COUNTERS:
+		case F_FLOOR:
 			execl(self_path, self_path, "workload", a1, file, a2, a3,
 			      mode == F_COUNTERS ? "1" : "0", res, (char *)NULL);
 			break;
@@ -776,6 +807,7 @@ static double run_fault(enum fmode mode, const char *file, unsigned long anon_mi
 		_exit(127);
 	}
 	waitpid(c, &status, 0);
+	benchfloor_bpf__destroy(fl);
 	f = fopen(res, "r");
 	if (!f || fscanf(f, "%" SCNu64 " %ld %llu %llu", &ns, minflt, &faults, &missed) < 2) {
 		fprintf(stderr, "bench: %s run gave no result (status 0x%x); log:\n",
@@ -815,7 +847,7 @@ static void fault_section(unsigned long anon_mib, unsigned long file_mib,
 			  unsigned long rounds)
 {
 	double v[NR_FMODES][MAX_REPS], pair[MAX_REPS];
-	long long lost[NR_FMODES] = { -1, -1, -1, -1 };
+	long long lost[NR_FMODES] = { -1, -1, -1, -1, -1 };
 	struct stat3 st[NR_FMODES], ps;
 	int npair = 0;
 	char file[] = "/tmp/bench-file.XXXXXX", extra[128];
@@ -832,7 +864,7 @@ static void fault_section(unsigned long anon_mib, unsigned long file_mib,
 	close(fd);
 
 	for (i = 0; i < reps; i++) {
-		double this[NR_FMODES] = { -1, -1, -1, -1 };
+		double this[NR_FMODES] = { -1, -1, -1, -1, -1 };
 
 		for (m = 0; m < NR_FMODES; m++) {
 			long long l;
@@ -885,10 +917,17 @@ static void fault_section(unsigned long anon_mib, unsigned long file_mib,
 			 st[F_BARE].min ? st[F_BARE].max / st[F_BARE].min : 0);
 		csv_row("faults", "counters-pair-ratio", anon_mib, ps, "ratio", extra);
 	}
-	if (nv[F_BARE] && nv[F_TRACE])
-		printf("target: ptscope trace <= 1.25x bare: %s (%.3fx)\n",
+	if (nv[F_BARE] && nv[F_FLOOR])
+		printf("floor: empty fentry/fexit on handle_mm_fault %.3fx bare\n",
+		       st[F_FLOOR].med / st[F_BARE].med);
+	if (nv[F_BARE] && nv[F_TRACE]) {
+		printf("target: ptscope trace <= 1.25x bare: %s (%.3fx",
 		       met(st[F_TRACE].med <= 1.25 * st[F_BARE].med),
 		       st[F_TRACE].med / st[F_BARE].med);
+		if (nv[F_FLOOR])
+			printf("; floor %.3fx", st[F_FLOOR].med / st[F_BARE].med);
+		printf(")\n");
+	}
 	if (nv[F_TRACE] && nv[F_BPFTRACE])
 		printf("target: ptscope trace below bpftrace one-liner: %s (%.3fx vs %.3fx)\n",
 		       met(st[F_TRACE].med < st[F_BPFTRACE].med),

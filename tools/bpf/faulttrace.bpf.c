@@ -13,10 +13,12 @@
  *    the hardware error code.  It waits in a per-thread map for the
  *    handle_mm_fault() call that follows it.
  *
- * The entry hook saves the fault and the leaf entry as it was in a
- * per-thread "inflight" map; the return hook reads the entry again and
- * sends one struct ft_event through a ring buffer.  Nothing is dropped
- * silently: each loss is counted in the "counters" map.
+ * The entry hook saves the fault and the leaf entry as it was in the
+ * thread's "inflight" slot; the return hook reads the entry again and
+ * sends one struct ft_event through a ring buffer, or, for a summary
+ * alone (aggregate), classifies the fault itself and counts it in
+ * class_hist.  Nothing is dropped silently: each loss is counted in the
+ * "counters" map.
  *
  * The page tables are walked here, from mm->pgd through the kernel's
  * direct map: the next table's virtual address is page_offset_base plus
@@ -31,6 +33,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "faulttrace.h"
+#include "faultclass_rules.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -48,6 +51,18 @@ const volatile bool after_exec = false;
  * per fault roughly doubled the cost of a traced fault.
  */
 const volatile __u64 wakeup_bytes = 0;
+
+/*
+ * Classify each fault here and count it in class_hist instead of sending
+ * an event ("ptscope trace --summary"): no ring buffer traffic, no reader
+ * to wake.  zero_pfn: the shared zero page's frame (0: unknown), as the
+ * user side's classification takes it.
+ */
+const volatile bool aggregate = false;
+const volatile __u64 zero_pfn = 0;
+
+/* With aggregate: faults per class and latency bucket (faulttrace.h). */
+__u64 class_hist[CL_NR][FT_LAT_BUCKETS];
 
 /* Paging as found on the first fault; the user side reads them too. */
 __u64 paging_page_offset = 0;
@@ -69,6 +84,11 @@ __u32 armed = 0;
  */
 const volatile bool follow = false;
 __u32 follow_tgid = 0;
+/*
+ * Bumped by the user side with each follow_tgid: what was in flight
+ * before is nobody's now (an entry of an older generation is no entry).
+ */
+__u32 follow_gen = 0;
 
 extern const void page_offset_base __ksym __weak;
 extern const void ptrs_per_p4d __ksym __weak;
@@ -95,6 +115,9 @@ struct exc {
 
 /* A handle_mm_fault() call between entry and return. */
 struct inflight {
+	__u64 owner;		/* (follow_gen << 32) | TID of the thread whose
+				 * fault this is, 0: free (see slot_find());
+				 * first: the rest is cleared without it */
 	__u64 ts;
 	__u64 address;
 	__u64 ip;
@@ -109,6 +132,9 @@ struct inflight {
 	__u8 mode;
 	__u8 backing;
 	__u8 ignore;		/* began while not armed */
+	__u8 window;		/* count the PTE window (see walk_from()) */
+	__u8 reserved[3];
+	__u64 pmd_table;	/* the PMD table of the entry walk, or 0 */
 	struct ft_pte before;
 };
 
@@ -119,9 +145,19 @@ struct {
 	__type(value, struct exc);
 } exceptions SEC(".maps");
 
+/*
+ * Each thread's fault between entry and return, in a slot of an array
+ * found from its TID (slot_find()): an array look-up is a few
+ * instructions, where a hash map keyed by TID took a hash, a bucket lock
+ * and an element to allocate and free per fault, and task local storage
+ * a lock and a look-up per hook.  Threads handle one fault at a time.
+ */
+#define INFLIGHT_SLOTS	8192
+#define INFLIGHT_PROBES	4
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, INFLIGHT_SLOTS);
 	__type(key, __u32);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
@@ -138,12 +174,17 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-static __always_inline void count(__u32 idx)
+static __always_inline void count_add(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		(*v)++;
+		*v += n;
+}
+
+static __always_inline void count(__u32 idx)
+{
+	count_add(idx, 1);
 }
 
 /*
@@ -155,19 +196,33 @@ static __always_inline void count(__u32 idx)
  * inherit both from its (exec'd) main thread, so they differ too.  No
  * event to catch, no race: the task's own fields say it.
  */
-static __always_inline bool exec_done(void)
+static __always_inline bool exec_done(bool btf)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task;
 
+	if (btf) {
+		task = bpf_get_current_task_btf();
+		return task->self_exec_id != task->parent_exec_id;
+	}
+	task = (struct task_struct *)bpf_get_current_task();
 	return BPF_CORE_READ(task, self_exec_id) != BPF_CORE_READ(task, parent_exec_id);
 }
 
-static __always_inline bool is_target(__u64 pid_tgid)
+/*
+ * Kernel memory the hooks read: BTF-typed pointers (fentry/fexit and BTF
+ * tracepoints: BTF true) are read directly, as the verifier allows, where
+ * each bpf_probe_read_kernel() would be a helper call; the kprobe and
+ * classic tracepoint programs (BTF false) take the helper.  BTF is a
+ * constant in each program: the other branch is compiled out.
+ */
+#define RD(btf, direct, ...) ((btf) ? (direct) : BPF_CORE_READ(__VA_ARGS__))
+
+static __always_inline bool is_target(__u64 pid_tgid, bool btf)
 {
 	__u32 tgid = pid_tgid >> 32;
 
 	if (targ_tgid)
-		return tgid == targ_tgid && (!after_exec || exec_done());
+		return tgid == targ_tgid && (!after_exec || exec_done(btf));
 	if (follow)
 		return tgid == *(volatile __u32 *)&follow_tgid;
 	return tgid != self_tgid;
@@ -202,31 +257,39 @@ static __always_inline int paging(__u64 *pob)
 }
 
 /*
- * Walk the page tables rooted at PGD (a kernel virtual address) for ADDR,
- * down to a leaf or to an empty or non-present entry, and count the
- * non-empty PTEs in the aligned 16-entry window around ADDR.
+ * Walk the page tables for ADDR from TABLE (a kernel virtual address), a
+ * table of level TOP (the PGD: paging() - 1; a PMD table: FT_LVL_PMD),
+ * down to a leaf or to an empty or non-present entry.  With WINDOW, also
+ * count the non-empty PTEs in the aligned 16-entry window around ADDR
+ * (one read of 128 bytes rather than 8).  *PMD_TABLE (if not NULL): the
+ * PMD table the walk read an entry of, else 0.
  */
-static __always_inline void walk(__u64 pgd, __u64 addr, struct ft_pte *out)
+static __always_inline void walk_from(__u64 table, int top, __u64 addr, struct ft_pte *out,
+				      bool window, __u64 *pmd_table)
 {
 	__u64 win[FT_WINDOW];
-	__u64 table = pgd, e = 0, pob = 0;
+	__u64 e = 0, pob = 0;
 	int levels = paging(&pob);
 	int i, j, n;
 
 	out->entry = 0;
 	out->status = FT_WALK_FAIL;
-	out->level = FT_LVL_PGD;
+	out->level = top == levels - 1 ? FT_LVL_PGD : top;
 	out->window = 0;
-	if (!pgd)
+	if (pmd_table)
+		*pmd_table = 0;
+	if (!table)
 		return;
 #pragma unroll
 	for (i = 4; i >= 0; i--) {
 		__u64 idx = (addr >> (12 + 9 * i)) & 511;
 
-		if (i >= levels)
+		if (i > top)
 			continue;
 		out->level = i == levels - 1 ? FT_LVL_PGD : i;
-		if (i == 0) {
+		if (i == FT_LVL_PMD && pmd_table)
+			*pmd_table = table;
+		if (i == 0 && window) {
 			if (bpf_probe_read_kernel(win, sizeof(win),
 						  (void *)(table + (idx & ~15ULL) * 8)))
 				return;
@@ -257,108 +320,275 @@ static __always_inline void walk(__u64 pgd, __u64 addr, struct ft_pte *out)
 	}
 }
 
-static __always_inline int on_exception(__u64 address, __u64 error_code)
+/* The whole walk, from mm->pgd (a kernel virtual address). */
+static __always_inline void walk(__u64 pgd, __u64 addr, struct ft_pte *out, bool window,
+				 __u64 *pmd_table)
+{
+	__u64 pob;
+
+	walk_from(pgd, paging(&pob) - 1, addr, out, window, pmd_table);
+}
+
+/*
+ * The entry for ST's address after the fault returned RET.  Unless the
+ * fault dropped the mmap (or VMA) lock (VM_FAULT_RETRY, _COMPLETED), its
+ * caller still holds it: tables above the PTE level are freed only under
+ * the write lock (free_pgtables()), so the PMD table the entry walk
+ * found is still the one in use, and the walk starts there, reading the
+ * PMD entry again (the fault may have filled or replaced it).
+ */
+static __always_inline void walk_after(const struct inflight *st, __u32 ret,
+				       struct ft_pte *out)
+{
+	__u32 dropped = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY);
+
+	if (bpf_core_enum_value_exists(enum vm_fault_reason, VM_FAULT_COMPLETED))
+		dropped |= bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_COMPLETED);
+	if (st->pmd_table && !(ret & dropped))
+		walk_from(st->pmd_table, FT_LVL_PMD, st->address, out, st->window, NULL);
+	else
+		walk(st->pgd, st->address, out, st->window, NULL);
+}
+
+static __always_inline int on_exception(__u64 address, __u64 error_code, bool btf)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
 	struct exc x = {};
 
-	if (!is_target(id) || (__s64)address < 0)
+	if (!is_target(id, btf) || (__s64)address < 0)
 		return 0;
 	count(FT_CNT_EXCEPTIONS);
+	/* The error code only goes into events. */
+	if (aggregate)
+		return 0;
 	x.address = address;
 	x.error_code = error_code;
 	bpf_map_update_elem(&exceptions, &tid, &x, BPF_ANY);
 	return 0;
 }
 
-static __always_inline __u8 vma_backing(struct vm_area_struct *vma, __u64 vm_flags)
+static __always_inline __u8 vma_backing(struct vm_area_struct *vma, __u64 vm_flags,
+					 __u64 start, __u64 end, bool btf)
 {
-	struct file *file = BPF_CORE_READ(vma, vm_file);
-	unsigned long stack, start, end;
+	struct file *file = RD(btf, vma->vm_file, vma, vm_file);
+	unsigned long stack;
 
 	if (vm_flags & VM_HUGETLB_BIT)
 		return FT_BACK_HUGETLB;
 	if (file)
-		return BPF_CORE_READ(file, f_inode, i_sb, s_magic) == TMPFS_MAGIC ?
-		       FT_BACK_SHMEM : FT_BACK_FILE;
-	if (BPF_CORE_READ(vma, vm_ops))
+		return RD(btf, file->f_inode->i_sb->s_magic, file, f_inode, i_sb, s_magic) ==
+		       TMPFS_MAGIC ? FT_BACK_SHMEM : FT_BACK_FILE;
+	if (RD(btf, vma->vm_ops, vma, vm_ops))
 		return FT_BACK_OTHER;
 	if (vm_flags & VM_GROWSDOWN_BIT)
 		return FT_BACK_STACK;
-	stack = BPF_CORE_READ(vma, vm_mm, start_stack);
-	start = BPF_CORE_READ(vma, vm_start);
-	end = BPF_CORE_READ(vma, vm_end);
+	stack = RD(btf, vma->vm_mm->start_stack, vma, vm_mm, start_stack);
 	if (start <= stack && stack < end)
 		return FT_BACK_STACK;
 	return FT_BACK_ANON;
 }
 
-static __always_inline int on_entry(struct vm_area_struct *vma, __u64 address,
-				    __u32 flags, struct pt_regs *regs)
+/*
+ * The in-flight slot of thread TID: one of INFLIGHT_PROBES slots from
+ * TID on, owned by (follow_gen << 32) | TID.  With CLAIM and none owned
+ * yet, take a free slot, or one an earlier generation left (the process
+ * followed before: nobody's now), atomically: threads whose TIDs share a
+ * slot may fault at the same time on two CPUs.  NULL if none (all taken
+ * by faults in flight: counted as a loss).  *OWNED: the slot was already
+ * the thread's (a fault whose return was never seen).
+ */
+static __always_inline struct inflight *slot_find(__u32 tid, bool claim, bool *owned)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct inflight st = {}, *old;
+	__u64 gen = *(volatile __u32 *)&follow_gen, me = gen << 32 | tid, o;
+	struct inflight *s;
+	__u32 k, idx;
+
+	*owned = false;
+#pragma unroll
+	for (k = 0; k < INFLIGHT_PROBES; k++) {
+		idx = (tid + k) & (INFLIGHT_SLOTS - 1);
+		s = bpf_map_lookup_elem(&inflight, &idx);
+		if (s && *(volatile __u64 *)&s->owner == me) {
+			*owned = true;
+			return s;
+		}
+	}
+	if (!claim)
+		return NULL;
+#pragma unroll
+	for (k = 0; k < INFLIGHT_PROBES; k++) {
+		idx = (tid + k) & (INFLIGHT_SLOTS - 1);
+		s = bpf_map_lookup_elem(&inflight, &idx);
+		if (!s)
+			continue;
+		o = *(volatile __u64 *)&s->owner;
+		if ((!o || o >> 32 != gen) &&
+		    __sync_val_compare_and_swap(&s->owner, o, me) == o)
+			return s;
+	}
+	return NULL;
+}
+
+/* What the entry hook keeps of fault ST: the VMA, the cause, the entry before. */
+static __always_inline void fill_entry(struct inflight *st, struct vm_area_struct *vma,
+				       __u64 address, __u32 flags, struct pt_regs *regs,
+				       __u32 tid, bool btf)
+{
 	struct exc *x;
 	__u64 vm_flags = 0;
 
-	if (!is_target(id))
-		return 0;
-	if (!armed) {
-		st.ignore = 1;
-		bpf_map_update_elem(&inflight, &tid, &st, BPF_ANY);
-		return 0;
-	}
-	count(FT_CNT_CALLS);
-	/* One task handles one fault at a time: a leftover lost its return. */
-	old = bpf_map_lookup_elem(&inflight, &tid);
-	if (old && !old->ignore)
-		count(FT_CNT_LOST_NO_EXIT);
-
-	st.ts = bpf_ktime_get_ns();
-	st.address = address;
-	st.flags = flags;
-	st.pgd = (__u64)BPF_CORE_READ(vma, vm_mm, pgd);
-	st.vm_start = BPF_CORE_READ(vma, vm_start);
-	st.vm_end = BPF_CORE_READ(vma, vm_end);
-	st.vm_pgoff = BPF_CORE_READ(vma, vm_pgoff);
-	bpf_core_read(&vm_flags, sizeof(vm_flags), &vma->vm_flags);
+	st->ts = bpf_ktime_get_ns();
+	st->address = address;
+	st->flags = flags;
+	st->pgd = (__u64)RD(btf, vma->vm_mm->pgd, vma, vm_mm, pgd);
+	st->vm_start = RD(btf, vma->vm_start, vma, vm_start);
+	st->vm_end = RD(btf, vma->vm_end, vma, vm_end);
+	st->vm_pgoff = RD(btf, vma->vm_pgoff, vma, vm_pgoff);
+	if (btf)
+		vm_flags = vma->vm_flags;
+	else
+		bpf_core_read(&vm_flags, sizeof(vm_flags), &vma->vm_flags);
 	if (vm_flags & VM_READ_BIT)
-		st.vm_flags |= FT_VMA_READ;
+		st->vm_flags |= FT_VMA_READ;
 	if (vm_flags & VM_WRITE_BIT)
-		st.vm_flags |= FT_VMA_WRITE;
+		st->vm_flags |= FT_VMA_WRITE;
 	if (vm_flags & VM_EXEC_BIT)
-		st.vm_flags |= FT_VMA_EXEC;
+		st->vm_flags |= FT_VMA_EXEC;
 	if (vm_flags & VM_SHARED_BIT)
-		st.vm_flags |= FT_VMA_SHARED;
+		st->vm_flags |= FT_VMA_SHARED;
 	if (bpf_core_field_exists(vma->vm_userfaultfd_ctx.ctx) &&
-	    BPF_CORE_READ(vma, vm_userfaultfd_ctx.ctx))
-		st.vm_flags |= FT_VMA_UFFD;
-	st.backing = vma_backing(vma, vm_flags);
+	    RD(btf, vma->vm_userfaultfd_ctx.ctx, vma, vm_userfaultfd_ctx.ctx))
+		st->vm_flags |= FT_VMA_UFFD;
+	st->backing = vma_backing(vma, vm_flags, st->vm_start, st->vm_end, btf);
 
-	st.cause = FT_CAUSE_NONE;
-	if (!regs) {
-		st.mode = FT_MODE_GUP;
+	st->cause = FT_CAUSE_NONE;
+	if (aggregate) {
+		/* Neither the cause nor the ip is in a class. */
+	} else if (!regs) {
+		st->mode = FT_MODE_GUP;
 	} else {
-		st.mode = flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_USER) ?
-			  FT_MODE_USER : FT_MODE_KERNEL;
-		st.ip = BPF_CORE_READ(regs, ip);
+		st->mode = flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_USER) ?
+			   FT_MODE_USER : FT_MODE_KERNEL;
+		st->ip = RD(btf, regs->ip, regs, ip);
 		x = bpf_map_lookup_elem(&exceptions, &tid);
 		if (x && x->address == address) {
-			st.error_code = x->error_code;
-			st.cause = x->error_code & FT_PF_PROT ?
-				   FT_CAUSE_PROTECTION : FT_CAUSE_NOT_PRESENT;
+			st->error_code = x->error_code;
+			st->cause = x->error_code & FT_PF_PROT ?
+				    FT_CAUSE_PROTECTION : FT_CAUSE_NOT_PRESENT;
 		}
 	}
 
-	walk(st.pgd, address, &st.before);
-	if (bpf_map_update_elem(&inflight, &tid, &st, BPF_ANY))
-		count(FT_CNT_LOST_MAP_FULL);
+	/*
+	 * The window only tells fault-around apart (file faults): a summary
+	 * of anonymous faults does without it.
+	 */
+	st->window = !aggregate || !(st->backing == FT_BACK_ANON ||
+				     st->backing == FT_BACK_STACK);
+	walk(st->pgd, address, &st->before, st->window, &st->pmd_table);
+}
+
+static __always_inline int on_entry(struct vm_area_struct *vma, __u64 address,
+				    __u32 flags, struct pt_regs *regs, bool btf)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *st;
+	bool owned;
+
+	if (!is_target(id, btf))
+		return 0;
+	st = slot_find((__u32)id, true, &owned);
+	if (!st) {
+		/* every slot taken: the fault is not followed */
+		if (armed) {
+			count(FT_CNT_CALLS);
+			count(FT_CNT_LOST_MAP_FULL);
+		}
+		return 0;
+	}
+	/* One task handles one fault at a time: a leftover lost its return. */
+	if (armed && owned && !st->ignore)
+		count(FT_CNT_LOST_NO_EXIT);
+	if (!owned)
+		count(FT_CNT_INFLIGHT);
+	/* All but the owner, which another thread may be testing. */
+	__builtin_memset((char *)st + sizeof(st->owner), 0, sizeof(*st) - sizeof(st->owner));
+	if (!armed) {
+		st->ignore = 1;
+		return 0;
+	}
+	count(FT_CNT_CALLS);
+	fill_entry(st, vma, address, flags, regs, (__u32)id, btf);
 	return 0;
 }
 
-static __always_inline int on_return(__u32 ret)
+/* The thread is done with slot ST (read everything it needs first). */
+static __always_inline void slot_free(struct inflight *st)
+{
+	*(volatile __u64 *)&st->owner = 0;
+}
+
+/* FAULT_FLAG_* of the fault: read, write or exec. */
+static __always_inline __u8 fault_access(__u32 flags)
+{
+	if (flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_INSTRUCTION))
+		return FT_ACC_EXEC;
+	if (flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_WRITE))
+		return FT_ACC_WRITE;
+	return FT_ACC_READ;
+}
+
+/* What classify_count() takes. */
+struct agg_in {
+	struct ftc_fault f;
+	struct ft_pte before;
+	struct ft_pte after;
+	__u64 latency;
+};
+
+/*
+ * Classify fault IN and count it in class_hist.  A global function: the
+ * verifier checks it once, for any input, not once for each way the
+ * walks before it can end (which on 6.1 made the program too complex to
+ * load).
+ */
+__noinline int classify_count(const struct agg_in *in)
+{
+	__u32 b;
+	int cls, nb;
+
+	if (!in)
+		return -1;
+	b = ft_lat_bucket(in->latency);
+	cls = ftc_classify(&in->f, &in->before, &in->after, zero_pfn, &nb);
+	if (cls >= 0 && cls < CL_NR && b < FT_LAT_BUCKETS)
+		__sync_fetch_and_add(&class_hist[cls][b], 1);
+	return cls;
+}
+
+/* The fault ST returned: classify it and count it in class_hist. */
+static __always_inline int aggregate_fault(struct inflight *st, __u32 ret, __u8 outcome)
+{
+	struct agg_in in = {};
+
+	in.latency = bpf_ktime_get_ns() - st->ts;
+	in.f.outcome = outcome;
+	in.f.access = fault_access(st->flags);
+	in.f.backing = st->backing;
+	in.f.vm_flags = st->vm_flags;
+	in.before = st->before;
+	/* A retry is one whatever the entry: no walk. */
+	if (outcome != FT_RETRY)
+		walk_after(st, ret, &in.after);
+	else
+		in.after = st->before;
+	slot_free(st);
+	classify_count(&in);
+	count(FT_CNT_EVENTS);
+	return 0;
+}
+
+static __always_inline int on_return(__u32 ret, bool btf)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
@@ -366,17 +596,19 @@ static __always_inline int on_return(__u32 ret)
 	struct ft_event *e;
 	__u32 vm_fault_error;
 	__u8 outcome;
+	bool owned;
 
-	if (!is_target(id))
+	if (!is_target(id, btf))
 		return 0;
-	st = bpf_map_lookup_elem(&inflight, &tid);
+	st = slot_find(tid, false, &owned);
 	if (!st) {
 		if (armed)
 			count(FT_CNT_LOST_NO_ENTRY);
 		return 0;
 	}
+	count_add(FT_CNT_INFLIGHT, -1);
 	if (st->ignore) {
-		bpf_map_delete_elem(&inflight, &tid);
+		slot_free(st);
 		return 0;
 	}
 
@@ -405,10 +637,13 @@ static __always_inline int on_return(__u32 ret)
 		}
 	}
 
+	if (aggregate)
+		return aggregate_fault(st, ret, outcome);
+
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(FT_CNT_LOST_RINGBUF);
-		bpf_map_delete_elem(&inflight, &tid);
+		slot_free(st);
 		return 0;
 	}
 	e->ts = st->ts;
@@ -425,20 +660,15 @@ static __always_inline int on_return(__u32 ret)
 	e->error_code = st->error_code;
 	e->vm_flags = st->vm_flags;
 	e->outcome = outcome;
-	if (st->flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_INSTRUCTION))
-		e->access = FT_ACC_EXEC;
-	else if (st->flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_WRITE))
-		e->access = FT_ACC_WRITE;
-	else
-		e->access = FT_ACC_READ;
+	e->access = fault_access(st->flags);
 	e->cause = st->cause;
 	e->mode = st->mode;
 	e->backing = st->backing;
 	__builtin_memset(e->reserved, 0, sizeof(e->reserved));
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->before = st->before;
-	walk(st->pgd, st->address, &e->after);
-	bpf_map_delete_elem(&inflight, &tid);
+	walk_after(st, ret, &e->after);
+	slot_free(st);
 	bpf_ringbuf_submit(e, wakeup_bytes &&
 			      bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes ?
 			      BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
@@ -452,27 +682,27 @@ SEC("fentry/handle_mm_fault")
 int BPF_PROG(hmf_fentry, struct vm_area_struct *vma, unsigned long address,
 	     unsigned int flags, struct pt_regs *regs)
 {
-	return on_entry(vma, address, flags, regs);
+	return on_entry(vma, address, flags, regs, true);
 }
 
 SEC("fexit/handle_mm_fault")
 int BPF_PROG(hmf_fexit, struct vm_area_struct *vma, unsigned long address,
 	     unsigned int flags, struct pt_regs *regs, vm_fault_t ret)
 {
-	return on_return(ret);
+	return on_return(ret, true);
 }
 
 SEC("kprobe/handle_mm_fault")
 int BPF_KPROBE(hmf_kprobe, struct vm_area_struct *vma, unsigned long address,
 	       unsigned int flags, struct pt_regs *regs)
 {
-	return on_entry(vma, address, flags, regs);
+	return on_entry(vma, address, flags, regs, false);
 }
 
 SEC("kretprobe/handle_mm_fault")
 int BPF_KRETPROBE(hmf_kretprobe, unsigned int ret)
 {
-	return on_return(ret);
+	return on_return(ret, false);
 }
 
 /* ---- exceptions:page_fault_user/kernel(address, regs, error_code) ---- */
@@ -481,14 +711,14 @@ SEC("tp_btf/page_fault_user")
 int BPF_PROG(pf_user_btf, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	return on_exception(address, error_code);
+	return on_exception(address, error_code, true);
 }
 
 SEC("tp_btf/page_fault_kernel")
 int BPF_PROG(pf_kernel_btf, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	return on_exception(address, error_code);
+	return on_exception(address, error_code, true);
 }
 
 /*
@@ -508,11 +738,11 @@ struct pf_tp_record {
 SEC("tracepoint/exceptions/page_fault_user")
 int pf_user_tp(struct pf_tp_record *ctx)
 {
-	return on_exception(ctx->address, ctx->error_code);
+	return on_exception(ctx->address, ctx->error_code, false);
 }
 
 SEC("tracepoint/exceptions/page_fault_kernel")
 int pf_kernel_tp(struct pf_tp_record *ctx)
 {
-	return on_exception(ctx->address, ctx->error_code);
+	return on_exception(ctx->address, ctx->error_code, false);
 }

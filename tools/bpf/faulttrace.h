@@ -149,14 +149,83 @@ enum ft_counter {
 	FT_CNT_RETRY,
 	FT_CNT_ERROR,
 	FT_CNT_EXCEPTIONS,	/* page_fault_user/kernel on user addresses */
-	FT_CNT_EVENTS,		/* events submitted to the ring buffer */
+	FT_CNT_EVENTS,		/* events submitted to the ring buffer (or, when
+				 * aggregating, counted in class_hist) */
 	/* Losses: */
 	FT_CNT_LOST_RINGBUF,	/* ring buffer full: event dropped */
 	FT_CNT_LOST_NO_ENTRY,	/* a return without its entry (entry missed) */
 	FT_CNT_LOST_NO_EXIT,	/* an entry whose return never came (kretprobe miss) */
-	FT_CNT_LOST_MAP_FULL,	/* in-flight map full: fault not followed (its
-				 * return counts in FT_CNT_LOST_NO_ENTRY too) */
+	FT_CNT_LOST_MAP_FULL,	/* no in-flight slot for the thread: fault not
+				 * followed (its return counts in
+				 * FT_CNT_LOST_NO_ENTRY too) */
+	/* Not a loss: */
+	FT_CNT_INFLIGHT,	/* calls between entry and return now: +1 at
+				 * entry, -1 at return, on any CPU (the sum
+				 * over CPUs counts) */
 	FT_NR_COUNTERS,
 };
+
+/*
+ * Latency histogram of each fault class, for "ptscope trace --summary"
+ * (the BPF side classifies and counts; no event goes through the ring
+ * buffer).  Log-linear buckets: latencies below FT_LAT_SUB ns exactly,
+ * above that FT_LAT_SUB buckets per power of two, so a bucket is at most
+ * 1/FT_LAT_SUB (0.8%) of its values wide.  Latencies of 2^FT_LAT_MAX_BIT
+ * ns (about 37 minutes) and more share the last bucket.
+ */
+#define FT_LAT_SUB_BITS		7
+#define FT_LAT_SUB		(1U << FT_LAT_SUB_BITS)
+#define FT_LAT_MAX_BIT		41
+#define FT_LAT_BUCKETS		((FT_LAT_MAX_BIT - FT_LAT_SUB_BITS + 1) * FT_LAT_SUB)
+
+/* The bucket of a latency of NS nanoseconds. */
+static inline __attribute__((always_inline)) __u32 ft_lat_bucket(__u64 ns)
+{
+	__u64 x = ns;
+	__u32 o = 0;
+
+	if (ns < FT_LAT_SUB)
+		return ns;
+	/* o = the highest bit set (no clz instruction in BPF) */
+	if (x >> 32) {
+		x >>= 32;
+		o += 32;
+	}
+	if (x >> 16) {
+		x >>= 16;
+		o += 16;
+	}
+	if (x >> 8) {
+		x >>= 8;
+		o += 8;
+	}
+	if (x >> 4) {
+		x >>= 4;
+		o += 4;
+	}
+	if (x >> 2) {
+		x >>= 2;
+		o += 2;
+	}
+	if (x >> 1)
+		o += 1;
+	if (o >= FT_LAT_MAX_BIT)
+		return FT_LAT_BUCKETS - 1;
+	return (o - FT_LAT_SUB_BITS + 1) * FT_LAT_SUB +
+	       ((ns >> (o - FT_LAT_SUB_BITS)) & (FT_LAT_SUB - 1));
+}
+
+/* The smallest latency of bucket B; *WIDTH: how many it holds. */
+static inline __u64 ft_lat_lo(__u32 b, __u64 *width)
+{
+	__u32 o = b / FT_LAT_SUB + FT_LAT_SUB_BITS - 1;
+
+	if (b < FT_LAT_SUB) {
+		*width = 1;
+		return b;
+	}
+	*width = 1ULL << (o - FT_LAT_SUB_BITS);
+	return (__u64)(FT_LAT_SUB + b % FT_LAT_SUB) << (o - FT_LAT_SUB_BITS);
+}
 
 #endif /* PTSCOPE_FAULTTRACE_H */

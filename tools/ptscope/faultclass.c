@@ -42,28 +42,27 @@ const char *const ft_walk_names[FT_WALK_FAIL + 1] = {
 
 bool ft_present(const struct ft_pte *p)
 {
-	return p->status == FT_WALK_LEAF;
+	return ftc_present(p);
 }
 
 bool ft_protnone(const struct ft_pte *p)
 {
-	return p->status == FT_WALK_NONPRESENT && (p->entry & FT_E_PROTNONE);
+	return ftc_protnone(p);
 }
 
 bool ft_swap(const struct ft_pte *p)
 {
-	return p->status == FT_WALK_NONPRESENT && !ft_protnone(p) &&
-	       p->level == FT_LVL_PTE;
+	return ftc_swap(p);
 }
 
 bool ft_writable(const struct ft_pte *p)
 {
-	return ft_present(p) && (p->entry & FT_E_RW);
+	return ftc_writable(p);
 }
 
 unsigned int ft_swap_type(uint64_t e)
 {
-	return e >> 59;
+	return ftc_swap_type(e);
 }
 
 uint64_t ft_swap_offset(uint64_t e)
@@ -73,17 +72,7 @@ uint64_t ft_swap_offset(uint64_t e)
 
 uint64_t ft_pfn(const struct ft_pte *p)
 {
-	uint64_t e = p->entry, mask = FT_E_PFN_MASK;
-
-	if (ft_protnone(p))
-		e = ~e;		/* L1TF: PROT_NONE entries hold the inverted frame */
-	else if (!ft_present(p))
-		return 0;
-	if (p->level == FT_LVL_PMD)
-		mask &= ~((1ULL << 21) - 1);
-	else if (p->level == FT_LVL_PUD)
-		mask &= ~((1ULL << 30) - 1);
-	return (e & mask) >> 12;
+	return ftc_pfn(p);
 }
 
 bool ft_has_pfn(const struct ft_pte *p)
@@ -93,8 +82,7 @@ bool ft_has_pfn(const struct ft_pte *p)
 
 bool ft_same(const struct ft_pte *a, const struct ft_pte *b)
 {
-	return a->status == b->status && a->level == b->level &&
-	       !((a->entry ^ b->entry) & ~(FT_E_ACCESSED | FT_E_DIRTY));
+	return ftc_same(a, b);
 }
 
 uint64_t ft_leaf_pages(const struct ft_pte *p)
@@ -132,59 +120,8 @@ bool ft_anon(const struct ft_event *e)
 
 enum ft_class ft_classify(const struct ft_event *e, uint64_t zero_pfn, int *neighbours)
 {
-	const struct ft_pte *b = &e->before, *a = &e->after;
-	int gain = (int)a->window - (int)b->window;
+	struct ftc_fault f = { .outcome = e->outcome, .access = e->access,
+			       .backing = e->backing, .vm_flags = e->vm_flags };
 
-	*neighbours = 0;
-	if (e->outcome == FT_ERROR)
-		return CL_ERROR;
-	if ((e->vm_flags & FT_VMA_UFFD) &&
-	    (e->outcome == FT_RETRY || ft_same(b, a)))
-		return CL_UFFD;
-	if (e->outcome == FT_RETRY)
-		return CL_RETRY;
-	if (ft_protnone(b) && (e->vm_flags & (FT_VMA_READ | FT_VMA_WRITE | FT_VMA_EXEC)))
-		return CL_NUMA_HINT;
-	if (ft_swap(b)) {
-		if (ft_swap_type(b->entry) >= FT_MAX_SWAPFILES)
-			return CL_OTHER;
-		/*
-		 * do_swap_page() returns without mapping when the entry
-		 * changed under it or another thread is reading it in.
-		 */
-		if (ft_present(a))
-			return CL_SWAP_IN;
-		return ft_same(b, a) ? CL_SPURIOUS : CL_OTHER;
-	}
-	if (ft_present(a) && a->level != FT_LVL_PTE &&
-	    !(ft_present(b) && b->level == a->level))
-		return CL_THP;
-	if (ft_present(a) && a->level == FT_LVL_PTE && zero_pfn &&
-	    ft_pfn(a) == zero_pfn && !ft_present(b))
-		return CL_ZERO_PAGE;
-	if (!ft_present(b) && ft_present(a)) {
-		if (ft_anon(e))
-			return CL_DEMAND_ZERO;
-		/* A private file mapping written: a copy of the page-cache page. */
-		if (e->access == FT_ACC_WRITE && !(e->vm_flags & FT_VMA_SHARED) &&
-		    ft_writable(a))
-			return CL_COW;
-		if (gain > 1) {
-			*neighbours = gain - 1;
-			return CL_FAULT_AROUND;
-		}
-		return e->outcome == FT_MAJOR ? CL_FILE_MAJOR : CL_FILE;
-	}
-	if (ft_present(b) && ft_present(a)) {
-		if (ft_pfn(a) != ft_pfn(b))
-			return ft_writable(a) ? CL_COW : CL_OTHER;
-		if (!ft_writable(b) && ft_writable(a))
-			return CL_WP_REUSE;
-		if (ft_same(b, a))
-			return CL_SPURIOUS;
-		return CL_OTHER;
-	}
-	if (ft_same(b, a))
-		return CL_SPURIOUS;
-	return CL_OTHER;
+	return ftc_classify(&f, &e->before, &e->after, zero_pfn, neighbours);
 }

@@ -14,12 +14,8 @@
 #include <stdint.h>
 
 #include "faulttrace.h"
-
-enum ft_class {
-	CL_DEMAND_ZERO, CL_ZERO_PAGE, CL_COW, CL_WP_REUSE, CL_FILE, CL_FILE_MAJOR,
-	CL_FAULT_AROUND, CL_SWAP_IN, CL_THP, CL_NUMA_HINT, CL_UFFD, CL_RETRY,
-	CL_SPURIOUS, CL_ERROR, CL_OTHER, CL_NR
-};
+/* enum ft_class, FT_MAX_SWAPFILES and the rules, shared with the BPF side */
+#include "faultclass_rules.h"
 
 extern const char *const ft_class_names[CL_NR];
 extern const char *const ft_outcome_names[4];
@@ -32,13 +28,6 @@ extern const char *const ft_walk_names[FT_WALK_FAIL + 1];
 /* TAB[I], or "?" when I is out of range or unnamed. */
 #define FT_NAME(tab, i) \
 	((size_t)(i) < sizeof(tab) / sizeof(tab[0]) && (tab)[i] ? (tab)[i] : "?")
-
-/*
- * Swap types at or above this are not swap devices but migration,
- * device, hwpoison and marker entries (MAX_SWAPFILES is 22 or 23 on the
- * kernels we know; no system has that many swap devices).
- */
-#define FT_MAX_SWAPFILES	22
 
 bool ft_present(const struct ft_pte *p);
 bool ft_protnone(const struct ft_pte *p);

@@ -135,6 +135,8 @@ static int try_attach(struct tracer *t, enum tracer_hook hook, enum tracer_exc e
 	s->rodata->follow = !t->o.pid && t->o.follow;
 	/* Batched wake-ups: the reader polls every 100 ms anyway. */
 	s->rodata->wakeup_bytes = TRACER_WAKEUP_BYTES;
+	s->rodata->aggregate = t->o.aggregate;
+	s->rodata->zero_pfn = t->o.zero_pfn;
 
 	bpf_program__set_autoload(s->progs.hmf_fentry, hook == TRACER_FENTRY);
 	bpf_program__set_autoload(s->progs.hmf_fexit, hook == TRACER_FENTRY);
@@ -288,20 +290,28 @@ void tracer_close(struct tracer *t)
 
 int tracer_follow(struct tracer *t, int tgid)
 {
-	int fd = bpf_map__fd(t->skel->maps.inflight);
-	__u32 key = UINT32_MAX, next;
+	int ncpu = libbpf_num_possible_cpus(), err;
+	__u32 key = FT_CNT_INFLIGHT;
+	uint64_t *zero;
 
 	if (t->o.pid || !t->o.follow)
 		return -EINVAL;
 	if (t->skel->bss->armed)
 		return -EBUSY;
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
 	t->skel->bss->follow_tgid = tgid;
-	/* What the last process left in flight is nobody's now. */
-	while (!bpf_map_get_next_key(fd, &key, &next)) {
-		bpf_map_delete_elem(fd, &next);
-		key = UINT32_MAX;
-	}
-	return 0;
+	/*
+	 * What the last process left in flight is nobody's now: a new
+	 * generation, in which nothing is in flight yet.
+	 */
+	t->skel->bss->follow_gen++;
+	err = bpf_map_update_elem(bpf_map__fd(t->skel->maps.counters), &key, zero, BPF_ANY);
+	free(zero);
+	return err ? -errno : 0;
 }
 
 void tracer_arm(struct tracer *t, bool on)
@@ -352,32 +362,14 @@ static void read_counters(struct tracer *t, uint64_t *out)
 	free(vals);
 }
 
-/* Faults still between entry and return. */
-static uint64_t count_inflight(struct tracer *t)
-{
-	int fd = bpf_map__fd(t->skel->maps.inflight);
-	/*
-	 * Start from a key that cannot be there (no TID is that large):
-	 * the kernel then returns the first key.  (A NULL key does the
-	 * same, but valgrind takes it for an unaddressable read.)
-	 */
-	__u32 key = UINT32_MAX, next;
-	uint64_t n = 0;
-
-	while (!bpf_map_get_next_key(fd, &key, &next)) {
-		n++;
-		key = next;
-	}
-	return n;
-}
-
 void tracer_stats(struct tracer *t, struct tracer_stats *s)
 {
 	struct bpf_program *prog;
 
 	memset(s, 0, sizeof(*s));
 	read_counters(t, s->cnt);
-	s->inflight = count_inflight(t);
+	/* Faults still between entry and return (entries less returns). */
+	s->inflight = (int64_t)s->cnt[FT_CNT_INFLIGHT] > 0 ? s->cnt[FT_CNT_INFLIGHT] : 0;
 	bpf_object__for_each_program(prog, t->skel->obj) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
@@ -399,6 +391,11 @@ uint64_t tracer_lost(const struct tracer_stats *s, bool target_gone)
 	/* A fault the in-flight map had no room for also returns without entry. */
 	return s->cnt[FT_CNT_LOST_RINGBUF] + s->cnt[FT_CNT_LOST_NO_ENTRY] +
 	       s->cnt[FT_CNT_LOST_NO_EXIT] + (target_gone ? s->inflight : 0);
+}
+
+const volatile tracer_hist_t *tracer_class_hist(const struct tracer *t)
+{
+	return t->o.aggregate ? t->skel->bss->class_hist : NULL;
 }
 
 enum tracer_hook tracer_hook(const struct tracer *t)

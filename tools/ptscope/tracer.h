@@ -31,6 +31,10 @@ struct tracer_opts {
 	int want_hook;		/* -1: auto, else enum tracer_hook */
 	bool verbose;		/* libbpf's messages and the probing on stderr */
 	bool quiet;		/* no warning on stderr (the labs say it themselves) */
+	bool aggregate;		/* no events: the BPF side classifies each
+				 * fault and counts it by class and latency
+				 * (tracer_class_hist()); FN is not called */
+	uint64_t zero_pfn;	/* for that classification (0: unknown) */
 	tracer_event_fn fn;
 	void *ctx;
 };
@@ -64,6 +68,13 @@ int tracer_consume(struct tracer *t);
 void tracer_stats(struct tracer *t, struct tracer_stats *s);
 /* Losses in S: ring buffer full, missed entries and returns. */
 uint64_t tracer_lost(const struct tracer_stats *s, bool target_gone);
+/*
+ * Opened with aggregate: faults counted so far per class and latency
+ * bucket ([enum ft_class][FT_LAT_BUCKETS], see ft_lat_bucket()), the
+ * BPF program's own counts, read in place.  NULL otherwise.
+ */
+typedef __u64 tracer_hist_t[FT_LAT_BUCKETS];
+const volatile tracer_hist_t *tracer_class_hist(const struct tracer *t);
 enum tracer_hook tracer_hook(const struct tracer *t);
 enum tracer_exc tracer_exc(const struct tracer *t);
 const char *tracer_hook_name(enum tracer_hook h);
