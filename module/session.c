@@ -1109,7 +1109,7 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 		return -EINVAL;
 	if (r->op != PTSCOPE_OP_WALK && (r->have_range || r->flags))
 		return -EINVAL;
-	/* compact: a records walk of a process, not coalesced; facts with it */
+	/* compact: a records walk of a process; facts with it, not with coalesce */
 	if ((r->flags & PTSCOPE_REQ_FACTS) && !(r->flags & PTSCOPE_REQ_COMPACT))
 		return -EINVAL;
 	if ((r->flags & PTSCOPE_REQ_COMPACT) &&
@@ -1135,7 +1135,7 @@ static int parse_request(const struct ptscope_file *pf, char *line,
 }
 
 /*
- * The output buffer a request needs (see TEXT_WALK_BUF), and the scratch
+ * The output buffer a request needs (see BUF_SMALL), and the scratch
  * array for a walk whose leaves are not decoded in place.  Kept for the
  * next request if big enough; a session that only reads records never
  * pays for a text walk's buffer.
