@@ -248,20 +248,30 @@ static void text_vma(struct session *s, const struct ptscope_vma *v)
 	    backing_name(v->backing), v->name[0] ? " " : "", v->name);
 }
 
+static size_t leaf_bytes(bool binary)
+{
+	return binary ? sizeof(struct ptscope_leaf) : LINE_MAX_LEN;
+}
+
 static size_t per_leaf(struct session *s)
 {
-	return s->binary ? sizeof(struct ptscope_leaf) : LINE_MAX_LEN;
+	return leaf_bytes(s->binary);
 }
 
 /*
  * Bytes of a PTSCOPE_REC_PTES record of @n entries: with facts, or as
  * (entry, count) runs (compact coalesce), two words an entry at most.
  */
-static size_t ptes_size(struct session *s, unsigned int n)
+static size_t ptes_bytes(u32 reqflags, unsigned int n)
 {
-	bool two = s->reqflags & (PTSCOPE_REQ_FACTS | PTSCOPE_REQ_COALESCE);
+	bool two = reqflags & (PTSCOPE_REQ_FACTS | PTSCOPE_REQ_COALESCE);
 
 	return sizeof(struct ptscope_ptes) + n * sizeof(u64) * (two ? 2 : 1);
+}
+
+static size_t ptes_size(struct session *s, unsigned int n)
+{
+	return ptes_bytes(s->reqflags, n);
 }
 
 /* Emit a leaf or a run; PTSCOPE_WALK_FULL if it does not fit. */
@@ -334,15 +344,21 @@ static int on_vma(struct ptscope_walk *w, struct vm_area_struct *vma)
 }
 
 /* Room to go on walking: a PTE table, a VMA and a flushed run. */
+static size_t chunk_bytes(bool binary, u32 op, u32 reqflags,
+			  unsigned int table_max)
+{
+	size_t table = (table_max + 1) * leaf_bytes(binary);
+
+	if (op == PTSCOPE_OP_PTCOST)		/* counts, emits nothing */
+		return LINE_MAX_LEN;
+	if (reqflags & PTSCOPE_REQ_COMPACT)
+		table = ptes_bytes(reqflags, table_max) + leaf_bytes(binary);
+	return table + sizeof(struct ptscope_vma) + LINE_MAX_LEN;
+}
+
 static size_t chunk_need(struct session *s)
 {
-	size_t table = (s->table_max + 1) * per_leaf(s);
-
-	if (s->op == PTSCOPE_OP_PTCOST)		/* counts, emits nothing */
-		return LINE_MAX_LEN;
-	if (s->reqflags & PTSCOPE_REQ_COMPACT)
-		table = ptes_size(s, s->table_max) + per_leaf(s);
-	return table + sizeof(struct ptscope_vma) + LINE_MAX_LEN;
+	return chunk_bytes(s->binary, s->op, s->reqflags, s->table_max);
 }
 
 /*
@@ -1142,21 +1158,31 @@ static int parse_request(const struct ptscope_file *pf, char *line,
  */
 static int session_buf(struct session *s, size_t need, unsigned int scratch)
 {
-	if (s->cap < need) {
-		char *buf = kvmalloc(need, GFP_KERNEL);
+	struct ptscope_leaf *l = NULL;
+	char *buf = NULL;
 
+	/* both first: if either fails, nothing has changed */
+	if (s->cap < need) {
+		buf = kvmalloc(need, GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;
+	}
+	if (s->scratch_n < scratch) {
+		l = kvmalloc_array(scratch, sizeof(*l), GFP_KERNEL);
+		if (!l) {
+			kvfree(buf);
+			return -ENOMEM;
+		}
+	}
+	if (buf) {
+		/* what is not read yet stays, should the request still fail */
+		if (s->len)
+			memcpy(buf, s->buf, s->len);
 		kvfree(s->buf);
 		s->buf = buf;
 		s->cap = need;
 	}
-	if (s->scratch_n < scratch) {
-		struct ptscope_leaf *l = kvmalloc_array(scratch, sizeof(*l),
-							GFP_KERNEL);
-
-		if (!l)
-			return -ENOMEM;
+	if (l) {
 		kvfree(s->scratch);
 		s->scratch = l;
 		s->scratch_n = scratch;
@@ -1164,24 +1190,31 @@ static int session_buf(struct session *s, size_t need, unsigned int scratch)
 	return 0;
 }
 
-/* What session_buf() must give the request now in @s. */
-static int session_buf_for(struct session *s)
+/*
+ * What session_buf() must give request @r, read as records if @binary;
+ * *@table_max is the most leaves one PTE table of its range can give.
+ * Made before the session is reset: a request the memory cannot be found
+ * for fails with ENOMEM and changes nothing.
+ */
+static int session_buf_for(struct session *s, const struct request *r,
+			   bool binary, unsigned int *table_max)
 {
-	bool in_place = s->binary && !(s->reqflags & PTSCOPE_REQ_COALESCE) &&
-			s->op == PTSCOPE_OP_WALK && !s->kernel;
-	size_t need = BUF_SMALL;
+	bool in_place = binary && !(r->flags & PTSCOPE_REQ_COALESCE) &&
+			r->op == PTSCOPE_OP_WALK && !r->kernel;
+	size_t need = BUF_SMALL, chunk;
 
-	s->table_max = PTRS_PER_PTE;
-	if (!s->kernel)
-		s->table_max = min_t(unsigned long, PTRS_PER_PTE,
-				     (s->end - s->start) >> PAGE_SHIFT);
-	if (s->op == PTSCOPE_OP_WALK)
-		need = s->binary ? 2 * chunk_need(s) : chunk_need(s) + TEXT_SLACK;
+	*table_max = PTRS_PER_PTE;
+	if (!r->kernel)
+		*table_max = min_t(unsigned long, PTRS_PER_PTE,
+				   (r->end - r->start) >> PAGE_SHIFT);
+	chunk = chunk_bytes(binary, r->op, r->flags, *table_max);
+	if (r->op == PTSCOPE_OP_WALK)
+		need = binary ? 2 * chunk : chunk + TEXT_SLACK;
 	/* the first piece: the header, and a compact stream's layout */
 	need = max(need, sizeof(struct ptscope_header) + LINE_MAX_LEN +
-		   ((s->reqflags & PTSCOPE_REQ_COMPACT) ?
+		   ((r->flags & PTSCOPE_REQ_COMPACT) ?
 		    sizeof(struct ptscope_layout) : 0));
-	return session_buf(s, need, in_place ? 0 : s->table_max);
+	return session_buf(s, need, in_place ? 0 : *table_max);
 }
 
 static void session_reset(struct session *s)
@@ -1216,22 +1249,17 @@ static int device_op(struct file *file, struct session *s,
 		return -EPERM;
 	if (mutex_lock_interruptible(&s->lock))
 		return -EINTR;
-	if (r->op == OP_TRACK || r->op == OP_UNTRACK) {
-		ret = ptscope_faults_ctl(file, s->pid_ns, r->op == OP_TRACK,
-					 r->pid);
-		if (ret) {
-			mutex_unlock(&s->lock);
-			return ret;
-		}
-	}
-	session_reset(s);
-	s->op = r->op;
 	ret = session_buf(s, r->op == OP_FAULTS ? PTSCOPE_FAULTS_TEXT_MAX :
 			  BUF_SMALL, 0);
+	if (!ret && (r->op == OP_TRACK || r->op == OP_UNTRACK))
+		ret = ptscope_faults_ctl(file, s->pid_ns, r->op == OP_TRACK,
+					 r->pid);
 	if (ret) {
 		mutex_unlock(&s->lock);
 		return ret;
 	}
+	session_reset(s);
+	s->op = r->op;
 	if (r->op == OP_VERSION)
 		s->len = ptscope_version_text(s->buf, s->cap);
 	else if (r->op == OP_FAULTS)
@@ -1287,7 +1315,9 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 	char line[PTSCOPE_REQ_MAX];
 	struct ptscope_target t = {};
 	struct ptscope_kwalk *kw = NULL;
+	unsigned int table_max;
 	struct request r;
+	bool binary;
 	int ret;
 
 	if (!count || count >= sizeof(line))
@@ -1312,28 +1342,31 @@ static ssize_t session_write(struct file *file, const char __user *ubuf,
 			return ret;
 	}
 
+	binary = r.format ? r.format == FMT_RECORDS : s->file->binary;
 	if (mutex_lock_interruptible(&s->lock)) {
 		ptscope_target_put(&t);
 		ptscope_kwalk_free(kw);
 		return -EINTR;
 	}
+	ret = session_buf_for(s, &r, binary, &table_max);
+	if (ret) {
+		mutex_unlock(&s->lock);
+		ptscope_target_put(&t);
+		ptscope_kwalk_free(kw);
+		return ret;
+	}
 	session_reset(s);
+	s->table_max = table_max;
 	s->target = t;
 	s->kernel = r.kernel;
 	s->kw = kw;
 	s->op = r.op;
 	s->reqflags = r.flags;
-	s->binary = r.format ? r.format == FMT_RECORDS : s->file->binary;
+	s->binary = binary;
 	s->hide_pa = ptscope_tables_withheld();
 	s->start = r.start;
 	s->end = r.end;
 	s->va = r.va;
-	ret = session_buf_for(s);
-	if (ret) {
-		session_reset(s);
-		mutex_unlock(&s->lock);
-		return ret;
-	}
 	if (kw)
 		ptscope_kwalk_init(&s->walk, kw, t.mm, r.start, r.end,
 				   &session_walk_ops, s);
