@@ -427,7 +427,7 @@ static bool raw_extends(u64 prev, u64 e)
  * overwritten.
  */
 static void on_ptes_runs(struct session *s, unsigned long va, u64 *e,
-			 unsigned int n)
+			 unsigned int n, u32 flags)
 {
 	struct ptscope_ptes *p = (struct ptscope_ptes *)(s->buf + s->len);
 	unsigned int i = 0, j, k = 0;
@@ -460,7 +460,7 @@ static void on_ptes_runs(struct session *s, unsigned long va, u64 *e,
 	p->hdr.size = sizeof(*p) + 2 * k * sizeof(u64);
 	p->hdr.reserved = 0;
 	p->count = k;
-	p->flags = PTSCOPE_PTES_RUNS;
+	p->flags = flags;
 	s->len += p->hdr.size;
 }
 
@@ -482,16 +482,16 @@ static void on_ptes(struct ptscope_walk *w, struct vm_area_struct *vma,
 	unsigned int i = 0, j, gap, present;
 
 	BUILD_BUG_ON(sizeof(struct ptscope_ptes) > 3 * sizeof(u64));
-	if (s->reqflags & PTSCOPE_REQ_COALESCE) {
-		on_ptes_runs(s, va, e, n);
-		return;
-	}
 	if (vma_is_accessible(vma))
 		flags |= PTSCOPE_PTES_ACCESSIBLE;
 #ifdef PTSCOPE_HAVE_UFFD_RWP
 	if (userfaultfd_rwp(vma))
 		flags |= PTSCOPE_PTES_UFFD_RWP;
 #endif
+	if (s->reqflags & PTSCOPE_REQ_COALESCE) {
+		on_ptes_runs(s, va, e, n, flags | PTSCOPE_PTES_RUNS);
+		return;
+	}
 	while (i < n) {
 		struct ptscope_ptes *p = (struct ptscope_ptes *)(s->buf + s->len);
 
