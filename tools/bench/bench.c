@@ -1133,7 +1133,11 @@ static void sparse_section(void)
 static void plot(const struct size_result *r, int n)
 {
 	static const char *const colour[] = { "#1f77b4", "#d62728", "#9467bd",
-					      "#2ca02c", "#ff7f0e", "#8c564b" };
+					      "#2ca02c", "#ff7f0e", "#8c564b",
+					      "#17becf", "#e377c2", "#7f7f7f" };
+
+	_Static_assert(sizeof(colour) / sizeof(colour[0]) >= NR_METHODS,
+		       "a colour for every method");
 	const int W = 720, H = 440, L = 70, R = 160, T = 40, B = 50;
 	double ymax = 0, x0, x1;
 	char path[512];
