@@ -310,7 +310,8 @@ struct ptscope_cost {
 
 /*
  * The compact stream (request "compact", records only, a process walk;
- * with "coalesce" see PTSCOPE_PTES_RUNS).  PTE tables are sent as their raw entries: a
+ * with "coalesce" see PTSCOPE_PTES_RUNS).  PTE tables are sent as their
+ * raw entries: a
  * PTSCOPE_REC_PTES record per run of entries of one table (runs are split
  * at three or more empty entries), 8 bytes per entry, 16 with "facts".
  * Huge leaves (PMD, PUD) stay PTSCOPE_REC_LEAF records, as do all leaves
@@ -326,8 +327,9 @@ struct ptscope_cost {
  *    kernel calls present: PRESENT or PROTNONE) if (e & present_mask);
  *  - a present entry: flags = PTSCOPE_F_PFN_VALID | the flags of every
  *    rule r of the first nr_present rules with (e & r.mask) == r.value;
- *    pfn = ((e ^ (e & pfn_invert_unless ? 0 : ~0)) & pfn_mask) >> 12 (the
- *    frame of a PROTNONE entry is stored inverted, L1TF); pkey =
+ *    pfn = (e' & pfn_mask) >> 12, where e' is ~e if pfn_invert_unless is
+ *    not 0 and (e & pfn_invert_unless) == 0 (the frame of a PROTNONE
+ *    entry is stored inverted, L1TF), else e; pkey =
  *    (e & pkey_mask) >> pkey_shift; PTSCOPE_F_ZERO_PAGE | PTSCOPE_F_FOLIO,
  *    folio_pfn = pfn if pfn == zero_pfn; PTSCOPE_F_NUMA_HINT if
  *    PTSCOPE_F_PROTNONE, PTSCOPE_PTES_ACCESSIBLE, and not both
