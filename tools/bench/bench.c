@@ -388,8 +388,12 @@ static uint64_t m_text(const struct target *t)
 
 static long last_cli_maxrss_kb;
 
-/* (c) ptscope walk --json > /dev/null; entries unknown (returns 0). */
-static uint64_t m_cli(const struct target *t)
+/*
+ * `ptscope walk PID --range R [--json] > OUT`, fork to exit; dies if it
+ * fails.  Its peak RSS in *MAXRSS_KB if not NULL.
+ */
+static void run_cli_walk(const struct target *t, const char *out, bool json,
+			 long *maxrss_kb)
 {
 	char pid[16], range[64];
 	struct rusage ru;
@@ -402,17 +406,27 @@ static uint64_t m_cli(const struct target *t)
 	if (c < 0)
 		die("fork: %s", strerror(errno));
 	if (c == 0) {
-		int fd = open("/dev/null", O_WRONLY);
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
+		if (fd < 0)
+			_exit(126);
 		dup2(fd, 1);
-		execl(cli, cli, "walk", pid, "--range", range, "--json", (char *)NULL);
+		execl(cli, cli, "walk", pid, "--range", range, json ? "--json" : NULL,
+		      (char *)NULL);
 		_exit(127);
 	}
 	if (wait4(c, &status, 0, &ru) < 0)
 		die("wait4: %s", strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		die("%s walk failed (status 0x%x)", cli, status);
-	last_cli_maxrss_kb = ru.ru_maxrss;
+	if (maxrss_kb)
+		*maxrss_kb = ru.ru_maxrss;
+}
+
+/* (c) ptscope walk --json > /dev/null; entries unknown (returns 0). */
+static uint64_t m_cli(const struct target *t)
+{
+	run_cli_walk(t, "/dev/null", true, &last_cli_maxrss_kb);
 	return 0;
 }
 
@@ -1735,30 +1749,9 @@ static double fmt_once(int m, const struct fmt_recs *r, bool json, const char *b
 /* `ptscope walk PID --range R [--json] > FMT_FILE`, fork to exit. */
 static double fmt_cli(const struct target *t, bool json)
 {
-	char pid[16], range[64];
 	uint64_t t0 = now_ns();
-	int status;
-	pid_t c;
 
-	snprintf(pid, sizeof(pid), "%d", t->pid);
-	snprintf(range, sizeof(range), "0x%" PRIx64 "-0x%" PRIx64, t->start, t->end);
-	c = fork();
-	if (c < 0)
-		die("fork: %s", strerror(errno));
-	if (c == 0) {
-		int fd = open(FMT_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (fd < 0)
-			_exit(126);
-		dup2(fd, 1);
-		execl(cli, cli, "walk", pid, "--range", range, json ? "--json" : NULL,
-		      (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(c, &status, 0) < 0)
-		die("waitpid: %s", strerror(errno));
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		die("%s walk failed (status 0x%x)", cli, status);
+	run_cli_walk(t, FMT_FILE, json, NULL);
 	return (double)(now_ns() - t0);
 }
 
